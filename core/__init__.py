@@ -1,0 +1,34 @@
+"""Cross-cutting pieces every layer shares: settings, the exception tree, text helpers."""
+
+from core.errors import (
+    ConfigError,
+    ConflictError,
+    EmptyIndexError,
+    MissingKnowledgeError,
+    NotFoundError,
+    PackError,
+    PackProblem,
+    PayloadTooLargeError,
+    PermissionDeniedError,
+    ProviderError,
+    RefusedError,
+    ZhenxinError,
+)
+from core.settings import Settings, get_settings
+
+__all__ = [
+    "ConfigError",
+    "ConflictError",
+    "EmptyIndexError",
+    "MissingKnowledgeError",
+    "NotFoundError",
+    "PackError",
+    "PackProblem",
+    "PayloadTooLargeError",
+    "PermissionDeniedError",
+    "ProviderError",
+    "RefusedError",
+    "Settings",
+    "ZhenxinError",
+    "get_settings",
+]

