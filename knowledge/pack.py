@@ -1,0 +1,223 @@
+"""The brand pack: the data model operators write (``brand.yaml``, ``knowledge/*.md``,
+``customers.csv``). Loading and validating files lives in ``knowledge.loader``; this module
+only says what a valid pack is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from knowledge.stages import DEFAULT_STAGES, Stage
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{1,63}$"
+
+
+class Channel(StrEnum):
+    WECHAT = "wechat"
+    SMS = "sms"
+    EMAIL = "email"
+    COMMUNITY = "community"
+
+
+class DocKind(StrEnum):
+    VALUE = "value"
+    USAGE_GUIDE = "usage_guide"
+    STORY = "story"
+    FAQ = "faq"
+    POLICY = "policy"
+    ACTIVITY = "activity"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Persona(_Strict):
+    """Who speaks for the brand, and how."""
+
+    name: str = Field(min_length=1)
+    role: str = ""
+    voice: str = Field(min_length=1, description="how this person talks, in a sentence or two")
+    signature: str = Field(min_length=1, description="how messages are signed")
+
+
+class Belief(_Strict):
+    """A belief statement: why the brand does what it does, in one or two sentences."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    text: str = Field(min_length=4)
+    topic: str = ""
+
+
+class StyleRules(_Strict):
+    preferred: list[str] = Field(default_factory=list, description="words the brand likes to use")
+    banned: list[str] = Field(default_factory=list, description="words the brand never uses")
+    notes: list[str] = Field(default_factory=list)
+
+
+class SmsRules(_Strict):
+    signature: str = Field(min_length=2, description="e.g. 【青水肌研】")
+    opt_out: str = Field(default="回复TD退订", min_length=2)
+
+
+class EmailRules(_Strict):
+    sender: str = Field(min_length=3, description='e.g. "阿青 <care@example.com>"')
+    unsubscribe: str = Field(min_length=4, description="the unsubscribe line under every email")
+
+
+class Tier(_Strict):
+    """A community tier (a group or circle) that gets its own monthly series of posts."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    name: str = Field(min_length=1)
+    stages: list[str] = Field(default_factory=list, description="stage ids of its members")
+    description: str = ""
+
+
+class Compliance(_Strict):
+    # Relative claims the brand can prove, which the absolute-term check then lets pass.
+    allowed_claims: list[str] = Field(default_factory=list)
+
+
+class LexiconExtension(_Strict):
+    """Extra words for the eval suite's lexicons, per family (spam, compliance, ...)."""
+
+    spam: list[str] = Field(default_factory=list)
+    absolute: list[str] = Field(default_factory=list)
+    medical: list[str] = Field(default_factory=list)
+
+
+class Brand(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    name: str = Field(min_length=1)
+    language: str = Field(pattern=r"^(zh|en)$")
+    persona: Persona
+    beliefs: list[Belief] = Field(min_length=1)
+    style: StyleRules = Field(default_factory=StyleRules)
+    channels: list[Channel] = Field(min_length=1)
+    sms: SmsRules | None = None
+    email: EmailRules | None = None
+    stages: list[Stage] = Field(default_factory=lambda: list(DEFAULT_STAGES))
+    tiers: list[Tier] = Field(default_factory=list)
+    compliance: Compliance = Field(default_factory=Compliance)
+    lexicon: LexiconExtension = Field(default_factory=LexiconExtension)
+    founder_story: str = ""
+
+    @model_validator(mode="after")
+    def _channels_have_rules(self) -> Brand:
+        if Channel.SMS in self.channels and self.sms is None:
+            raise ValueError("channel 'sms' needs an 'sms' section (signature, opt_out)")
+        if Channel.EMAIL in self.channels and self.email is None:
+            raise ValueError("channel 'email' needs an 'email' section (sender, unsubscribe)")
+        stage_ids = {s.id for s in self.stages}
+        if len(stage_ids) != len(self.stages):
+            raise ValueError("stage ids must be unique")
+        for tier in self.tiers:
+            unknown = [s for s in tier.stages if s not in stage_ids]
+            if unknown:
+                raise ValueError(f"tier {tier.id!r} names unknown stages {unknown}")
+        return self
+
+    def stage(self, stage_id: str) -> Stage:
+        for s in self.stages:
+            if s.id == stage_id:
+                return s
+        raise KeyError(stage_id)
+
+    def belief(self, belief_id: str) -> Belief:
+        for b in self.beliefs:
+            if b.id == belief_id:
+                return b
+        raise KeyError(belief_id)
+
+
+class KnowledgeDoc(_Strict):
+    """One Markdown document of the brand's knowledge, with its front matter."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    kind: DocKind
+    title: str = Field(min_length=1)
+    body: str = Field(min_length=1)
+    product: str | None = None
+    usage_days: int | None = Field(default=None, ge=1, le=3650)
+    stages: list[str] = Field(default_factory=list)
+    consent: bool | None = None
+    customer: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    path: str = ""
+
+    @model_validator(mode="after")
+    def _kind_rules(self) -> KnowledgeDoc:
+        if self.kind == DocKind.USAGE_GUIDE and not self.product:
+            raise ValueError("a usage_guide needs 'product'")
+        if self.kind == DocKind.STORY and self.consent is None:
+            raise ValueError("a story needs 'consent: true' or 'consent: false'")
+        return self
+
+
+class Purchase(_Strict):
+    product: str = Field(min_length=1)
+    date: dt.date
+
+
+class Contact(_Strict):
+    """A message the customer already received (the pressure checks count these)."""
+
+    date: dt.date
+    channel: Channel
+    # care | sales | notice
+    purpose: str = Field(default="care", pattern=r"^(care|sales|notice)$")
+
+
+class Customer(_Strict):
+    id: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1)
+    stage: str
+    purchases: list[Purchase] = Field(default_factory=list)
+    tags: dict[str, str] = Field(default_factory=dict)
+    birthday: dt.date | None = None
+    channel: Channel = Channel.WECHAT
+    opted_out: bool = False
+    last_contacts: list[Contact] = Field(default_factory=list)
+
+    @field_validator("purchases")
+    @classmethod
+    def _sorted(cls, value: list[Purchase]) -> list[Purchase]:
+        return sorted(value, key=lambda p: p.date)
+
+    @property
+    def last_purchase(self) -> Purchase | None:
+        return self.purchases[-1] if self.purchases else None
+
+
+class BrandPack(BaseModel):
+    """A validated brand pack, ready to ingest."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    root: Path
+    brand: Brand
+    docs: list[KnowledgeDoc]
+    customers: list[Customer] = Field(default_factory=list)
+
+    def doc(self, doc_id: str) -> KnowledgeDoc:
+        for d in self.docs:
+            if d.id == doc_id:
+                return d
+        raise KeyError(doc_id)
+
+    def customer(self, customer_id: str) -> Customer:
+        for c in self.customers:
+            if c.id == customer_id:
+                return c
+        raise KeyError(customer_id)
+
+    def usage_guide(self, product: str) -> KnowledgeDoc | None:
+        for d in self.docs:
+            if d.kind == DocKind.USAGE_GUIDE and d.product == product:
+                return d
+        return None

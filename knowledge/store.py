@@ -1,0 +1,189 @@
+"""The vector store: Chroma, embedded (``data_dir/chroma``) or a server (``ZHENXIN_CHROMA_URL``).
+
+One collection per brand *and* embedder (``zx-<brand>-<embedder>-<dim>``), cosine space, so
+switching embedders never mixes vectors and a query can only ever see one brand. Syncing a
+brand's chunks embeds only chunks that are new or whose content hash changed, and deletes
+chunks that are gone (removed documents, shorter documents). Chroma never embeds anything
+itself: every collection is opened with ``embedding_function=None`` and we pass vectors.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlparse
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+
+from core.errors import ConfigError, ProviderError
+from core.settings import Settings
+from knowledge.chunking import Chunk
+from knowledge.embedder import Embedder
+
+ALL_STAGES = "all_stages"  # metadata flag: the doc names no stages, so it fits every stage
+
+
+def stage_key(stage_id: str) -> str:
+    """The boolean metadata key that marks a chunk as fitting ``stage_id``."""
+    return f"stage_{stage_id}"
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    added: int
+    updated: int
+    unchanged: int
+    deleted: int
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk_id: str
+    text: str
+    metadata: dict[str, Any]
+    score: float  # cosine similarity, higher is better
+
+
+def chunk_metadata(chunk: Chunk) -> dict[str, str | int | bool]:
+    meta: dict[str, str | int | bool] = {
+        "brand": chunk.brand,
+        "doc_id": chunk.doc_id,
+        "n": chunk.n,
+        "kind": chunk.kind,
+        "title": chunk.title,
+        "product": chunk.product or "",
+        "stages": ",".join(chunk.stages),
+        "hash": chunk.hash,
+        ALL_STAGES: not chunk.stages,
+    }
+    for stage in chunk.stages:
+        meta[stage_key(stage)] = True
+    return meta
+
+
+def make_client(settings: Settings) -> Any:
+    """A Chroma client for ``settings``: a server when ``chroma_url`` is set, else embedded."""
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise ConfigError(
+                f"bad ZHENXIN_CHROMA_URL {settings.chroma_url!r}", hint="e.g. http://localhost:8000"
+            )
+        ssl = url.scheme == "https"
+        try:
+            return chromadb.HttpClient(
+                host=url.hostname,
+                port=url.port or (443 if ssl else 8000),
+                ssl=ssl,
+                settings=chroma_settings,
+            )
+        except Exception as exc:
+            raise ProviderError(
+                f"cannot reach the Chroma server at {settings.chroma_url}: {exc}",
+                hint="start it or unset ZHENXIN_CHROMA_URL to use the embedded store",
+            ) from exc
+    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+
+
+class VectorStore:
+    """Per-brand Chroma collections holding one embedder's vectors."""
+
+    def __init__(self, settings: Settings, embedder: Embedder, client: Any = None) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = make_client(self.settings)
+        return self._client
+
+    def collection_name(self, brand_id: str) -> str:
+        slug = re.sub(r"[^a-zA-Z0-9]+", "-", self.embedder.name).strip("-").lower()
+        return f"zx-{brand_id}-{slug}-{self.embedder.dim}"[:512]
+
+    def collection(self, brand_id: str) -> Any:
+        return self.client.get_or_create_collection(
+            self.collection_name(brand_id),
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={"brand": brand_id, "embedder": self.embedder.name},
+            embedding_function=None,  # never let Chroma embed (its default downloads a model)
+        )
+
+    def count(self, brand_id: str) -> int:
+        return int(self.collection(brand_id).count())
+
+    def sync(self, brand_id: str, chunks: Sequence[Chunk]) -> SyncReport:
+        """Make the brand's collection hold exactly ``chunks``, embedding only what changed."""
+        collection = self.collection(brand_id)
+        existing = collection.get(include=["metadatas"])
+        old_hash = {
+            cid: (meta or {}).get("hash")
+            for cid, meta in zip(existing["ids"], existing["metadatas"] or [], strict=False)
+        }
+        wanted = {c.id for c in chunks}
+        changed = [c for c in chunks if old_hash.get(c.id) != c.hash]
+        gone = [cid for cid in old_hash if cid not in wanted]
+        if changed:
+            # Embed everything first: if the embedder fails, the collection is untouched.
+            vectors = self.embedder.embed_passages([c.embed_text for c in changed])
+            for start in range(0, len(changed), 1000):
+                part = changed[start : start + 1000]
+                collection.upsert(
+                    ids=[c.id for c in part],
+                    embeddings=vectors[start : start + 1000],
+                    documents=[c.text for c in part],
+                    metadatas=[chunk_metadata(c) for c in part],
+                )
+        if gone:
+            collection.delete(ids=gone)
+        added = sum(1 for c in changed if c.id not in old_hash)
+        return SyncReport(
+            added=added,
+            updated=len(changed) - added,
+            unchanged=len(chunks) - len(changed),
+            deleted=len(gone),
+        )
+
+    def query(
+        self,
+        brand_id: str,
+        vector: Sequence[float],
+        *,
+        where: dict[str, Any] | None = None,
+        k: int = 5,
+    ) -> list[Hit]:
+        collection = self.collection(brand_id)
+        total = collection.count()
+        if total == 0:
+            return []
+        conditions: list[dict[str, Any]] = [{"brand": brand_id}]
+        if where:
+            conditions.append(where)
+        result = collection.query(
+            query_embeddings=[list(vector)],
+            n_results=min(k, total),
+            where={"$and": conditions} if len(conditions) > 1 else conditions[0],
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            Hit(chunk_id=cid, text=doc or "", metadata=dict(meta or {}), score=1.0 - float(dist))
+            for cid, doc, meta, dist in zip(
+                result["ids"][0],
+                (result["documents"] or [[]])[0],
+                (result["metadatas"] or [[]])[0],
+                (result["distances"] or [[]])[0],
+                strict=True,
+            )
+        ]
+
+    def drop(self, brand_id: str) -> None:
+        name = self.collection_name(brand_id)
+        if any(c.name == name for c in self.client.list_collections()):
+            self.client.delete_collection(name)
