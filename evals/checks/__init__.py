@@ -1,0 +1,1 @@
+"""One module per check family; each class satisfies :class:`evals.types.Check`."""

@@ -1,0 +1,200 @@
+"""Spam signals: urgency, discount density, prize language, exclamation and emoji floods,
+repetition, many or shortened links, ALL CAPS, forward-to-groups asks, chasing replies."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from evals.checks.base import affirmed, finding, term_findings
+from evals.lexicon import load, pattern, threshold, words, words_pattern
+from evals.types import CheckContext, Finding, Severity
+
+_CAPS_WORD = re.compile(r"(?<![A-Za-z])[A-Z]{2,}(?![A-Za-z])")
+_CAPS_RUN = re.compile(r"(?<![A-Za-z])[A-Z]{2,}(?:[\s!！,.'’-]+[A-Z]{2,})+(?![A-Za-z])")
+_EXCLAIM = re.compile(r"[!！]+")
+
+
+@cache
+def _repetition() -> re.Pattern[str]:
+    n = int(threshold("spam", "repetition_min")) - 1
+    return re.compile(rf"(\S.{{0,4}}?)\1{{{n},}}", re.IGNORECASE)
+
+
+@cache
+def _repetition_ignore() -> re.Pattern[str]:
+    return re.compile(load("spam")["repetition_ignore"])
+
+
+@cache
+def _emoji() -> re.Pattern[str]:
+    return re.compile(load("spam")["emoji"])
+
+
+@cache
+def _url() -> re.Pattern[str]:
+    """Any URL, including a shortener link written without a scheme (t.cn/xyz)."""
+    hosts = "|".join(re.escape(h) for h in words("spam", "shorteners"))
+    bare = r"(?<![\w.])(?:" + hosts + r")/[^\s，。！？、）)]+"
+    return re.compile(f"{load('spam')['url']}|{bare}", re.IGNORECASE)
+
+
+def _host(url: str) -> str:
+    rest = re.sub(r"^https?://", "", url, flags=re.IGNORECASE)
+    return rest.split("/", 1)[0].lower()
+
+
+class SpamCheck:
+    """Signals that a message is pressure or broadcast, not care."""
+
+    family = "spam"
+
+    def run(self, ctx: CheckContext) -> list[Finding]:
+        text = ctx.text
+        out: list[Finding] = []
+        out += term_findings(
+            ctx, "spam.urgency", Severity.WARN, pattern("spam", "urgency"), skip_negated=True
+        )
+        out += self._discount(ctx)
+        out += term_findings(ctx, "spam.prize", Severity.WARN, pattern("spam", "prize"))
+        out += term_findings(ctx, "spam.forward", Severity.WARN, pattern("spam", "forward"))
+        out += term_findings(ctx, "spam.chasing", Severity.WARN, pattern("spam", "chasing"))
+        if ctx.brand is not None and ctx.brand.lexicon.spam:
+            extra = words_pattern(ctx.brand.lexicon.spam)
+            out += term_findings(ctx, "spam.urgency", Severity.WARN, extra)
+        out += self._exclamation(ctx)
+        out += self._emoji(ctx)
+        out += self._repetition(ctx)
+        out += self._links(ctx)
+        out += self._caps(ctx)
+        signals = [f for f in out if f.severity != Severity.INFO]
+        kinds = sorted({f.rule for f in signals})
+        if len(kinds) >= int(threshold("spam", "many_signals")) or len(signals) >= int(
+            threshold("spam", "many_hits")
+        ):
+            out.append(
+                finding(
+                    ctx,
+                    "spam.many_signals",
+                    Severity.ERROR,
+                    0,
+                    len(text),
+                    count=len(kinds),
+                    rules=", ".join(k.split(".", 1)[1] for k in kinds),
+                )
+            )
+        return out
+
+    def _discount(self, ctx: CheckContext) -> list[Finding]:
+        found = affirmed(pattern("spam", "discount"), ctx.text)
+        if not found:
+            return []
+        n = len(found)
+        if n >= int(threshold("spam", "discount_error")):
+            severity = Severity.ERROR
+        elif n >= int(threshold("spam", "discount_warn")):
+            severity = Severity.WARN
+        else:
+            severity = Severity.INFO
+        first = found[0]
+        return [
+            finding(
+                ctx,
+                "spam.discount",
+                severity,
+                first.start(),
+                first.end(),
+                term=first.group(0),
+                count=n,
+                variant="once" if n == 1 else "",
+            )
+        ]
+
+    def _exclamation(self, ctx: CheckContext) -> list[Finding]:
+        runs = list(_EXCLAIM.finditer(ctx.text))
+        total = sum(len(m.group(0)) for m in runs)
+        run_min = int(threshold("spam", "exclamation_run"))
+        long_runs = [m for m in runs if len(m.group(0)) >= run_min]
+        if long_runs:
+            m = long_runs[0]
+            return [
+                finding(ctx, "spam.exclamation", Severity.WARN, m.start(), m.end(), count=total)
+            ]
+        limit = int(threshold("spam", "exclamation_max"))
+        if total > limit:
+            m = runs[limit]  # the first mark over the limit
+            return [
+                finding(ctx, "spam.exclamation", Severity.WARN, m.start(), m.end(), count=total)
+            ]
+        return []
+
+    def _emoji(self, ctx: CheckContext) -> list[Finding]:
+        found = list(_emoji().finditer(ctx.text))
+        if not found:
+            return []
+        run_limit = int(threshold("spam", "emoji_run"))
+        run_start, run_len = 0, 0
+        for i, m in enumerate(found):
+            adjacent = i > 0 and ctx.text[found[i - 1].end() : m.start()].strip() == ""
+            run_start, run_len = (run_start, run_len + 1) if adjacent else (i, 1)
+            if run_len >= run_limit:
+                a, b = found[run_start].start(), m.end()
+                return [finding(ctx, "spam.emoji", Severity.WARN, a, b, count=len(found))]
+        limit = int(threshold("spam", "emoji_max"))
+        if len(found) > limit:
+            m = found[limit]
+            return [finding(ctx, "spam.emoji", Severity.WARN, m.start(), m.end(), count=len(found))]
+        return []
+
+    def _repetition(self, ctx: CheckContext) -> list[Finding]:
+        out: list[Finding] = []
+        ignore = _repetition_ignore()
+        for m in _repetition().finditer(ctx.text):
+            unit = m.group(1)
+            if ignore.match(unit) or _emoji().fullmatch(unit.strip() or " "):
+                continue
+            end = m.start() + len(m.group(0).rstrip())
+            out.append(finding(ctx, "spam.repetition", Severity.WARN, m.start(), end, term=unit))
+            if len(out) >= 3:
+                break
+        return out
+
+    def _links(self, ctx: CheckContext) -> list[Finding]:
+        found = list(_url().finditer(ctx.text))
+        out: list[Finding] = []
+        shorteners = set(words("spam", "shorteners"))
+        for m in found:
+            if _host(m.group(0)) in shorteners:
+                out.append(
+                    finding(
+                        ctx, "spam.short_link", Severity.WARN, m.start(), m.end(), term=m.group(0)
+                    )
+                )
+        limit = int(threshold("spam", "links_max"))
+        if len(found) > limit:
+            m = found[limit]
+            out.append(
+                finding(ctx, "spam.links", Severity.WARN, m.start(), m.end(), count=len(found))
+            )
+        return out
+
+    def _caps(self, ctx: CheckContext) -> list[Finding]:
+        allow = set(words("spam", "caps_allow"))
+        word_min = int(threshold("spam", "caps_word_min"))
+        run_letters = int(threshold("spam", "caps_run_letters"))
+        for m in _CAPS_RUN.finditer(ctx.text):
+            caps = [w for w in _CAPS_WORD.findall(m.group(0)) if w not in allow]
+            if len(caps) >= 2 and sum(len(w) for w in caps) >= run_letters:
+                return [
+                    finding(
+                        ctx, "spam.all_caps", Severity.WARN, m.start(), m.end(), term=m.group(0)
+                    )
+                ]
+        for m in _CAPS_WORD.finditer(ctx.text):
+            if len(m.group(0)) >= word_min and m.group(0) not in allow:
+                return [
+                    finding(
+                        ctx, "spam.all_caps", Severity.WARN, m.start(), m.end(), term=m.group(0)
+                    )
+                ]
+        return []

@@ -1,0 +1,297 @@
+"""The scenario runner: every scenario in ``evals/scenarios/*.yaml`` goes through the
+generator (``Pipeline.draft``) and its expectations are checked; results are grouped by
+brand, kind and stage for the report (:mod:`evals.report`).
+
+A scenario file names a brand, the pack folder to ingest when the brand is not yet in the
+knowledge base, the day to plan as (``as_of``) and a list of scenarios (see the comment at
+the top of ``evals/scenarios/qingshui.yaml`` for the fields).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.errors import RefusedError, ZhenxinError
+from core.settings import Settings
+from generator.drafts import ContentKind, Draft, DraftRequest, Trigger
+from knowledge.pack import BrandPack, Channel
+from knowledge.stages import stage_alias
+
+SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+Verdicts = list[Literal["pass", "review", "block"]]
+
+
+class Expect(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    verdict: Verdicts = Field(default_factory=lambda: ["pass", "review"])  # type: ignore[arg-type]
+    no_rules: list[str] = Field(default_factory=list)
+    contains_any: list[str] = Field(default_factory=list)
+    max_chars: int | None = None
+    has_belief: bool = False
+    refused: bool = False
+
+
+class Scenario(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    kind: ContentKind
+    customer: str | None = None
+    trigger: Trigger | None = None
+    channel: Channel | None = None
+    question: str | None = None
+    story_doc: str | None = None
+    theme: str | None = None
+    tier: str | None = None
+    expect: Expect = Field(default_factory=Expect)
+
+
+class ScenarioFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    brand: str
+    pack: str | None = None
+    as_of: dt.date | None = None
+    scenarios: list[Scenario]
+
+
+class ScenarioResult(BaseModel):
+    id: str
+    brand: str
+    kind: str
+    stage: str
+    trigger: str = ""
+    channel: str = ""
+    passed: bool
+    failures: list[str] = Field(default_factory=list)
+    verdict: str | None = None
+    score: float | None = None
+    rules: list[str] = Field(default_factory=list)
+    findings: list[str] = Field(default_factory=list)  # "rule «span»: message" of the draft
+    attempts: int = 0
+    text: str = ""
+    error: str | None = None
+    seconds: float = 0.0
+
+
+class SuiteResult(BaseModel):
+    started_at: dt.datetime
+    provider: str
+    model: str = ""
+    seconds: float = 0.0
+    results: list[ScenarioResult] = Field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        total = len(self.results)
+        passed = sum(r.passed for r in self.results)
+        return {
+            "total": total,
+            "passed": passed,
+            "pass_rate": passed / total if total else 0.0,
+            "by_kind": _group(self.results, lambda r: r.kind),
+            "by_stage": _group(self.results, lambda r: r.stage),
+            "by_brand": _group(self.results, lambda r: r.brand),
+            "rules": dict(Counter(rule for r in self.results for rule in r.rules).most_common()),
+        }
+
+    def default_dir(self, settings: Settings) -> Path:
+        return settings.data_dir / "evals" / self.started_at.strftime("%Y%m%d-%H%M%S")
+
+
+def _group(
+    results: Iterable[ScenarioResult], key: Callable[[ScenarioResult], str]
+) -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, float]] = {}
+    for r in results:
+        g = out.setdefault(key(r), {"total": 0, "passed": 0, "pass_rate": 0.0})
+        g["total"] += 1
+        g["passed"] += int(r.passed)
+    for g in out.values():
+        g["pass_rate"] = g["passed"] / g["total"]
+    return out
+
+
+class Drafter(Protocol):
+    def draft(self, request: DraftRequest, *, as_of: dt.date | None = None) -> Draft: ...
+
+
+class Knowledge(Protocol):
+    def brands(self) -> list[str]: ...
+
+    def pack(self, brand_id: str) -> BrandPack: ...
+
+    def ingest(self, path: str | Path) -> Any: ...
+
+
+def load_scenarios(directory: Path | None = None) -> list[ScenarioFile]:
+    """Every ``*.yaml`` scenario file in ``directory`` (default: the built-in suite)."""
+    directory = directory or SCENARIO_DIR
+    if not directory.is_dir():
+        raise ZhenxinError(f"scenario folder {str(directory)!r} does not exist")
+    files = []
+    for path in sorted(directory.glob("*.yaml")):
+        try:
+            files.append(ScenarioFile.model_validate(yaml.safe_load(path.read_text("utf-8"))))
+        except ValueError as exc:  # pydantic ValidationError and YAML errors
+            raise ZhenxinError(f"scenario file {path.name} is invalid: {exc}") from None
+    return files
+
+
+def evaluate(scenario: Scenario, draft: Draft) -> list[str]:
+    """What the draft fails of the scenario's expectations (empty: it passes)."""
+    e = scenario.expect
+    failures: list[str] = []
+    if e.refused:
+        if draft.verdict.value != "block":
+            failures.append(f"expected a refusal or block, got {draft.verdict.value}")
+        return failures
+    if draft.verdict.value not in e.verdict:
+        failures.append(f"verdict {draft.verdict.value} not in {e.verdict}")
+    fired = sorted({f.rule for f in draft.findings})
+    for pattern in e.no_rules:
+        hit = [r for r in fired if fnmatch.fnmatchcase(r, pattern)]
+        if hit:
+            failures.append(f"rule(s) {', '.join(hit)} fired (expected none of {pattern})")
+    if e.contains_any and not any(s in draft.text for s in e.contains_any):
+        failures.append(f"text contains none of {e.contains_any}")
+    if e.max_chars is not None and len(draft.text) > e.max_chars:
+        failures.append(f"{len(draft.text)} characters, over {e.max_chars}")
+    if e.has_belief and not draft.belief:
+        failures.append("no belief statement")
+    return failures
+
+
+def _stage_of(pack: BrandPack | None, customer_id: str | None) -> str:
+    if pack is None or customer_id is None:
+        return "-"
+    try:
+        return stage_alias(pack.customer(customer_id).stage)
+    except KeyError:
+        return "-"
+
+
+def run_scenario(
+    drafter: Drafter,
+    brand: str,
+    scenario: Scenario,
+    *,
+    as_of: dt.date | None,
+    pack: BrandPack | None = None,
+) -> ScenarioResult:
+    request = DraftRequest(
+        brand=brand,
+        kind=scenario.kind,
+        customer_id=scenario.customer,
+        trigger=scenario.trigger,
+        channel=scenario.channel,
+        question=scenario.question,
+        story_doc=scenario.story_doc,
+        theme=scenario.theme,
+        tier=scenario.tier,
+    )
+    tick = time.perf_counter()
+    try:
+        draft = drafter.draft(request, as_of=as_of)
+    except RefusedError as exc:
+        ok = scenario.expect.refused
+        return ScenarioResult(
+            id=scenario.id,
+            brand=brand,
+            kind=scenario.kind.value,
+            stage=_stage_of(pack, scenario.customer),
+            passed=ok,
+            failures=[] if ok else [f"refused: {exc}"],
+            error=None if ok else str(exc),
+            verdict="refused",
+            seconds=time.perf_counter() - tick,
+        )
+    except ZhenxinError as exc:
+        return ScenarioResult(
+            id=scenario.id,
+            brand=brand,
+            kind=scenario.kind.value,
+            stage=_stage_of(pack, scenario.customer),
+            passed=False,
+            failures=[f"error: {exc}"],
+            error=str(exc),
+            seconds=time.perf_counter() - tick,
+        )
+    failures = evaluate(scenario, draft)
+    return ScenarioResult(
+        id=scenario.id,
+        brand=brand,
+        kind=scenario.kind.value,
+        stage=draft.stage or _stage_of(pack, scenario.customer),
+        trigger=draft.trigger,
+        channel=draft.channel,
+        passed=not failures,
+        failures=failures,
+        verdict=draft.verdict.value,
+        score=draft.score,
+        rules=sorted({f.rule for f in draft.findings}),
+        findings=[f"{f.rule} «{draft.text[f.start : f.end]}»: {f.message}" for f in draft.findings],
+        attempts=len(draft.attempts),
+        text=draft.text,
+        seconds=time.perf_counter() - tick,
+    )
+
+
+def run_suite(
+    settings: Settings,
+    *,
+    scenarios_dir: Path | None = None,
+    brands: list[str] | None = None,
+    drafter: Drafter | None = None,
+    knowledge: Knowledge | None = None,
+    provider: str | None = None,
+) -> SuiteResult:
+    """Run the suite. Without ``drafter``/``knowledge`` it builds the real ones from settings
+    (the LLM named by ``settings.llm``) and ingests a scenario file's pack when needed."""
+    files = load_scenarios(scenarios_dir)
+    if brands:
+        files = [f for f in files if f.brand in brands]
+    if knowledge is None:
+        from knowledge.service import KnowledgeBase
+
+        knowledge = KnowledgeBase(settings)
+    model = ""
+    if drafter is None:
+        from generator.pipeline import Pipeline
+        from generator.providers import make_llm
+
+        llm = make_llm(settings)
+        model = llm.model
+        drafter = Pipeline(settings, llm=llm, knowledge=knowledge)  # type: ignore[arg-type]
+    started = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    tick = time.perf_counter()
+    suite = SuiteResult(started_at=started, provider=provider or settings.llm, model=model)
+    for f in files:
+        pack = _ensure_ingested(knowledge, f)
+        for scenario in f.scenarios:
+            suite.results.append(run_scenario(drafter, f.brand, scenario, as_of=f.as_of, pack=pack))
+    suite.seconds = round(time.perf_counter() - tick, 3)
+    return suite
+
+
+def _ensure_ingested(knowledge: Knowledge, f: ScenarioFile) -> BrandPack | None:
+    if f.brand not in knowledge.brands() and f.pack:
+        path = Path(f.pack)
+        if not path.is_absolute():
+            path = REPO_ROOT / path
+        knowledge.ingest(path)  # a PackError says exactly what is wrong with the pack
+    try:
+        return knowledge.pack(f.brand)
+    except ZhenxinError:
+        return None
