@@ -1,0 +1,342 @@
+"""The generation pipeline: plan -> retrieve -> render -> generate -> check -> revise.
+
+    pipeline = build_pipeline(settings)
+    draft = pipeline.draft(DraftRequest(brand="qingshui", customer_id="qs-006",
+                                        kind="care_message"))
+
+Every attempt is checked by the eval suite; findings that are not a pass go back to the
+model as feedback, up to ``settings.max_attempts``. The best attempt (verdict, then score)
+is returned with its findings either way, and the draft records its provenance: provider,
+model, template and hash, retrieved chunks, the plan, each attempt and the timings.
+Unknown brand or customer, an opted-out customer, a story without consent or a product
+without a usage guide are errors: the pipeline never makes a draft up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+from collections.abc import Callable
+
+from core.errors import ConfigError, NotFoundError, RefusedError, ZhenxinError
+from core.settings import Settings
+from evals.types import CheckContext, CheckReport, Finding, Severity, Verdict
+from generator import planner
+from generator.compose import Composed, compose
+from generator.drafts import Attempt, ContentKind, Draft, DraftRequest, Plan, Trigger
+from generator.parse import ParseFailure, parse_reply
+from generator.providers.base import LLM, ChatMessage
+from generator.render import render_prompt, render_revision
+from generator.retrieve import Evidence, KnowledgeSource, gather
+from generator.schemas import json_schema, reply_model
+from knowledge.pack import BrandPack, Customer, DocKind, KnowledgeDoc
+
+Checker = Callable[[CheckContext], CheckReport]
+
+VERDICT_RANK = {Verdict.PASS: 2, Verdict.REVIEW: 1, Verdict.BLOCK: 0}
+_NEEDS_CUSTOMER = (ContentKind.CARE_MESSAGE, ContentKind.AFTERSALE_EMAIL)
+_CARRIES_BELIEF = (ContentKind.AFTERSALE_EMAIL.value,)
+_PARSE_HINT = {
+    "zh": "只输出一个符合要求格式的JSON对象，不要任何解释或代码块",
+    "en": "output exactly one JSON object in the requested format, no explanation or code fence",
+}
+
+
+def _default_checker() -> Checker:
+    try:
+        from evals import check
+    except ImportError as exc:  # the eval suite is its own package; say so clearly
+        raise ConfigError("the eval suite (evals.check) is not available") from exc
+    return check
+
+
+class Pipeline:
+    """Drafts content for one request at a time (see the module docstring)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        llm: LLM,
+        knowledge: KnowledgeSource,
+        checker: Checker | None = None,
+    ) -> None:
+        self.settings = settings
+        self.llm = llm
+        self.knowledge = knowledge
+        self._checker = checker
+
+    @property
+    def checker(self) -> Checker:
+        if self._checker is None:
+            self._checker = _default_checker()
+        return self._checker
+
+    # --- steps ---------------------------------------------------------------------------
+    def _customer(self, pack: BrandPack, request: DraftRequest) -> Customer | None:
+        kind = ContentKind(request.kind)
+        if request.customer is not None:
+            customer: Customer | None = request.customer
+        elif request.customer_id:
+            try:
+                customer = pack.customer(request.customer_id)
+            except KeyError:
+                raise NotFoundError(
+                    f"brand {pack.brand.id!r} has no customer {request.customer_id!r}"
+                ) from None
+        elif kind in _NEEDS_CUSTOMER:
+            raise NotFoundError(f"a {kind.value} needs a customer", hint="give customer_id")
+        else:
+            customer = None
+        if customer is not None and customer.opted_out:
+            raise RefusedError(
+                f"customer {customer.id!r} opted out: no drafts for them",
+                hint="opted-out customers get nothing",
+            )
+        return customer
+
+    def plan(
+        self, pack: BrandPack, customer: Customer | None, request: DraftRequest, as_of: dt.date
+    ) -> Plan:
+        if request.trigger == Trigger.QUESTION and not request.question:
+            raise ZhenxinError("trigger 'question' needs the question", hint="pass --question")
+        guides = [d for d in pack.docs if d.kind == DocKind.USAGE_GUIDE and d.product]
+        usage_days = {d.product: d.usage_days for d in guides if d.product and d.usage_days}
+        names = {d.product: product_name(d) for d in guides if d.product}
+        return planner.plan(
+            pack.brand,
+            customer,
+            request.kind,
+            request.trigger,
+            request.channel,
+            as_of,
+            usage_days=usage_days,
+            product_names=names,
+            question=request.question,
+            stage=self._tier_stage(pack, request),
+        )
+
+    @staticmethod
+    def _tier_stage(pack: BrandPack, request: DraftRequest) -> str | None:
+        """A community post for a tier is written for the tier's first stage."""
+        for tier in pack.brand.tiers:
+            if request.tier in (tier.id, tier.name) and tier.stages:
+                return tier.stages[0]
+        return None
+
+    def _check(
+        self,
+        composed: Composed,
+        plan: Plan,
+        pack: BrandPack,
+        customer: Customer | None,
+        evidence: Evidence,
+        inputs: list[str],
+        as_of: dt.date,
+    ) -> CheckReport:
+        products = sorted(
+            {product_name(d) for d in pack.docs if d.kind == DocKind.USAGE_GUIDE}
+            | {d.product for d in pack.docs if d.kind == DocKind.USAGE_GUIDE and d.product}
+        )
+        return self.checker(
+            CheckContext(
+                text=composed.text,
+                lang=plan.lang,
+                channel=plan.channel,
+                kind=plan.kind,
+                brand=pack.brand,
+                customer=customer,
+                stage=plan.stage,
+                sources=evidence.texts(),
+                # Only the kinds that must carry a belief are held to it (care: optional).
+                belief=evidence.belief.text
+                if evidence.belief and plan.kind in _CARRIES_BELIEF
+                else None,
+                inputs=inputs,
+                history=list(customer.last_contacts) if customer else [],
+                as_of=as_of,
+                products=products,
+                purpose="care",
+            )
+        )
+
+    def _max_tokens(self, kind: ContentKind) -> int:
+        if kind == ContentKind.CARE_MESSAGE:  # ~150 Chinese characters / ~90 words and the JSON
+            return min(self.settings.llm_max_tokens, 240)
+        return max(self.settings.llm_max_tokens, 600)
+
+    # --- the whole thing -----------------------------------------------------------------
+    def draft(self, request: DraftRequest, *, as_of: dt.date | None = None) -> Draft:
+        """Plan, retrieve, render, generate, check and revise one draft."""
+        started = time.perf_counter()
+        timings: dict[str, float] = {}
+        kind = ContentKind(request.kind)
+        as_of = as_of or dt.date.today()
+
+        tick = time.perf_counter()
+        pack = self.knowledge.pack(request.brand)
+        customer = self._customer(pack, request)
+        plan = self.plan(pack, customer, request, as_of)
+        timings["plan"] = time.perf_counter() - tick
+
+        tick = time.perf_counter()
+        evidence = gather(
+            self.knowledge,
+            pack,
+            plan,
+            customer,
+            k=self.settings.retrieve_k,
+            story_doc=request.story_doc,
+            theme=request.theme,
+        )
+        timings["retrieve"] = time.perf_counter() - tick
+
+        tick = time.perf_counter()
+        prompt = render_prompt(
+            kind.value,
+            plan.lang,
+            brand=pack.brand,
+            plan=plan,
+            guide=evidence.guide,
+            faq=evidence.faq,
+            notes=evidence.notes,
+            story=evidence.story,
+            belief=evidence.belief,
+            theme=request.theme or "",
+            tier=next(
+                (t.name for t in pack.brand.tiers if request.tier in (t.id, t.name)),
+                request.tier or "",
+            ),
+        )
+        timings["render"] = time.perf_counter() - tick
+
+        inputs = _untrusted(customer, request)
+        schema = json_schema(kind)
+        model = reply_model(kind)
+        messages: list[ChatMessage] = list(prompt.messages)
+        attempts: list[Attempt] = []
+        composed_by_attempt: dict[int, Composed] = {}
+        model_name = self.llm.model
+        for number in range(1, max(1, self.settings.max_attempts) + 1):
+            tick = time.perf_counter()
+            completion = self.llm.complete(
+                messages,
+                json_schema=schema,
+                max_tokens=self._max_tokens(kind),
+                temperature=self.settings.llm_temperature,
+            )
+            model_name = completion.model or model_name
+            timings[f"generate_{number}"] = time.perf_counter() - tick
+
+            tick = time.perf_counter()
+            parsed = parse_reply(completion.text, model)
+            if isinstance(parsed, ParseFailure):
+                findings = [
+                    Finding(
+                        rule="generator.unparsable_reply",
+                        severity=Severity.ERROR,
+                        start=0,
+                        end=0,
+                        message=parsed.reason,
+                        suggestion=_PARSE_HINT.get(plan.lang, _PARSE_HINT["en"]),
+                        family="generator",
+                    )
+                ]
+                verdict, score, text = Verdict.BLOCK, 0.0, ""
+            else:
+                composed = compose(kind, parsed, pack.brand, plan.channel)
+                composed_by_attempt[number] = composed
+                report = self._check(composed, plan, pack, customer, evidence, inputs, as_of)
+                findings, verdict, score, text = (
+                    list(report.findings),
+                    report.verdict,
+                    report.score,
+                    composed.text,
+                )
+            timings[f"check_{number}"] = time.perf_counter() - tick
+            attempts.append(
+                Attempt(
+                    number=number,
+                    text=text,
+                    verdict=verdict,
+                    score=score,
+                    findings=findings,
+                    seconds=timings[f"generate_{number}"] + timings[f"check_{number}"],
+                    raw=completion.text,
+                    prompt_tokens=completion.prompt_tokens,
+                    completion_tokens=completion.completion_tokens,
+                    cached_prompt_tokens=completion.cached_prompt_tokens,
+                )
+            )
+            if verdict == Verdict.PASS:
+                break
+            feedback = [f for f in findings if f.severity != Severity.INFO] or findings
+            messages = [
+                *messages,
+                {"role": "assistant", "content": completion.text},
+                {"role": "user", "content": render_revision(plan.lang, feedback)},
+            ]
+
+        best = max(attempts, key=lambda a: (VERDICT_RANK[a.verdict], a.score, -a.number))
+        chosen = composed_by_attempt.get(best.number)
+        timings["total"] = time.perf_counter() - started
+        belief = evidence.belief
+        return Draft(
+            kind=kind,
+            brand=pack.brand.id,
+            customer=customer.id if customer else None,
+            stage=plan.stage,
+            trigger=plan.trigger,
+            channel=plan.channel,
+            text=best.text,
+            subject=chosen.subject if chosen else None,
+            title=chosen.title if chosen else None,
+            body=chosen.body if chosen else "",
+            belief=belief.text if belief else None,
+            belief_id=belief.id if belief else None,
+            sign_off=chosen.sign_off if chosen else None,
+            unsubscribe=chosen.unsubscribe if chosen else None,
+            story_doc=evidence.story.id if evidence.story else None,
+            sources=evidence.sources(),
+            verdict=best.verdict,
+            score=best.score,
+            findings=best.findings,
+            provider=self.llm.provider,
+            model=model_name,
+            template=prompt.template,
+            template_hash=prompt.template_hash,
+            plan=plan,
+            attempts=attempts,
+            timings={k: round(v, 4) for k, v in timings.items()},
+        )
+
+
+_GUIDE_SUFFIX = re.compile(
+    r"\s*(使用指南|使用说明|用法指南|usage guide|guide|how to use)\s*$", re.I
+)
+
+
+def product_name(guide: KnowledgeDoc) -> str:
+    """The product's display name: its usage guide's title without "使用指南" / "guide"."""
+    return _GUIDE_SUFFIX.sub("", guide.title).strip() or (guide.product or guide.title)
+
+
+def _untrusted(customer: Customer | None, request: DraftRequest) -> list[str]:
+    """The customer-controlled text that went into the prompt (for the injection checks)."""
+    values: list[str] = []
+    if customer is not None:
+        values.append(customer.name)
+        values.extend(f"{k}={v}" for k, v in customer.tags.items())
+    if request.question:
+        values.append(request.question)
+    return values
+
+
+def build_pipeline(settings: Settings) -> Pipeline:
+    """The pipeline the CLI, the API and the batch jobs use: providers and knowledge from
+    settings, the eval suite as the checker."""
+    from generator.providers import make_llm
+    from knowledge.service import KnowledgeBase
+
+    return Pipeline(settings, llm=make_llm(settings), knowledge=KnowledgeBase(settings))

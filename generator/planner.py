@@ -1,0 +1,309 @@
+"""Plan a draft before any model call: stage rules, the moment (trigger), channel limits and
+the customer facts the message may use.
+
+    plan(brand, customer, kind, trigger, channel, as_of, usage_days={"serum": 30}) -> Plan
+
+Pure and deterministic: no retrieval, no model. Customer fields are untrusted and pass
+through :func:`generator.sanitize.clean` (a dropped field is listed in ``plan.dropped_inputs``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+from core.errors import NotFoundError, RefusedError
+from generator import guidance as g
+from generator.drafts import ContentKind, Plan, Trigger
+from generator.sanitize import clean
+from knowledge.pack import Brand, Channel, Customer
+from knowledge.stages import Stage, stage_alias
+
+LONG_SILENCE_DAYS = 45
+BIRTHDAY_WINDOW = (-1, 7)  # from yesterday to a week ahead
+_KIND_CHANNEL = {
+    ContentKind.AFTERSALE_EMAIL: Channel.EMAIL,
+    ContentKind.USER_STORY_POST: Channel.COMMUNITY,
+    ContentKind.COMMUNITY_POST: Channel.COMMUNITY,
+}
+
+
+def resolve_stage(brand: Brand, stage: str) -> Stage:
+    """The brand's stage for an id or a zh/en alias (初识, "First contact")."""
+    for candidate in (stage, stage_alias(stage)):
+        for s in brand.stages:
+            if candidate in (s.id, s.name_zh) or candidate.lower() == s.name_en.lower():
+                return s
+    raise NotFoundError(
+        f"brand {brand.id!r} has no stage {stage!r}",
+        hint="stages: " + ", ".join(s.id for s in brand.stages),
+    )
+
+
+def milestone(days: int, usage_days: int | None) -> Trigger | None:
+    """Which usage moment ``days`` after purchase is: day3, half_used, almost_finished."""
+    if 2 <= days <= 4:
+        return Trigger.DAY3
+    if not usage_days:
+        return None
+    share = days / usage_days
+    if 0.4 <= share <= 0.6:
+        return Trigger.HALF_USED
+    if 0.8 <= share <= 1.15:
+        return Trigger.ALMOST_FINISHED
+    return None
+
+
+def days_to_birthday(birthday: dt.date | None, as_of: dt.date) -> int | None:
+    """Days from ``as_of`` to the nearest birthday (negative: it was that many days ago)."""
+    if birthday is None:
+        return None
+    best: int | None = None
+    for year in (as_of.year - 1, as_of.year, as_of.year + 1):
+        try:
+            day = birthday.replace(year=year)
+        except ValueError:  # 29 February in a common year
+            day = dt.date(year, 3, 1)
+        delta = (day - as_of).days
+        if best is None or abs(delta) < abs(best):
+            best = delta
+    return best
+
+
+def choose_channel(
+    brand: Brand, customer: Customer | None, kind: ContentKind, channel: str | None
+) -> Channel:
+    if channel:
+        chosen = Channel(channel)
+    elif kind in _KIND_CHANNEL:
+        chosen = _KIND_CHANNEL[kind]
+    elif customer is not None and customer.channel in brand.channels:
+        chosen = customer.channel
+    else:
+        chosen = next((c for c in brand.channels if c != Channel.EMAIL), brand.channels[0])
+    if chosen not in brand.channels:
+        raise RefusedError(
+            f"brand {brand.id!r} does not use the {chosen.value} channel",
+            hint="channels: " + ", ".join(c.value for c in brand.channels),
+        )
+    return chosen
+
+
+def _limits(brand: Brand, channel: Channel, kind: ContentKind) -> tuple[int | None, int | None]:
+    """(max characters, max English words) of the part the model writes."""
+    lang = brand.language
+    if channel == Channel.SMS and brand.sms is not None:
+        fixed = len(brand.sms.signature) + len(brand.sms.opt_out) + 1
+        chars = g.SMS_SEGMENT[lang] - fixed
+        return chars, (None if lang == "zh" else chars // 6)
+    zh_chars, en_words = g.CHANNEL_LIMITS[channel.value]
+    if kind == ContentKind.USER_STORY_POST:
+        zh_chars, en_words = zh_chars + 100, en_words + 50
+    return (zh_chars, None) if lang == "zh" else (en_words * 7, en_words)
+
+
+def _infer_trigger(
+    customer: Customer | None,
+    kind: ContentKind,
+    stage: Stage,
+    days: int | None,
+    usage_days: int | None,
+    silence: int | None,
+    birthday_in: int | None,
+    question: str | None,
+) -> Trigger:
+    if kind in (ContentKind.USER_STORY_POST, ContentKind.COMMUNITY_POST):
+        return Trigger.MONTHLY
+    if question:
+        return Trigger.QUESTION
+    if birthday_in is not None and BIRTHDAY_WINDOW[0] <= birthday_in <= BIRTHDAY_WINDOW[1]:
+        return Trigger.BIRTHDAY
+    if days is not None:
+        moment = milestone(days, usage_days)
+        if moment is not None:
+            return moment
+    if silence is not None and silence >= LONG_SILENCE_DAYS:
+        return Trigger.LONG_SILENCE
+    if stage.base == "first_contact" or customer is None or not customer.purchases:
+        return Trigger.WELCOME
+    return Trigger.AFTER_PURCHASE
+
+
+def _age(born: dt.date, as_of: dt.date, lang: str) -> str:
+    months = (as_of.year - born.year) * 12 + as_of.month - born.month - (as_of.day < born.day)
+    months = max(months, 0)
+    years, rest = divmod(months, 12)
+    if lang == "zh":
+        return f"{years}岁{rest}个月" if years else f"{rest}个月"
+    return f"{years} years {rest} months" if years else f"{rest} months"
+
+
+def _customer_facts(
+    customer: Customer, as_of: dt.date, lang: str, dropped: list[str]
+) -> dict[str, str]:
+    facts: dict[str, str] = {}
+    name = clean(customer.name, max_len=20)
+    if name.dropped:
+        dropped.append(f"name: {name.reason}")
+    elif name.value:
+        facts["name"] = name.value
+    facts["purchases"] = str(len(customer.purchases))
+    for key, value in customer.tags.items():
+        k, v = clean(key, max_len=20), clean(value, max_len=40)
+        if k.dropped or v.dropped or not k.value:
+            dropped.append(f"tag {k.value or '?'}: {v.reason or k.reason or 'empty key'}")
+            continue
+        if k.value in facts:
+            continue
+        try:  # a date in a tag such as child_birthday=2024-05-01 becomes an age
+            born = dt.date.fromisoformat(v.value)
+        except ValueError:
+            facts[k.value] = v.value
+        else:
+            facts[k.value] = v.value
+            if born <= as_of:
+                facts[f"{k.value}_age"] = _age(born, as_of, lang)
+    return facts
+
+
+def plan(
+    brand: Brand,
+    customer: Customer | None,
+    kind: ContentKind | str,
+    trigger: Trigger | str | None = None,
+    channel: Channel | str | None = None,
+    as_of: dt.date | None = None,
+    *,
+    usage_days: Mapping[str, int] | None = None,
+    product_names: Mapping[str, str] | None = None,
+    question: str | None = None,
+    stage: str | None = None,
+) -> Plan:
+    """Decide what this draft must do and must not do (see the module docstring).
+
+    ``stage`` is for drafts without a customer (a community post for a tier); a customer's
+    own stage wins."""
+    kind = ContentKind(kind)
+    as_of = as_of or dt.date.today()
+    lang = brand.language if brand.language in g.STAGE_GOAL else "zh"
+    if customer is not None:
+        stage_obj = resolve_stage(brand, customer.stage)
+    elif stage:
+        stage_obj = resolve_stage(brand, stage)
+    else:
+        stage_obj = brand.stages[-1]
+    return _plan(
+        brand,
+        customer,
+        kind,
+        trigger,
+        channel,
+        as_of,
+        stage_obj,
+        lang,
+        usage_days,
+        product_names,
+        question,
+    )
+
+
+def _plan(
+    brand: Brand,
+    customer: Customer | None,
+    kind: ContentKind,
+    trigger: Trigger | str | None,
+    channel: Channel | str | None,
+    as_of: dt.date,
+    stage: Stage,
+    lang: str,
+    usage_days: Mapping[str, int] | None,
+    product_names: Mapping[str, str] | None,
+    question: str | None,
+) -> Plan:
+    chosen = choose_channel(
+        brand, customer, kind, channel.value if isinstance(channel, Channel) else channel
+    )
+    dropped: list[str] = []
+
+    product: str | None = None
+    days: int | None = None
+    guide_days: int | None = None
+    silence: int | None = None
+    birthday_in: int | None = None
+    facts: dict[str, str] = {}
+    if customer is not None:
+        last = customer.last_purchase
+        if last is not None:
+            product = last.product
+            days = max((as_of - last.date).days, 0)
+            guide_days = (usage_days or {}).get(product)
+        contacts = [c.date for c in customer.last_contacts]
+        since = max(contacts) if contacts else (last.date if last else None)
+        silence = (as_of - since).days if since else None
+        birthday_in = days_to_birthday(customer.birthday, as_of)
+        facts = _customer_facts(customer, as_of, lang, dropped)
+
+    asked: str | None = None
+    if question:
+        cleaned = clean(question, max_len=300)
+        if cleaned.dropped:
+            dropped.append(f"question: {cleaned.reason}")
+        asked = cleaned.value or None
+
+    chosen_trigger = (
+        Trigger(trigger)
+        if trigger
+        else _infer_trigger(customer, kind, stage, days, guide_days, silence, birthday_in, asked)
+    )
+    product_name = (product_names or {}).get(product or "", product or "")
+    if product:
+        facts["product"] = product_name
+    if days is not None:
+        facts["days_since_purchase"] = str(days)
+    if guide_days:
+        facts["usage_days"] = str(guide_days)
+    if customer is not None and customer.birthday and chosen_trigger == Trigger.BIRTHDAY:
+        facts["birthday"] = customer.birthday.strftime("%m-%d")
+    facts["stage"] = stage.name(lang)
+
+    goal_fill = {
+        "days": days if days is not None else "?",
+        "product": product_name,
+        "usage_days": guide_days or "?",
+        "birthday": facts.get("birthday", ""),
+        "stage_name": stage.name(lang),
+        "silence_days": silence if silence is not None else "?",
+    }
+    # The stage's purpose (g.STAGE_GOAL) stays out of the prompt: small models parrot it.
+    goal = g.TRIGGER_GOAL[lang][chosen_trigger.value].format(**goal_fill)
+
+    must = list(g.STAGE_MUST[lang][stage.base])
+    must_not = list(g.STAGE_MUST_NOT[lang][stage.base]) + list(g.ALWAYS_MUST_NOT[lang])
+    if chosen_trigger == Trigger.ALMOST_FINISHED:
+        must.append(g.REPLENISH[lang][stage.selling])
+    max_chars, max_words = _limits(brand, chosen, kind)
+    must.append(g.CHANNEL_RULE[lang][chosen.value].format(max_chars=max_chars, max_words=max_words))
+
+    return Plan(
+        stage=stage.id,
+        stage_name=stage.name(lang),
+        trigger=chosen_trigger.value,
+        channel=chosen.value,
+        goal=goal,
+        must=must,
+        must_not=must_not,
+        product=product,
+        days_since_purchase=days,
+        usage_days=guide_days,
+        facts=facts,
+        max_chars=max_chars,
+        kind=kind.value,
+        lang=lang,
+        base_stage=stage.base.value,
+        selling=stage.selling,
+        max_words=max_words,
+        days_since_contact=silence,
+        birthday_in_days=birthday_in,
+        question=asked,
+        dropped_inputs=dropped,
+    )

@@ -1,0 +1,80 @@
+"""LLM providers: one :class:`LLM` protocol, implementations chosen by ``settings.llm``.
+
+    "fake"            FakeLLM with placeholder replies (tests, demos without a model)
+    "local"           llama.cpp in process on the verified Qwen2.5-Coder GGUF (offline default)
+    "openai:<model>"  any OpenAI-compatible server via LangChain (``settings.llm_base_url``)
+
+The real providers are imported lazily, so ``import generator.providers`` stays cheap and
+works without llama-cpp-python.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from core.errors import ConfigError
+from core.settings import Settings
+from generator.providers.base import LLM, ChatMessage, Completion
+from generator.providers.fake import FakeCall, FakeLLM, FakeLLMExhaustedError, placeholder_reply
+from generator.providers.guard import (
+    ALLOW_MODEL_REQUESTS_ENV,
+    check_model_requests_allowed,
+    model_requests_allowed,
+)
+
+if TYPE_CHECKING:
+    from generator.providers.local import LocalLLM
+    from generator.providers.openai_compat import OpenAICompatLLM
+
+__all__ = [
+    "ALLOW_MODEL_REQUESTS_ENV",
+    "LLM",
+    "ChatMessage",
+    "Completion",
+    "FakeCall",
+    "FakeLLM",
+    "FakeLLMExhaustedError",
+    "LocalLLM",
+    "OpenAICompatLLM",
+    "check_model_requests_allowed",
+    "make_llm",
+    "model_requests_allowed",
+    "placeholder_reply",
+]
+
+_LAZY = {
+    "LocalLLM": "generator.providers.local",
+    "OpenAICompatLLM": "generator.providers.openai_compat",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def make_llm(settings: Settings) -> LLM:
+    """Build the model named by ``settings.llm``; an unknown name is a :class:`ConfigError`."""
+    name = settings.llm.strip()
+    if name == "fake":
+        return FakeLLM(reply_fn=placeholder_reply)
+    if name == "local":
+        from generator.providers.local import LocalLLM
+
+        return LocalLLM(settings)
+    if name.startswith("openai:"):
+        model = name.removeprefix("openai:").strip()
+        if not model:
+            raise ConfigError(
+                "llm 'openai:' needs a model name", hint="e.g. ZHENXIN_LLM=openai:gpt-4o-mini"
+            )
+        from generator.providers.openai_compat import OpenAICompatLLM
+
+        return OpenAICompatLLM(settings, model=model)
+    raise ConfigError(
+        f"unknown llm {settings.llm!r}",
+        hint='choose "local", "openai:<model>" or "fake" (ZHENXIN_LLM)',
+    )

@@ -1,0 +1,253 @@
+"""Gather the knowledge one draft may rely on: usage-guide passages for the product, one
+belief statement, a consented story (story posts) and FAQ passages (questions).
+
+Only the brand's own knowledge is searched (the knowledge base guarantees it). Missing
+knowledge is an error, never something the model is left to invent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from core.errors import MissingKnowledgeError, NotFoundError, RefusedError
+from generator.drafts import ContentKind, Plan, Source
+from knowledge.pack import Belief, BrandPack, Customer, DocKind, KnowledgeDoc
+from knowledge.retriever import Passage, Retriever
+
+
+class KnowledgeSource(Retriever, Protocol):
+    """What the pipeline needs of ``knowledge.service.KnowledgeBase``: search plus the pack."""
+
+    def pack(self, brand_id: str) -> BrandPack: ...
+
+
+# Words that steer the guide search toward the passage for this moment.
+_MOMENT_QUERY = {
+    "zh": {
+        "day3": "第3天 刚开始使用 用量 步骤",
+        "half_used": "用到一半 效果 注意",
+        "almost_finished": "快用完 最后 下一步",
+        "welcome": "第一次使用 怎么开始 步骤",
+        "after_purchase": "用量 步骤 注意事项",
+        "birthday": "用量 注意事项",
+        "long_silence": "用量 注意事项",
+        "stage_up": "进阶 下一步",
+    },
+    "en": {
+        "day3": "day 3 first days how much steps",
+        "half_used": "halfway results what to notice",
+        "almost_finished": "almost finished last days next step",
+        "welcome": "first use how to start steps",
+        "after_purchase": "amount steps cautions",
+        "birthday": "amount steps cautions",
+        "long_silence": "amount steps cautions",
+        "stage_up": "advanced next step",
+    },
+}
+# Words that mark the guide passage written for this moment (ranked first when present).
+_MOMENT_MARKS = {
+    "day3": ("第 3 天", "第3天", "第三天", "day 3", "first days", "first week", "第一周"),
+    "half_used": ("一半", "第 15 天", "halfway", "half way", "half-used", "midway"),
+    "almost_finished": ("快用完", "最后", "almost finished", "nearly finished", "last few"),
+    "welcome": ("第一次", "开始", "first use", "getting started", "before you start"),
+}
+# How much guide text goes into one prompt (the local model reads ~50 tokens/s).
+GUIDE_BUDGET = {"zh": 420, "en": 1000}
+STORY_BUDGET = {"zh": 700, "en": 1500}
+
+
+@dataclass
+class Evidence:
+    guide: list[Passage] = field(default_factory=list)
+    faq: list[Passage] = field(default_factory=list)
+    notes: list[Passage] = field(default_factory=list)  # other knowledge (community posts)
+    belief: Belief | None = None
+    story: KnowledgeDoc | None = None
+
+    def sources(self) -> list[Source]:
+        out = [
+            Source(doc_id=p.doc_id, kind=p.kind, chunk_id=p.chunk_id, title=p.title, score=p.score)
+            for p in [*self.guide, *self.faq, *self.notes]
+        ]
+        if self.story is not None:
+            out.append(
+                Source(doc_id=self.story.id, kind=DocKind.STORY.value, title=self.story.title)
+            )
+        return out
+
+    def chunk_ids(self) -> list[str]:
+        return [p.chunk_id for p in [*self.guide, *self.faq, *self.notes]]
+
+    def texts(self) -> list[str]:
+        """The passages a draft may rely on (the grounding checks compare against these)."""
+        texts = [f"{p.title}\n{p.text}" for p in [*self.guide, *self.faq, *self.notes]]
+        if self.story is not None:
+            texts.append(self.story.body)
+        if self.belief is not None:
+            texts.append(self.belief.text)
+        return texts
+
+
+def _within_budget(passages: list[Passage], budget: int) -> list[Passage]:
+    chosen: list[Passage] = []
+    used = 0
+    for p in passages:
+        if chosen and used + len(p.text) > budget:
+            break
+        chosen.append(p)
+        used += len(p.text)
+    return chosen
+
+
+def _moment_first(passages: list[Passage], trigger: str) -> list[Passage]:
+    """Stable re-rank: passages that name this moment (day 3, halfway...) come first."""
+    marks = _MOMENT_MARKS.get(trigger, ())
+    if not marks:
+        return passages
+    hit = [p for p in passages if any(m in p.text.lower() for m in marks)]
+    return hit + [p for p in passages if p not in hit]
+
+
+def _grams(text: str) -> set[str]:
+    text = text.lower()
+    words = set(re.findall(r"[a-z]{3,}", text))
+    cjk = re.sub(r"[^\u4e00-\u9fff]", "", text)
+    return words | {cjk[i : i + 2] for i in range(len(cjk) - 1)}
+
+
+def choose_belief(beliefs: list[Belief], situation: str, key: str) -> Belief | None:
+    """The belief most related to ``situation``; ties (and near-ties) rotate by ``key``.
+
+    Deterministic: the same customer, kind and trigger always get the same belief, while
+    different customers of one brand see different ones.
+    """
+    if not beliefs:
+        return None
+    want = _grams(situation)
+    scored = [(len(want & _grams(f"{b.topic} {b.text}")), b) for b in beliefs]
+    top = max(score for score, _ in scored)
+    near = [b for score, b in scored if score >= top - 1]
+    index = int(hashlib.sha256(key.encode()).hexdigest(), 16) % len(near)
+    return near[index]
+
+
+def choose_story(
+    kb: KnowledgeSource, pack: BrandPack, customer: Customer | None, story_doc: str | None
+) -> KnowledgeDoc:
+    """A story with ``consent: true``: the one asked for, the customer's own, or the best
+    match. A story without consent is refused, never used."""
+    if story_doc:
+        try:
+            doc = pack.doc(story_doc)
+        except KeyError:
+            raise NotFoundError(f"brand {pack.brand.id!r} has no document {story_doc!r}") from None
+        if doc.kind != DocKind.STORY:
+            raise NotFoundError(f"document {story_doc!r} is a {doc.kind.value}, not a story")
+        if doc.consent is not True:
+            raise RefusedError(
+                f"story {doc.id!r} has no consent from its customer",
+                hint="set 'consent: true' only after the customer agreed",
+            )
+        return doc
+    stories = [d for d in pack.docs if d.kind == DocKind.STORY]
+    consented = [d for d in stories if d.consent is True]
+    if customer is not None:
+        own = [d for d in stories if d.customer == customer.id]
+        if own:
+            mine = [d for d in own if d.consent is True]
+            if not mine:
+                raise RefusedError(
+                    f"the story of customer {customer.id!r} ({own[0].id}) has no consent",
+                    hint="set 'consent: true' only after the customer agreed",
+                )
+            return mine[0]
+    if not consented:
+        if stories:
+            raise RefusedError(f"brand {pack.brand.id!r} has no story with consent")
+        raise MissingKnowledgeError(f"brand {pack.brand.id!r} has no customer stories")
+    query = " ".join(customer.tags.values()) if customer else pack.brand.name
+    ids = {d.id: d for d in consented}
+    for p in kb.search(pack.brand.id, query or pack.brand.name, kind=DocKind.STORY.value, k=8):
+        if p.doc_id in ids:
+            return ids[p.doc_id]
+    return consented[0]
+
+
+def gather(
+    kb: KnowledgeSource,
+    pack: BrandPack,
+    plan: Plan,
+    customer: Customer | None,
+    *,
+    k: int,
+    story_doc: str | None = None,
+    theme: str | None = None,
+) -> Evidence:
+    """Retrieve everything this plan needs (see the module docstring)."""
+    brand = pack.brand
+    lang = plan.lang
+    kind = ContentKind(plan.kind)
+    evidence = Evidence()
+
+    if kind == ContentKind.USER_STORY_POST or (kind == ContentKind.COMMUNITY_POST and story_doc):
+        story = choose_story(kb, pack, customer, story_doc)
+        if len(story.body) > STORY_BUDGET[lang]:
+            story = story.model_copy(update={"body": story.body[: STORY_BUDGET[lang]] + "…"})
+        evidence.story = story
+
+    product = plan.product
+    if evidence.story is not None:
+        product = next(
+            (
+                d.product
+                for d in pack.docs
+                if d.kind == DocKind.USAGE_GUIDE and d.product and d.product in evidence.story.tags
+            ),
+            None,
+        )
+    if product and plan.trigger == "birthday" and kind == ContentKind.CARE_MESSAGE:
+        pass  # a birthday wish carries no product facts (and must not turn into a pitch)
+    elif product:
+        guide = pack.usage_guide(product)
+        if guide is None:
+            raise MissingKnowledgeError(
+                f"brand {brand.id!r} has no usage guide for product {product!r}",
+                hint="add knowledge/<file>.md with kind: usage_guide and product: " + product,
+            )
+        moment = _MOMENT_QUERY[lang].get(plan.trigger, "")
+        query = plan.question or f"{guide.title} {moment}"
+        found = kb.search(
+            brand.id, query, kind=DocKind.USAGE_GUIDE.value, product=product, k=max(k, 6)
+        )
+        found = _moment_first(found, plan.trigger)[:k]
+        if not found:
+            raise MissingKnowledgeError(
+                f"the usage guide for {product!r} has no indexed passages",
+                hint=f"run: zhenxin ingest <pack folder of {brand.id}>",
+            )
+        evidence.guide = _within_budget(found, GUIDE_BUDGET[lang])
+    elif kind == ContentKind.AFTERSALE_EMAIL:
+        raise MissingKnowledgeError(
+            "an after-sale email needs a purchase, and this customer has none",
+            hint="add the purchase to customers.csv (product@YYYY-MM-DD)",
+        )
+
+    if plan.question or (not product and kind == ContentKind.CARE_MESSAGE):
+        query = plan.question or _MOMENT_QUERY[lang]["welcome"]
+        faq = kb.search(brand.id, query, kind=DocKind.FAQ.value, k=2)
+        evidence.faq = _within_budget(faq, GUIDE_BUDGET[lang] // 2)
+
+    if kind == ContentKind.COMMUNITY_POST and theme:
+        found = kb.search(brand.id, theme, k=3)
+        evidence.notes = _within_budget(found, GUIDE_BUDGET[lang])
+
+    situation = " ".join([plan.goal, *(p.text for p in evidence.guide), plan.question or ""])
+    if evidence.story is not None:
+        situation += " " + evidence.story.body
+    key = f"{customer.id if customer else '-'}|{plan.kind}|{plan.trigger}"
+    if kind != ContentKind.CARE_MESSAGE:  # a short care message keeps to one point
+        evidence.belief = choose_belief(brand.beliefs, situation, key)
+    return evidence

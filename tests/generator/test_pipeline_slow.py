@@ -1,0 +1,101 @@
+"""The whole pipeline on the real local model (Qwen2.5-Coder GGUF): each kind on the Chinese
+and the English example brand. Run with ``pytest --slow -m slow tests/generator``."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+
+from core.settings import Settings
+from evals.types import Severity, Verdict
+from generator.drafts import DraftRequest
+from generator.pipeline import Pipeline
+from generator.providers import make_llm
+from generator.providers.model_files import model_path
+from knowledge.pack import DocKind
+from knowledge.service import KnowledgeBase
+from tests.generator.conftest import AS_OF, EXAMPLES
+
+pytestmark = pytest.mark.slow
+
+NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory: pytest.TempPathFactory) -> tuple[Pipeline, KnowledgeBase]:
+    base = Settings(llm="local", local_threads=2, local_n_ctx=4096)
+    gguf = model_path(base)
+    if not gguf.is_file():
+        message = f"local model file absent: {gguf} (run `zhenxin model setup`)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    settings = base.model_copy(
+        update={
+            "data_dir": tmp_path_factory.mktemp("zx"),
+            "local_model_path": gguf,
+            "embedder": "hash",
+            "max_attempts": 2,
+        }
+    )
+    kb = KnowledgeBase(settings)
+    for name in ("qingshui", "stride"):
+        kb.ingest(EXAMPLES / name)
+    return Pipeline(settings, llm=make_llm(settings), knowledge=kb), kb
+
+
+CASES = [
+    ("qingshui", "qs-006", "care_message"),
+    ("qingshui", "qs-006", "aftersale_email"),
+    ("qingshui", "qs-023", "user_story_post"),
+    ("stride", "st-001", "care_message"),
+    ("stride", "st-001", "aftersale_email"),
+    ("stride", "st-019", "user_story_post"),
+]
+
+
+@pytest.mark.parametrize(("brand", "cid", "kind"), CASES)
+def test_real_model_drafts(
+    real: tuple[Pipeline, KnowledgeBase], brand: str, cid: str, kind: str
+) -> None:
+    pipeline, kb = real
+    draft = pipeline.draft(DraftRequest(brand=brand, customer_id=cid, kind=kind), as_of=AS_OF)
+    print(f"\n--- {brand} {cid} {kind}: {draft.verdict.value} {draft.score:.2f}\n{draft.text}")
+    for f in draft.findings:
+        print(f"  [{f.severity.value}] {f.rule}: {f.message}")
+    assert draft.provider == "local" and draft.attempts and draft.text
+    assert draft.verdict != Verdict.BLOCK, draft.findings
+    lang_zh = kb.pack(brand).brand.language == "zh"
+    assert bool(re.search(r"[\u4e00-\u9fff]", draft.body)) == lang_zh
+    if kind == "aftersale_email":
+        assert draft.subject and draft.unsubscribe and draft.unsubscribe in draft.text
+    if kind == "user_story_post":
+        assert draft.title and draft.story_doc
+    # every number in the body comes from the knowledge or the customer's own data
+    pack = kb.pack(brand)
+    known = " ".join(
+        [d.body for d in pack.docs if d.kind in (DocKind.USAGE_GUIDE, DocKind.STORY, DocKind.FAQ)]
+        + list(draft.plan.facts.values())
+    )
+    invented = [n for n in NUMBER.findall(draft.body) if n not in known]
+    assert not invented, f"numbers not in the knowledge: {invented}"
+    assert not [
+        f for f in draft.findings if f.family == "grounding" and f.severity == Severity.ERROR
+    ]
+
+
+def test_prefix_is_reused_for_the_next_draft_of_a_brand(
+    real: tuple[Pipeline, KnowledgeBase],
+) -> None:
+    pipeline, _ = real
+    first = pipeline.draft(
+        DraftRequest(brand="qingshui", customer_id="qs-001", kind="care_message"), as_of=AS_OF
+    )
+    second = pipeline.draft(
+        DraftRequest(brand="qingshui", customer_id="qs-012", kind="care_message"), as_of=AS_OF
+    )
+    assert first.attempts[0].prompt_tokens
+    # the whole brand block (system message) is reused
+    assert (second.attempts[0].cached_prompt_tokens or 0) > 100
