@@ -1,0 +1,368 @@
+"""Batches and their items in the database: creation, per-item state, drafts into the queue.
+
+A batch is one row of ``batches`` (``params`` holds the spec and every item's request, which
+never change after creation); each item is one row of ``batch_items`` with its state::
+
+    pending ──claim──▶ running ──▶ done      (the draft is in the review queue)
+       ▲                  │    └─▶ failed    (error kept; --retry-failed puts it back)
+       └──── reset ───────┘        skipped   (decided at planning: opted out, caps, ...)
+
+Idempotency: ``(batch_id, key)`` is unique; :meth:`claim` moves one item from pending to
+running with a conditional UPDATE (so two workers never draft the same item); :meth:`complete`
+writes the draft (request, draft, version 1) and marks the item done in ONE transaction, with
+a draft id derived from the item, so a crash either keeps both or neither. Counts and status
+are computed from the items when read; :meth:`refresh` caches them on the batch row.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.errors import NotFoundError
+from generator.drafts import Draft
+from knowledge.pack import Channel, Contact
+from storage.brands import ensure_brand
+from storage.drafts import save_generated
+from storage.models import (
+    BatchItemRow,
+    BatchRow,
+    ContactRow,
+    DraftRequestRow,
+    DraftRow,
+    DraftVersionRow,
+    utcnow,
+)
+
+STATES = ("pending", "running", "done", "failed", "skipped")
+TERMINAL = frozenset({"done", "failed", "skipped"})
+
+
+def draft_id_for(batch_id: str, key: str) -> str:
+    """The draft id of a batch item: stable, so a re-run can never create a second draft."""
+    return hashlib.sha256(f"{batch_id}\x00{key}".encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class ItemRecord:
+    batch_id: str
+    key: str
+    status: str
+    attempts: int
+    error: str | None
+    draft_id: str | None
+    spec: dict[str, Any]  # the item's plan entry (request, customer, tier, occurrence, note)
+
+
+@dataclass(frozen=True)
+class BatchRecord:
+    id: str
+    brand_id: str
+    kind: str
+    status: str
+    params: dict[str, Any]
+    counts: dict[str, int]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+class BatchRepository:
+    """All database access of the batch jobs."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+        bind = sessions.kw.get("bind")
+        sqlite = bind is not None and bind.dialect.name == "sqlite"
+        # SQLite has one writer at a time and its busy handler *sleeps* (up to 100 ms) when
+        # the lock is taken; threads of one process queue on a Python lock instead, which
+        # wakes them at once. Other databases lock rows and need nothing here.
+        self._write_lock: AbstractContextManager[Any] = (
+            threading.Lock() if sqlite else contextlib.nullcontext()
+        )
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[Session]:
+        with self._write_lock, self.sessions.begin() as s:
+            yield s
+
+    # --- batches ---------------------------------------------------------------------------
+    def create(
+        self,
+        batch_id: str,
+        *,
+        brand_id: str,
+        kind: str,
+        params: dict[str, Any],
+        items: Sequence[dict[str, Any]],
+    ) -> bool:
+        """Create the batch with its items (each a dict with ``key`` and optional ``skip``).
+
+        Returns False (and changes nothing) when the batch already exists: a re-run resumes.
+        """
+        with self._write() as s:
+            if s.get(BatchRow, batch_id) is not None:
+                return False
+            ensure_brand(s, brand_id)
+            specs = {it["key"]: it for it in items}
+            s.add(
+                BatchRow(
+                    id=batch_id,
+                    brand_id=brand_id,
+                    kind=kind,
+                    params={**params, "items": specs},
+                    status="pending",
+                    total=len(specs),
+                )
+            )
+            s.flush()
+            for key, it in specs.items():
+                skip = it.get("skip")
+                s.add(
+                    BatchItemRow(
+                        batch_id=batch_id,
+                        key=key,
+                        status="skipped" if skip else "pending",
+                        error=skip or None,
+                    )
+                )
+            self._recount(s, batch_id)
+        return True
+
+    def get(self, batch_id: str) -> BatchRecord:
+        with self.sessions() as s:
+            row = s.get(BatchRow, batch_id)
+            if row is None:
+                raise NotFoundError(f"no batch {batch_id!r}")
+            counts = self._counts(s, batch_id)
+            return BatchRecord(
+                id=row.id,
+                brand_id=row.brand_id,
+                kind=row.kind,
+                status=self._status(counts),
+                params=dict(row.params or {}),
+                counts=counts,
+                created_at=row.created_at,
+                updated_at=row.updated_at,
+            )
+
+    def list_for_brand(self, brand_id: str, kind: str | None = None) -> list[BatchRecord]:
+        with self.sessions() as s:
+            q = select(BatchRow.id).where(BatchRow.brand_id == brand_id)
+            if kind:
+                q = q.where(BatchRow.kind == kind)
+            ids = list(s.scalars(q.order_by(BatchRow.created_at, BatchRow.id)))
+        return [self.get(i) for i in ids]
+
+    def set_status(self, batch_id: str, status: str) -> None:
+        with self._write() as s:
+            s.execute(update(BatchRow).where(BatchRow.id == batch_id).values(status=status))
+
+    # --- items -----------------------------------------------------------------------------
+    def items(self, batch_id: str, statuses: Iterable[str] | None = None) -> list[ItemRecord]:
+        with self.sessions() as s:
+            batch = s.get(BatchRow, batch_id)
+            if batch is None:
+                raise NotFoundError(f"no batch {batch_id!r}")
+            specs: dict[str, Any] = (batch.params or {}).get("items", {})
+            q = select(BatchItemRow).where(BatchItemRow.batch_id == batch_id)
+            if statuses is not None:
+                q = q.where(BatchItemRow.status.in_(list(statuses)))
+            rows = s.scalars(q.order_by(BatchItemRow.id)).all()
+            return [
+                ItemRecord(
+                    batch_id=r.batch_id,
+                    key=r.key,
+                    status=r.status,
+                    attempts=r.attempts,
+                    error=r.error,
+                    draft_id=r.draft_id,
+                    spec=specs.get(r.key, {}),
+                )
+                for r in rows
+            ]
+
+    def item(self, batch_id: str, key: str) -> ItemRecord:
+        with self.sessions() as s:
+            batch = s.get(BatchRow, batch_id)
+            row = s.scalars(
+                select(BatchItemRow).where(
+                    BatchItemRow.batch_id == batch_id, BatchItemRow.key == key
+                )
+            ).first()
+            if batch is None or row is None:
+                raise NotFoundError(f"batch {batch_id!r} has no item {key!r}")
+            return ItemRecord(
+                batch_id=batch_id,
+                key=key,
+                status=row.status,
+                attempts=row.attempts,
+                error=row.error,
+                draft_id=row.draft_id,
+                spec=(batch.params or {}).get("items", {}).get(key, {}),
+            )
+
+    def reset(self, batch_id: str, *, retry_failed: bool = False) -> int:
+        """Put items interrupted while running (and failed ones if asked) back to pending."""
+        states = ["running", "failed"] if retry_failed else ["running"]
+        with self._write() as s:
+            res = s.execute(
+                update(BatchItemRow)
+                .where(BatchItemRow.batch_id == batch_id, BatchItemRow.status.in_(states))
+                .values(status="pending", error=None, updated_at=utcnow())
+            )
+            self._recount(s, batch_id)
+            return int(res.rowcount or 0)  # type: ignore[attr-defined]
+
+    def claim(self, batch_id: str, key: str) -> bool:
+        """pending -> running for exactly one caller; False if someone else has it."""
+        with self._write() as s:
+            res = s.execute(
+                update(BatchItemRow)
+                .where(
+                    BatchItemRow.batch_id == batch_id,
+                    BatchItemRow.key == key,
+                    BatchItemRow.status == "pending",
+                )
+                .values(status="running", attempts=BatchItemRow.attempts + 1, updated_at=utcnow())
+            )
+            return bool(res.rowcount)  # type: ignore[attr-defined]
+
+    def fail(self, batch_id: str, key: str, error: str) -> None:
+        with self._write() as s:
+            s.execute(
+                update(BatchItemRow)
+                .where(BatchItemRow.batch_id == batch_id, BatchItemRow.key == key)
+                .values(status="failed", error=error[:2000], updated_at=utcnow())
+            )
+
+    def complete(self, batch_id: str, key: str, draft: Draft, *, request: dict[str, Any]) -> str:
+        """Put the draft in the review queue and mark the item done, atomically."""
+        draft_id = draft_id_for(batch_id, key)
+        with self._write() as s:
+            item = s.scalars(
+                select(BatchItemRow).where(
+                    BatchItemRow.batch_id == batch_id, BatchItemRow.key == key
+                )
+            ).one()
+            if item.status == "done" and item.draft_id:
+                return item.draft_id
+            # The draft and the item's "done" are written together, so a draft can only
+            # exist already when the item is done; the lookups are for damaged data only.
+            fresh = item.draft_id is None
+            if fresh or s.get(DraftRow, draft_id) is None:  # brand row exists since create()
+                req = None if fresh else s.get(DraftRequestRow, draft_id)
+                if req is None:
+                    req = DraftRequestRow(
+                        id=draft_id,
+                        brand_id=draft.brand,
+                        kind=draft.kind.value,
+                        customer_id=draft.customer,
+                        payload=request,
+                        status="pending",
+                        attempts=item.attempts,
+                        requested_by=f"batch:{batch_id}"[:32],
+                    )
+                    s.add(req)
+                    s.flush()
+                save_generated(s, req, draft.model_dump(mode="json"))
+            item.status = "done"
+            item.error = None
+            item.draft_id = draft_id
+        return draft_id
+
+    def draft(self, draft_id: str) -> Draft:
+        """The generated draft (version 1) of a batch item."""
+        with self.sessions() as s:
+            data = s.scalars(
+                select(DraftVersionRow.data).where(
+                    DraftVersionRow.draft_id == draft_id, DraftVersionRow.version == 1
+                )
+            ).first()
+            if data is None:
+                raise NotFoundError(f"no draft {draft_id!r}")
+            return Draft.model_validate(data)
+
+    def latest_text(self, draft_id: str) -> str:
+        """The current text of a draft (an editor may have changed it since)."""
+        with self.sessions() as s:
+            text = s.scalars(
+                select(DraftVersionRow.text)
+                .where(DraftVersionRow.draft_id == draft_id)
+                .order_by(DraftVersionRow.version.desc())
+            ).first()
+            if text is None:
+                raise NotFoundError(f"no draft {draft_id!r}")
+            return text
+
+    def contact_log(self, brand_id: str) -> dict[str, list[Contact]]:
+        """Stored contacts per customer id (recorded when drafts are approved and sent)."""
+        out: dict[str, list[Contact]] = {}
+        with self.sessions() as s:
+            rows = s.execute(
+                select(
+                    ContactRow.customer_id, ContactRow.date, ContactRow.channel, ContactRow.purpose
+                ).where(ContactRow.brand_id == brand_id)
+            ).all()
+        for cid, date, channel, purpose in rows:
+            out.setdefault(cid, []).append(
+                Contact(date=date, channel=Channel(channel), purpose=purpose)
+            )
+        return out
+
+    # --- helpers ---------------------------------------------------------------------------
+    @staticmethod
+    def _counts(s: Session, batch_id: str) -> dict[str, int]:
+        rows = s.execute(
+            select(BatchItemRow.status, func.count())
+            .where(BatchItemRow.batch_id == batch_id)
+            .group_by(BatchItemRow.status)
+        ).all()
+        counts = dict.fromkeys(STATES, 0)
+        counts.update({status: int(n) for status, n in rows})
+        return counts
+
+    @staticmethod
+    def _status(counts: dict[str, int]) -> str:
+        open_ = counts["pending"] + counts["running"]
+        if counts["running"]:
+            return "running"
+        if open_:
+            return "pending"
+        return "has_failures" if counts["failed"] else "finished"
+
+    def refresh(self, batch_id: str) -> None:
+        """Store the current counts and status on the batch row (items are the truth)."""
+        with self._write() as s:
+            self._recount(s, batch_id)
+
+    def _recount(self, s: Session, batch_id: str) -> None:
+        s.flush()
+        counts = self._counts(s, batch_id)
+        status = self._status(counts)
+        s.execute(
+            update(BatchRow)
+            .where(BatchRow.id == batch_id)
+            .values(
+                done=counts["done"],
+                failed=counts["failed"],
+                total=sum(counts.values()),
+                status=status,
+                updated_at=utcnow(),
+            )
+        )
+
+
+__all__ = ["STATES", "TERMINAL", "BatchRecord", "BatchRepository", "ItemRecord", "draft_id_for"]

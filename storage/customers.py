@@ -1,0 +1,72 @@
+"""Customers of one brand, stored as ``knowledge.pack.Customer`` JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.errors import NotFoundError
+from knowledge.pack import Customer
+from storage.brands import ensure_brand
+from storage.models import CustomerRow
+
+
+def _row(session: Session, brand_id: str, customer_id: str) -> CustomerRow | None:
+    return session.scalar(
+        select(CustomerRow).where(
+            CustomerRow.brand_id == brand_id, CustomerRow.customer_id == customer_id
+        )
+    )
+
+
+def upsert_customer(
+    session: Session, brand_id: str, customer: Customer, *, source: str = "api"
+) -> tuple[Customer, bool]:
+    """Add or replace one customer; returns it and whether it was new."""
+    ensure_brand(session, brand_id)
+    data = customer.model_dump(mode="json")
+    row = _row(session, brand_id, customer.id)
+    created = row is None
+    if row is None:
+        row = CustomerRow(brand_id=brand_id, customer_id=customer.id, data=data, source=source)
+        session.add(row)
+    else:
+        row.data = data
+        row.source = source
+    session.flush()
+    return customer, created
+
+
+def import_customers(session: Session, brand_id: str, customers: Iterable[Customer]) -> int:
+    count = 0
+    for customer in customers:
+        upsert_customer(session, brand_id, customer, source="pack")
+        count += 1
+    return count
+
+
+def find_customer(session: Session, brand_id: str, customer_id: str) -> Customer | None:
+    row = _row(session, brand_id, customer_id)
+    return None if row is None else Customer.model_validate(row.data)
+
+
+def get_customer(session: Session, brand_id: str, customer_id: str) -> Customer:
+    customer = find_customer(session, brand_id, customer_id)
+    if customer is None:
+        raise NotFoundError(f"customer {customer_id!r} not found")
+    return customer
+
+
+def list_customers(
+    session: Session, brand_id: str, *, limit: int = 100, offset: int = 0
+) -> list[Customer]:
+    rows = session.scalars(
+        select(CustomerRow)
+        .where(CustomerRow.brand_id == brand_id)
+        .order_by(CustomerRow.customer_id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [Customer.model_validate(r.data) for r in rows]
