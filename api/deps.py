@@ -1,0 +1,131 @@
+"""Typed dependencies. Tests replace any of them with ``app.dependency_overrides``:
+
+SettingsDep   the app's Settings
+SessionDep    a SQLAlchemy session for this request
+CurrentKey    the caller's API key (brand + role); 401 without a valid one
+EditorKey / AdminKey   the same, requiring at least that role (403 otherwise)
+PipelineDep   the generation pipeline (built once, lazily: the model loads on first use)
+KnowledgeDep  the knowledge base (brand packs + vector store)
+CheckerDep    the eval suite's ``check(ctx) -> CheckReport``
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from api.errors import UnauthorizedError
+from core.errors import PermissionDeniedError
+from core.settings import Settings
+from storage.keys import KeyInfo, Role, authenticate
+
+if TYPE_CHECKING:
+    from evals.types import CheckContext, CheckReport
+    from generator.pipeline import Pipeline
+    from knowledge.service import KnowledgeBase
+
+_build_lock = threading.Lock()
+
+
+def get_app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with request.app.state.sessions() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+bearer = HTTPBearer(auto_error=False, description="An API key: `zhenxin keys create`")
+
+
+def get_current_key(
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> KeyInfo:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise UnauthorizedError("missing API key", hint="send 'Authorization: Bearer <key>'")
+    info = authenticate(session, credentials.credentials.strip())
+    if info is None:
+        raise UnauthorizedError("invalid or revoked API key")
+    return info
+
+
+CurrentKey = Annotated[KeyInfo, Depends(get_current_key)]
+KeyDep = CurrentKey
+
+
+def require_role(needed: Role) -> Callable[[KeyInfo], KeyInfo]:
+    def check(key: CurrentKey) -> KeyInfo:
+        if not key.role.allows(needed):
+            raise PermissionDeniedError(
+                f"role {key.role.value!r} may not do this; it needs {needed.value!r} or above"
+            )
+        return key
+
+    return check
+
+
+EditorKey = Annotated[KeyInfo, Depends(require_role(Role.EDITOR))]
+AdminKey = Annotated[KeyInfo, Depends(require_role(Role.ADMIN))]
+
+
+def _cached(request: Request, name: str, build: Callable[[], Any]) -> Any:
+    state = request.app.state
+    value = getattr(state, name, None)
+    if value is None:
+        with _build_lock:
+            value = getattr(state, name, None)
+            if value is None:
+                value = build()
+                setattr(state, name, value)
+    return value
+
+
+def get_knowledge(request: Request) -> KnowledgeBase:
+    def build() -> KnowledgeBase:
+        from knowledge.service import KnowledgeBase
+
+        return KnowledgeBase(request.app.state.settings)
+
+    kb: KnowledgeBase = _cached(request, "knowledge", build)
+    return kb
+
+
+# ``Any``: the knowledge and generation modules load lazily (and may be overridden in tests).
+KnowledgeDep = Annotated[Any, Depends(get_knowledge)]
+
+
+def get_pipeline(request: Request) -> Pipeline:
+    def build() -> Pipeline:
+        from generator.pipeline import build_pipeline
+
+        return build_pipeline(request.app.state.settings)
+
+    pipeline: Pipeline = _cached(request, "pipeline", build)
+    return pipeline
+
+
+PipelineDep = Annotated[Any, Depends(get_pipeline)]
+
+Checker = Callable[["CheckContext"], "CheckReport"]
+
+
+def get_checker() -> Checker:
+    from evals import check
+
+    return check
+
+
+CheckerDep = Annotated[Any, Depends(get_checker)]

@@ -1,0 +1,169 @@
+"""The HTTP API: ``create_app(settings)`` builds it; ``zhenxin serve`` runs it with uvicorn.
+
+Startup migrates the database to head. Every ``/v1`` route needs an API key and sees only
+its brand; ``/healthz`` and ``/readyz`` are open.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.errors import error_body, install_error_handlers
+from api.pii import install_pii_masking
+from api.routes import check, customers, drafts, health, keys, knowledge
+from core.errors import ConfigError
+from core.settings import Settings, get_settings
+from storage.db import open_database
+
+log = logging.getLogger("zhenxin.api")
+
+
+class BodyLimit:
+    """Refuse request bodies over ``limit`` bytes with 413: by Content-Length up front, and by
+    counting while reading for bodies sent without one."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.limit):
+            await _send_json(
+                send, 413, error_body("too_large", f"request body is over {self.limit} bytes")
+            )
+            return
+        seen = 0
+        over = False
+
+        async def counted() -> Message:
+            nonlocal seen, over
+            if over:
+                return {"type": "http.request", "body": b"", "more_body": False}
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:  # stop reading; the app sees an empty tail
+                    over = True
+                    return {"type": "http.request", "body": b"", "more_body": False}
+            return message
+
+        async def guarded(message: Message) -> None:
+            if not over:
+                await send(message)
+            elif message["type"] == "http.response.start":  # replace the app's answer
+                await _send_json(
+                    send, 413, error_body("too_large", f"request body is over {self.limit} bytes")
+                )
+
+        await self.app(scope, counted, guarded)
+
+
+class AccessLog:
+    """One log line per request: method, path (never the query or body), status, time."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+
+        async def record(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, record)
+        finally:
+            log.info(
+                "%s %s %s %.1fms",
+                scope["method"],
+                scope["path"],
+                status,
+                (time.perf_counter() - start) * 1000,
+            )
+
+
+async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
+    import json
+
+    data = json.dumps(body, ensure_ascii=False).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(data)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": data})
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    if settings.environment == "production" and (
+        settings.session_secret.get_secret_value() == "dev-only-change-me"
+    ):
+        raise ConfigError(
+            "ZHENXIN_SESSION_SECRET must be set in production",
+            hint="a long random string; the review form signs sessions with it",
+        )
+    install_pii_masking()
+    engine, sessions = open_database(settings)
+    app = FastAPI(
+        title="zhenxin 真心",
+        version="0.1.0",
+        summary="Sincere customer-care drafts for private-domain brands.",
+        description=(
+            "Drafts, checks, knowledge and customers of one brand per API key "
+            "(`Authorization: Bearer <key>`, from `zhenxin keys create`). Roles: operator "
+            "(request, read, edit drafts), editor (+ approve/reject), admin (+ ingest, keys). "
+            "Another brand's ids answer 404."
+        ),
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = sessions
+    install_error_handlers(app)
+    for module in (health, drafts, check, knowledge, customers, keys):
+        app.include_router(module.router)
+    _install_optional(app)
+    # Uploads may be as large as max_upload_bytes, plus multipart framing.
+    app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + 64 * 1024)
+
+    app.add_middleware(AccessLog)
+    return app
+
+
+def _install_optional(app: FastAPI) -> None:
+    """The review form and batch routes, owned by other areas, when present."""
+    import importlib
+
+    for name, hook in (("api.routes.review", "install_review"), ("api.routes.batches", None)):
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        if hook and hasattr(module, hook):
+            getattr(module, hook)(app)
+        elif hasattr(module, "router"):
+            app.include_router(module.router)

@@ -1,0 +1,352 @@
+"""What the review form does with drafts, for one signed-in key: read the brand's drafts as
+view models, re-check text, save a version, decide, regenerate.
+
+Writes go through ``api.drafting`` (the same code as the ``/v1/drafts`` routes): the same
+check context, conditional version update, block-needs-override rule and contact log on
+approval. Every read and write is scoped to the key's brand; another brand's id is "not
+found".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api import drafting
+from core.errors import NotFoundError
+from core.settings import Settings
+from evals.types import CheckContext, CheckReport, Finding
+from generator.drafts import Draft, DraftRequest, Source, Trigger
+from knowledge.chunking import chunk_docs
+from knowledge.pack import Customer
+from knowledge.stages import DEFAULT_STAGES
+from storage import customers as customers_repo
+from storage import drafts as repo
+from storage import keys as keys_repo
+from storage.drafts import DraftRecord as StoredRecord
+from storage.keys import KeyInfo, Role
+from storage.models import ApiKeyRow, CustomerRow, DraftVersionRow
+
+QUEUE_LIMIT = 200
+REVIEW_ROLES = frozenset({Role.EDITOR, Role.ADMIN})
+
+
+@dataclass(frozen=True)
+class Version:
+    """One version of a draft's text with the check result for exactly that text."""
+
+    number: int
+    text: str
+    author: str
+    verdict: str
+    score: float
+    findings: list[Finding]
+    created_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Review:
+    action: str  # approve | reject
+    reason: str
+    override_reason: str
+    editor: str
+    version: int
+    created_at: dt.datetime | None = None
+
+
+@dataclass
+class DraftView:
+    id: str
+    brand: str
+    status: str  # pending_review | approved | rejected
+    draft: Draft
+    versions: list[Version]
+    reviews: list[Review] = field(default_factory=list)
+    request: dict[str, Any] = field(default_factory=dict)
+    updated_at: dt.datetime | None = None
+
+    @property
+    def current(self) -> Version:
+        return max(self.versions, key=lambda v: v.number)
+
+    def version(self, number: int) -> Version | None:
+        return next((v for v in self.versions if v.number == number), None)
+
+
+# --- keys ---------------------------------------------------------------------------------
+
+
+def sign_in(db: Session, raw_key: str) -> KeyInfo | None:
+    """The active key with this secret (its last use noted), or None."""
+    info = keys_repo.authenticate(db, raw_key, touch=True)
+    db.commit()
+    return info
+
+
+def active_key(db: Session, key_id: str) -> KeyInfo | None:
+    """The key a session names, if it still exists and is not revoked."""
+    if not key_id.isdigit():
+        return None
+    row = db.get(ApiKeyRow, int(key_id))
+    if row is None or row.revoked:
+        return None
+    return KeyInfo(
+        id=row.id, brand=row.brand_id, role=Role(row.role), prefix=row.prefix, name=row.name
+    )
+
+
+# --- the desk ---------------------------------------------------------------------------------
+
+
+class ReviewDesk:
+    def __init__(
+        self,
+        db: Session,
+        key: KeyInfo,
+        *,
+        knowledge: Any,
+        checker: Callable[[CheckContext], CheckReport],
+        settings: Settings,
+    ) -> None:
+        self.db = db
+        self.key = key
+        self.brand = key.brand
+        self.knowledge = knowledge
+        self.checker = checker
+        self.settings = settings
+        self._names: dict[str, str] | None = None
+
+    def _name(self, author: str) -> str:
+        """Key prefixes (what storage records) shown as the key's name."""
+        if self._names is None:
+            self._names = {
+                k.info.prefix: k.info.name or k.info.prefix
+                for k in keys_repo.list_keys(self.db, self.brand)
+            }
+        return self._names.get(author, author)
+
+    def drafts(self) -> list[DraftView]:
+        """The brand's drafts that have text, newest first; each with its current version."""
+        out = []
+        for rec in repo.list_records(self.db, self.brand, limit=QUEUE_LIMIT):
+            if rec.draft is None or rec.current is None:
+                continue  # a failed or running request has no text to review
+            view = self._view(rec, [rec.current])
+            if view is not None:
+                out.append(view)
+        return out
+
+    def get(self, draft_id: str) -> DraftView:
+        rec = repo.get_record(self.db, self.brand, draft_id)  # NotFoundError across brands
+        if rec.draft is None:
+            raise NotFoundError(f"draft {draft_id!r} has no text yet")
+        versions = [
+            v
+            for v in repo.list_versions(self.db, self.brand, draft_id)
+            if v.version <= rec.draft.current_version
+        ]
+        view = self._view(rec, versions)
+        if view is None:
+            raise NotFoundError(f"draft {draft_id!r} has no stored content")
+        return view
+
+    def _view(self, rec: StoredRecord, versions: list[DraftVersionRow]) -> DraftView | None:
+        assert rec.draft is not None
+        draft = _draft(rec.generated)
+        if draft is None:
+            return None
+        return DraftView(
+            id=rec.id,
+            brand=self.brand,
+            status=rec.draft.status,
+            draft=draft,
+            versions=[self._version(v) for v in versions],
+            reviews=[
+                Review(
+                    action=r.decision,
+                    reason=r.reason,
+                    override_reason=r.override_reason,
+                    editor=self._name(r.reviewer),
+                    version=r.version,
+                    created_at=r.created_at,
+                )
+                for r in rec.reviews
+            ],
+            request=dict(rec.request.payload or {}),
+            updated_at=rec.draft.updated_at,
+        )
+
+    def _version(self, row: DraftVersionRow) -> Version:
+        findings = []
+        for f in row.findings or []:
+            try:
+                findings.append(Finding.model_validate(f))
+            except ValidationError:
+                continue
+        return Version(
+            number=row.version,
+            text=row.text,
+            author=self._name(row.author),
+            verdict=row.verdict,
+            score=row.score,
+            findings=findings,
+            created_at=row.created_at,
+        )
+
+    def check(self, view: DraftView, text: str) -> CheckReport:
+        """Check ``text`` as this draft: same context as an edit through the API."""
+        d = view.draft
+        ctx = drafting.check_context(
+            self.db,
+            self.knowledge,
+            self.brand,
+            text,
+            channel=d.channel,
+            kind=str(d.kind),
+            customer=self._customer(view),
+            stage=d.stage,
+            belief=d.belief,
+            source_docs=[s.doc_id for s in d.sources],
+        )
+        return self.checker(ctx)
+
+    def passages(self, view: DraftView) -> list[tuple[Source, str]]:
+        """Each knowledge source of the draft with the text it points at (the chunk when
+        known, else the start of the document); empty text if the pack is not ingested."""
+        pack = drafting.brand_pack(self.knowledge, self.brand)
+        out = []
+        for source in view.draft.sources:
+            text = ""
+            if pack is not None:
+                try:
+                    doc = pack.doc(source.doc_id)
+                except KeyError:
+                    doc = None
+                if doc is not None:
+                    chunks = {c.id: c.text for c in chunk_docs(self.brand, [doc])}
+                    text = chunks.get(source.chunk_id) or doc.body
+            out.append((source, _excerpt(text)))
+        return out
+
+    def stage_names(self, lang: str) -> dict[str, str]:
+        """Stage id -> name in ``lang``: the brand's own stages if its pack is ingested,
+        plus the five defaults."""
+        names = {s.id: s.name(lang) for s in DEFAULT_STAGES}
+        pack = drafting.brand_pack(self.knowledge, self.brand)
+        if pack is not None:
+            names |= {s.id: s.name(lang) for s in pack.brand.stages}
+        return names
+
+    def customer_names(self, customer_ids: set[str]) -> dict[str, str]:
+        """Names of the brand's stored customers, for the queue."""
+        if not customer_ids:
+            return {}
+        rows = self.db.execute(
+            select(CustomerRow.customer_id, CustomerRow.data).where(
+                CustomerRow.brand_id == self.brand,
+                CustomerRow.customer_id.in_(sorted(customer_ids)),
+            )
+        )
+        return {cid: str(data.get("name") or cid) for cid, data in rows}
+
+    def customer(self, view: DraftView) -> Customer | None:
+        """The draft's customer as stored (inline in the request, or the brand's record)."""
+        return self._customer(view)
+
+    def _customer(self, view: DraftView) -> Customer | None:
+        inline = view.request.get("customer")
+        if inline:
+            try:
+                return Customer.model_validate(inline)
+            except ValidationError:
+                return None
+        cid = view.draft.customer
+        return customers_repo.find_customer(self.db, self.brand, cid) if cid else None
+
+    def save(self, draft_id: str, text: str, base_version: int) -> int:
+        """A new version; ConflictError when ``base_version`` is stale. Returns its number."""
+        record = drafting.edit(
+            self.db,
+            self.key,
+            draft_id,
+            text,
+            base_version,
+            "edited in the review form",
+            knowledge=self.knowledge,
+            checker=self.checker,
+            settings=self.settings,
+        )
+        assert record.draft is not None
+        return record.draft.current_version
+
+    def decide(
+        self, draft_id: str, *, approve: bool, reason: str, override_reason: str, version: int
+    ) -> None:
+        drafting.decide(
+            self.db,
+            self.key,
+            draft_id,
+            approve=approve,
+            reason=reason,
+            override_reason=override_reason,
+            version=version,
+        )
+
+    def regenerate(self, view: DraftView, pipeline: Any) -> str:
+        """A new draft for the same customer and kind (the old one stays). Returns its id."""
+        payload = request_payload(view)
+        row = repo.new_request(
+            self.db,
+            self.brand,
+            payload,
+            kind=str(view.draft.kind),
+            customer_id=view.draft.customer,
+            requested_by=self.key.prefix,
+        )
+        self.db.commit()
+        return drafting.generate(self.db, row, pipeline).id
+
+
+def request_payload(view: DraftView) -> dict[str, Any]:
+    """The stored request of a draft, or one rebuilt from the draft (batch drafts)."""
+    payload = {k: v for k, v in view.request.items() if k != "brand"}
+    try:
+        DraftRequest.model_validate({**payload, "brand": view.brand})
+        if payload.get("kind"):
+            return payload
+    except ValidationError:
+        pass
+    d = view.draft
+    rebuilt: dict[str, Any] = {"kind": str(d.kind), "channel": d.channel}
+    if d.customer:
+        rebuilt["customer_id"] = d.customer
+    if d.trigger in {t.value for t in Trigger}:
+        rebuilt["trigger"] = d.trigger
+    if d.story_doc:
+        rebuilt["story_doc"] = d.story_doc
+    return rebuilt
+
+
+_MARKDOWN = re.compile(r"(^|\s)#{1,6}\s|\*\*|__|`")
+
+
+def _excerpt(text: str, limit: int = 160) -> str:
+    """A short plain-text excerpt (Markdown markers dropped, whitespace folded)."""
+    text = " ".join(_MARKDOWN.sub(" ", text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _draft(data: dict[str, Any] | None) -> Draft | None:
+    if not data:
+        return None
+    try:
+        return Draft.model_validate(data)
+    except ValidationError:
+        return None

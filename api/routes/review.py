@@ -1,0 +1,548 @@
+"""The editors' review form: server-rendered pages under ``/review``.
+
+Sign in with an editor key (-> signed session cookie), the brand's queue with filters, one
+draft with its findings highlighted, live re-check while typing (htmx, debounced), save as a
+new version, diff between versions, approve / reject / approve-with-override, regenerate.
+Every POST checks the session's CSRF token. Every read and write is scoped to the brand of
+the signed-in key (``api.review_desk``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from api.deps import CheckerDep, KnowledgeDep, PipelineDep, SessionDep, SettingsDep
+from api.review_desk import REVIEW_ROLES, DraftView, ReviewDesk, Version, active_key, sign_in
+from api.web_auth import (
+    CSRF_FIELD,
+    CSRF_HEADER,
+    LOGIN_CSRF_COOKIE,
+    SECURITY_HEADERS,
+    WebSession,
+    clear_session,
+    csrf_ok,
+    login_csrf,
+    new_session,
+    read_session,
+    write_login_csrf,
+    write_session,
+)
+from api.web_highlight import Segment, segments, worst
+from api.web_i18n import LANG_COOKIE, request_lang, t
+from core.errors import ConflictError, NotFoundError, ZhenxinError
+from evals.types import CheckReport, Finding, Verdict
+from generator.drafts import ContentKind
+
+API_DIR = Path(__file__).resolve().parent.parent
+STATIC_DIR = API_DIR / "static"
+templates = Jinja2Templates(directory=str(API_DIR / "templates"))
+
+router = APIRouter(prefix="/review", include_in_schema=False)
+STATUSES = ("pending_review", "approved", "rejected")
+
+
+# --- who is asking ---------------------------------------------------------------------------
+
+
+class _NeedSignIn(Exception):
+    pass
+
+
+class _CsrfRefused(Exception):
+    pass
+
+
+@dataclass
+class Editor:
+    web: WebSession
+    desk: ReviewDesk
+
+
+def _editor(
+    request: Request,
+    settings: SettingsDep,
+    db: SessionDep,
+    knowledge: KnowledgeDep,
+    checker: CheckerDep,
+) -> Editor:
+    """The signed-in editor, re-validated on every request (a revoked key ends the session)."""
+    web = read_session(request, settings)
+    key = active_key(db, web.key_id) if web else None
+    if web is None or key is None or key.role not in REVIEW_ROLES or key.brand != web.brand:
+        raise _NeedSignIn()
+    return Editor(web, ReviewDesk(db, key, knowledge=knowledge, checker=checker, settings=settings))
+
+
+EditorDep = Annotated[Editor, Depends(_editor)]
+
+
+async def _posting_editor(request: Request, editor: EditorDep) -> Editor:
+    """An editor whose POST carries the session's CSRF token (form field or htmx header)."""
+    form = await request.form()
+    submitted = request.headers.get(CSRF_HEADER) or form.get(CSRF_FIELD)
+    if not csrf_ok(editor.web, submitted if isinstance(submitted, str) else None):
+        raise _CsrfRefused()
+    return editor
+
+
+PostingDep = Annotated[Editor, Depends(_posting_editor)]
+
+
+def install_review(app: Any) -> None:
+    """Add the review form to ``app``: its routes, and its auth failures turned into a
+    redirect to sign-in (``HX-Redirect`` for htmx) and a 403 page for a missing CSRF token."""
+    app.include_router(router)
+
+    async def need_sign_in(request: Request, exc: Exception) -> Response:
+        if request.headers.get("HX-Request"):
+            return Response(status_code=401, headers={"HX-Redirect": "/review/login"})
+        return RedirectResponse("/review/login", status_code=303)
+
+    async def csrf_refused(request: Request, exc: Exception) -> Response:
+        return HTMLResponse(t("csrf_failed", request_lang(request)), status_code=403)
+
+    app.add_exception_handler(_NeedSignIn, need_sign_in)
+    app.add_exception_handler(_CsrfRefused, csrf_refused)
+
+
+# --- rendering ------------------------------------------------------------------------------
+
+
+@dataclass
+class Flash:
+    kind: str  # ok | warn | error
+    text: str
+
+
+_FLASHES = {
+    "saved": "ok",
+    "approved": "ok",
+    "rejected": "ok",
+    "regenerated": "ok",
+    "signed_out": "ok",
+    "unchanged": "warn",
+}
+
+
+def _render(
+    request: Request,
+    name: str,
+    context: dict[str, Any],
+    *,
+    web: WebSession | None = None,
+    status_code: int = 200,
+    flash: Flash | None = None,
+) -> HTMLResponse:
+    lang = request_lang(request)
+    query = dict(request.query_params)
+    query["lang"] = "zh" if lang == "en" else "en"
+    base = {
+        "lang": lang,
+        "t": lambda key, **kw: t(key, lang, **kw),
+        "label": lambda prefix, value: _label(prefix, value, lang),
+        "session": web,
+        "flash": flash or _flash_from_query(request, lang),
+        "other_lang_query": urllib.parse.urlencode(query),
+        "static_url": lambda path: f"/review/static/{path}",
+        "url": lambda path: path,
+    }
+    response = templates.TemplateResponse(request, name, base | context, status_code=status_code)
+    response.headers.update(SECURITY_HEADERS)
+    if request.query_params.get("lang") in ("zh", "en"):
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", path="/")
+    return response
+
+
+def _label(prefix: str, value: object, lang: str) -> str:
+    """A translated label for an enum-like value (channel, trigger...), or the value itself."""
+    try:
+        return t(f"{prefix}_{value}", lang)
+    except KeyError:
+        return str(value)
+
+
+def _flash_from_query(request: Request, lang: str) -> Flash | None:
+    key = request.query_params.get("done")
+    if key not in _FLASHES:
+        return None
+    return Flash(_FLASHES[key], t(key, lang, n=request.query_params.get("n", "")))
+
+
+def _stage_name(view: DraftView, names: dict[str, str]) -> str:
+    plan = view.draft.plan
+    return names.get(plan.stage) or plan.stage_name or plan.stage
+
+
+def _go(draft_id: str, done: str, **extra: object) -> RedirectResponse:
+    query = urllib.parse.urlencode({"done": done, **extra})
+    return RedirectResponse(f"/review/drafts/{draft_id}?{query}", status_code=303)
+
+
+# --- checks and diffs ---------------------------------------------------------------------------
+
+
+@dataclass
+class CheckView:
+    text: str
+    verdict: str
+    score: float
+    findings: list[Finding]
+    segments: list[Segment]
+
+    @classmethod
+    def of(cls, text: str, verdict: str, score: float, findings: list[Finding]) -> CheckView:
+        ordered = sorted(findings, key=lambda f: (f.start, f.end))
+        return cls(text, verdict, score, ordered, segments(text, ordered))
+
+    @classmethod
+    def from_report(cls, text: str, report: CheckReport) -> CheckView:
+        return cls.of(text, str(report.verdict), report.score, report.findings)
+
+    @classmethod
+    def from_version(cls, version: Version) -> CheckView:
+        """The check result saved with this exact version (what the API reports too)."""
+        return cls.of(version.text, version.verdict, version.score, version.findings)
+
+
+@dataclass
+class DiffView:
+    a: int
+    b: int
+    ops: list[tuple[str, str]]
+
+    @property
+    def same(self) -> bool:
+        return all(op == "eq" for op, _ in self.ops)
+
+
+def char_diff(old: str, new: str) -> list[tuple[str, str]]:
+    """Character-level diff (Chinese has no spaces between words): eq / del / ins runs."""
+    ops: list[tuple[str, str]] = []
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            ops.append(("eq", old[i1:i2]))
+            continue
+        if i2 > i1:
+            ops.append(("del", old[i1:i2]))
+        if j2 > j1:
+            ops.append(("ins", new[j1:j2]))
+    return ops
+
+
+# --- sign in ----------------------------------------------------------------------------------
+
+
+@router.get("/static/{path:path}")
+def static(path: str) -> Response:
+    target = (STATIC_DIR / path).resolve()
+    if not target.is_file() or STATIC_DIR not in target.parents:
+        return Response(status_code=404)
+    return FileResponse(target, headers={"Cache-Control": "public, max-age=3600"})
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, settings: SettingsDep) -> Response:
+    token = login_csrf(request)
+    response = _render(request, "review/login.html", {"login_csrf": token})
+    write_login_csrf(response, settings, token)
+    return response
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    settings: SettingsDep,
+    db: SessionDep,
+    api_key: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    lang = request_lang(request)
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not cookie or not csrf_token or cookie != csrf_token:
+        return HTMLResponse(t("csrf_failed", lang), status_code=403)
+    key = sign_in(db, api_key.strip()) if api_key.strip() else None
+    if key is None or key.role not in REVIEW_ROLES:
+        problem = "bad_key" if key is None else "role_not_allowed"
+        return _render(
+            request,
+            "review/login.html",
+            {"login_csrf": cookie},
+            status_code=401,
+            flash=Flash("error", t(problem, lang)),
+        )
+    response = RedirectResponse("/review", status_code=303)
+    web = new_session(str(key.id), key.brand, key.role.value, key.name or key.prefix)
+    write_session(response, settings, web)
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/review")
+    return response
+
+
+@router.post("/logout")
+def logout(editor: PostingDep) -> Response:
+    response = RedirectResponse("/review/login?done=signed_out", status_code=303)
+    clear_session(response)
+    return response
+
+
+# --- queue ------------------------------------------------------------------------------------
+
+
+@router.get("", response_class=HTMLResponse)
+def queue(
+    request: Request,
+    editor: EditorDep,
+    kind: str = "",
+    stage: str = "",
+    verdict: str = "",
+    status: str = "pending_review",
+) -> Response:
+    lang = request_lang(request)
+    stages: dict[str, str] = {}
+    rows = []
+    views = editor.desk.drafts()
+    stage_names = editor.desk.stage_names(lang)
+    names = editor.desk.customer_names({v.draft.customer for v in views if v.draft.customer})
+    for view in views:
+        stages.setdefault(view.draft.stage, _stage_name(view, stage_names))
+        current = view.current
+        if (
+            (status and view.status != status)
+            or (kind and str(view.draft.kind) != kind)
+            or (stage and view.draft.stage != stage)
+            or (verdict and current.verdict != verdict)
+        ):
+            continue
+        rows.append(
+            {
+                "id": view.id,
+                "kind": str(view.draft.kind),
+                "customer": view.draft.customer,
+                "customer_name": names.get(view.draft.customer or ""),
+                "channel": view.draft.channel,
+                "stage_name": _stage_name(view, stage_names),
+                "verdict": current.verdict,
+                "worst": worst(current.findings),
+                "status": view.status,
+                "version": current.number,
+                "updated": view.updated_at.strftime("%Y-%m-%d %H:%M") if view.updated_at else "",
+            }
+        )
+    filters = [
+        ("kind", [(k.value, t(f"kind_{k.value}", lang)) for k in ContentKind]),
+        ("stage", sorted(stages.items())),
+        ("verdict", [(v.value, t(f"verdict_{v.value}", lang)) for v in Verdict]),
+        ("status", [(s, t(f"status_{s}", lang)) for s in STATUSES]),
+    ]
+    chosen = {"kind": kind, "stage": stage, "verdict": verdict, "status": status}
+    return _render(
+        request,
+        "review/queue.html",
+        {"rows": rows, "filters": filters, "chosen": chosen},
+        web=editor.web,
+    )
+
+
+# --- one draft --------------------------------------------------------------------------------
+
+
+def _draft_page(
+    request: Request,
+    editor: Editor,
+    view: DraftView,
+    *,
+    text: str | None = None,
+    flash: Flash | None = None,
+    status_code: int = 200,
+    diff_from: int | None = None,
+) -> HTMLResponse:
+    """The draft page; ``text`` is an edit not saved yet (kept after a 409 or an error)."""
+    lang = request_lang(request)
+    current = view.current
+    check = CheckView.from_version(current)
+    live = None if text is None else CheckView.from_report(text, editor.desk.check(view, text))
+    diff = None
+    if len(view.versions) > 1:
+        a = diff_from if diff_from and view.version(diff_from) else current.number - 1
+        old = view.version(a)
+        if old is not None and a != current.number:
+            diff = DiffView(a, current.number, char_diff(old.text, current.text))
+    return _render(
+        request,
+        "review/draft.html",
+        {
+            "record": view,
+            "draft": view.draft,
+            "plan": view.draft.plan,
+            "current": current,
+            "stage_name": _stage_name(view, editor.desk.stage_names(lang)),
+            "check": check,
+            "live": live,
+            "edit_text": current.text if text is None else text,
+            "diff": diff,
+            "blocked": current.verdict == Verdict.BLOCK,
+            "passages": editor.desk.passages(view),
+            "customer": editor.desk.customer(view),
+            "decided": view.status != "pending_review",
+            "editable": view.status != "approved",
+            "max_chars": editor.desk.settings.max_text_chars,
+        },
+        web=editor.web,
+        flash=flash,
+        status_code=status_code,
+    )
+
+
+def _not_found(request: Request, editor: Editor) -> HTMLResponse:
+    message = t("not_found", request_lang(request))
+    return _render(
+        request, "review/error.html", {"message": message}, web=editor.web, status_code=404
+    )
+
+
+@router.get("/drafts/{draft_id}", response_class=HTMLResponse)
+def draft_page(
+    request: Request, draft_id: str, editor: EditorDep, diff_from: int | None = None
+) -> Response:
+    try:
+        view = editor.desk.get(draft_id)
+    except NotFoundError:
+        return _not_found(request, editor)
+    return _draft_page(request, editor, view, diff_from=diff_from)
+
+
+@router.post("/drafts/{draft_id}/check", response_class=HTMLResponse)
+def live_check(
+    request: Request,
+    draft_id: str,
+    editor: PostingDep,
+    settings: SettingsDep,
+    text: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        view = editor.desk.get(draft_id)
+    except NotFoundError:
+        return _not_found(request, editor)
+    text = text.replace("\r\n", "\n")[: settings.max_text_chars]
+    check = CheckView.from_report(text, editor.desk.check(view, text))
+    return _render(request, "review/_check.html", {"check": check}, web=editor.web)
+
+
+@router.post("/drafts/{draft_id}/save", response_class=HTMLResponse)
+def save(
+    request: Request,
+    draft_id: str,
+    editor: PostingDep,
+    settings: SettingsDep,
+    text: Annotated[str, Form()] = "",
+    base_version: Annotated[int, Form()] = 0,
+) -> Response:
+    lang = request_lang(request)
+    try:
+        view = editor.desk.get(draft_id)
+    except NotFoundError:
+        return _not_found(request, editor)
+    text = text.replace("\r\n", "\n")
+    problem = None
+    if not text.strip():
+        problem = "text_required"
+    elif len(text) > settings.max_text_chars:
+        problem = "text_too_long"
+    elif view.status == "approved":
+        problem = "already_decided"
+    if problem:
+        flash = Flash("error", t(problem, lang))
+        return _draft_page(request, editor, view, text=text, flash=flash, status_code=422)
+    if base_version == view.current.number and text == view.current.text:
+        return _go(view.id, "unchanged")
+    try:
+        number = editor.desk.save(draft_id, text, base_version)
+    except ConflictError:
+        editor.desk.db.rollback()
+        view = editor.desk.get(draft_id)
+        flash = Flash("warn", t("stale_version", lang, n=view.current.number))
+        return _draft_page(request, editor, view, text=text, flash=flash, status_code=409)
+    return _go(view.id, "saved", n=number)
+
+
+@router.post("/drafts/{draft_id}/approve", response_class=HTMLResponse)
+def approve(
+    request: Request,
+    draft_id: str,
+    editor: PostingDep,
+    version: Annotated[int, Form()] = 0,
+    override_reason: Annotated[str, Form()] = "",
+) -> Response:
+    return _decide(request, editor, draft_id, True, override_reason, version)
+
+
+@router.post("/drafts/{draft_id}/reject", response_class=HTMLResponse)
+def reject(
+    request: Request,
+    draft_id: str,
+    editor: PostingDep,
+    version: Annotated[int, Form()] = 0,
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    return _decide(request, editor, draft_id, False, reason, version)
+
+
+def _decide(
+    request: Request, editor: Editor, draft_id: str, approve: bool, reason: str, version: int
+) -> Response:
+    lang = request_lang(request)
+    try:
+        view = editor.desk.get(draft_id)
+    except NotFoundError:
+        return _not_found(request, editor)
+    reason = reason.strip()
+    problem, status_code = None, 422
+    if view.status != "pending_review":
+        problem, status_code = "already_decided", 409
+    elif not approve and not reason:
+        problem = "reason_required"
+    elif approve and view.current.verdict == Verdict.BLOCK and not reason:
+        problem = "override_required"
+    if problem:
+        flash = Flash("error", t(problem, lang))
+        return _draft_page(request, editor, view, flash=flash, status_code=status_code)
+    try:
+        editor.desk.decide(
+            draft_id,
+            approve=approve,
+            reason="" if approve else reason,
+            override_reason=reason if approve else "",
+            version=version or view.current.number,
+        )
+    except ConflictError:
+        editor.desk.db.rollback()
+        view = editor.desk.get(draft_id)
+        flash = Flash("warn", t("stale_version", lang, n=view.current.number))
+        return _draft_page(request, editor, view, flash=flash, status_code=409)
+    return _go(view.id, "approved" if approve else "rejected")
+
+
+@router.post("/drafts/{draft_id}/regenerate", response_class=HTMLResponse)
+def regenerate(
+    request: Request, draft_id: str, editor: PostingDep, pipeline: PipelineDep
+) -> Response:
+    lang = request_lang(request)
+    try:
+        view = editor.desk.get(draft_id)
+    except NotFoundError:
+        return _not_found(request, editor)
+    try:
+        new_id = editor.desk.regenerate(view, pipeline)
+    except ZhenxinError as exc:
+        editor.desk.db.rollback()
+        flash = Flash("error", t("regenerate_failed", lang, error=exc.message))
+        return _draft_page(request, editor, view, flash=flash, status_code=exc.http_status)
+    return _go(new_id, "regenerated")

@@ -1,0 +1,210 @@
+"""The review form's words, Chinese first, English second.
+
+One dictionary, ``MESSAGES``: key -> (zh, en). Templates call ``t("key")``; a missing key is
+an error in tests (``KeyError``), never a silent blank. The language comes from ``?lang=``
+(then kept in a cookie), else the cookie, else Chinese.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import Request
+
+Lang = Literal["zh", "en"]
+LANGS: tuple[Lang, ...] = ("zh", "en")
+LANG_COOKIE = "zx_lang"
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # layout
+    "app_name": ("真心 · 审稿台", "zhenxin · Review desk"),
+    "app_tagline": (
+        "每一条消息，发出前都由人读过",
+        "Every message is read by a person before it is sent",
+    ),
+    "switch_lang": ("English", "中文"),
+    "signed_in_as": ("当前编辑", "Signed in as"),
+    "brand": ("品牌", "Brand"),
+    "sign_out": ("退出", "Sign out"),
+    "queue": ("待审队列", "Review queue"),
+    # sign in
+    "sign_in": ("登录", "Sign in"),
+    "sign_in_title": ("编辑登录", "Editor sign-in"),
+    "sign_in_help": (
+        "请输入管理员发给你的编辑密钥（API key）。登录后只会看到你所在品牌的草稿。",
+        "Enter the editor key (API key) from your admin. You will only see your brand's drafts.",
+    ),
+    "api_key": ("编辑密钥", "Editor key"),
+    "bad_key": (
+        "密钥无效或已停用，请联系管理员。",
+        "This key is invalid or disabled; ask your admin.",
+    ),
+    "role_not_allowed": (
+        "这个密钥不是编辑或管理员密钥，不能审稿。",
+        "This key is not an editor or admin key; it cannot review drafts.",
+    ),
+    "csrf_failed": (
+        "表单已过期或来源不明，请刷新页面后重试。",
+        "The form expired or did not come from this site; reload the page and try again.",
+    ),
+    "signed_out": ("已退出登录。", "You are signed out."),
+    # queue
+    "queue_title": ("待审草稿", "Drafts waiting for review"),
+    "queue_empty": ("没有符合条件的草稿。", "No drafts match."),
+    "filter": ("筛选", "Filter"),
+    "all": ("全部", "All"),
+    "status": ("状态", "Status"),
+    "kind": ("类型", "Kind"),
+    "customer": ("客户", "Customer"),
+    "stage": ("阶段", "Stage"),
+    "verdict": ("检查结论", "Verdict"),
+    "worst_finding": ("最需要注意", "Worst finding"),
+    "updated": ("更新于", "Updated"),
+    "open": ("打开", "Open"),
+    "none": ("无", "none"),
+    "drafts_count": ("条草稿", "drafts"),
+    # kinds
+    "kind_care_message": ("关怀消息", "Care message"),
+    "kind_aftersale_email": ("售后邮件", "After-sale email"),
+    "kind_user_story_post": ("用户故事", "User story post"),
+    "kind_community_post": ("社群内容", "Community post"),
+    # verdicts
+    "verdict_pass": ("通过", "Pass"),
+    "verdict_review": ("需人工看", "Review"),
+    "verdict_block": ("拦截", "Block"),
+    # statuses
+    "status_pending_review": ("待审", "Waiting"),
+    "status_approved": ("已通过", "Approved"),
+    "status_rejected": ("已退回", "Rejected"),
+    # channels and triggers
+    "channel_wechat": ("微信", "WeChat"),
+    "channel_sms": ("短信", "SMS"),
+    "channel_email": ("邮件", "Email"),
+    "channel_community": ("社群", "Community"),
+    "trigger_day3": ("使用第 3 天", "Day 3 of use"),
+    "trigger_half_used": ("用到一半", "Half used"),
+    "trigger_almost_finished": ("快用完了", "Almost finished"),
+    "trigger_birthday": ("生日", "Birthday"),
+    "trigger_stage_up": ("关系升级", "Stage up"),
+    "trigger_long_silence": ("很久没联系", "Long silence"),
+    "trigger_question": ("客户提问", "A question"),
+    "trigger_welcome": ("欢迎", "Welcome"),
+    "trigger_after_purchase": ("购买之后", "After purchase"),
+    "trigger_monthly": ("月度内容", "Monthly series"),
+    # severities
+    "severity_info": ("提示", "Info"),
+    "severity_warn": ("注意", "Warning"),
+    "severity_error": ("错误", "Error"),
+    # draft page
+    "back_to_queue": ("← 返回队列", "← Back to the queue"),
+    "draft": ("草稿", "Draft"),
+    "version": ("版本", "Version"),
+    "channel": ("渠道", "Channel"),
+    "trigger": ("触发", "Trigger"),
+    "score": ("得分", "Score"),
+    "text_with_findings": ("正文与检查结果", "Text and findings"),
+    "findings": ("检查发现", "Findings"),
+    "no_findings": ("没有发现问题。", "No findings."),
+    "suggestion": ("建议", "Suggestion"),
+    "rule": ("规则", "Rule"),
+    "context": ("客户情况", "Customer context"),
+    "product": ("产品", "Product"),
+    "days_since_purchase": ("距购买天数", "Days since purchase"),
+    "usage_days": ("预计用完天数", "Expected usage days"),
+    "days": ("天", "days"),
+    "goal": ("这条消息要做的事", "What this message is for"),
+    "knowledge_used": ("引用的知识", "Knowledge used"),
+    "belief_used": ("品牌信念", "Belief statement"),
+    "passages": ("引用的资料", "Passages"),
+    "birthday": ("生日", "Birthday"),
+    "tags": ("标签", "Tags"),
+    "doc_kind_value": ("品牌理念", "values"),
+    "doc_kind_usage_guide": ("使用指南", "usage guide"),
+    "doc_kind_story": ("用户故事", "story"),
+    "doc_kind_faq": ("常见问题", "FAQ"),
+    "doc_kind_policy": ("政策", "policy"),
+    "doc_kind_activity": ("社群活动", "activity"),
+    "no_sources": ("没有引用知识。", "No knowledge was used."),
+    "attempts": ("生成过程", "Attempt history"),
+    "attempt": ("第 {n} 次尝试", "Attempt {n}"),
+    "no_attempts": ("没有记录。", "No attempts recorded."),
+    "attempt_text": ("查看这次写出的正文", "Show the text of this attempt"),
+    "must": ("必须做到", "Must"),
+    "must_not": ("不能出现", "Must not"),
+    "seconds": ("秒", "s"),
+    # edit
+    "edit": ("修改正文", "Edit the text"),
+    "edit_help": (
+        "边改边检查：停下输入片刻，检查结果会自动更新。",
+        "Checks re-run as you type: pause for a moment and the findings update.",
+    ),
+    "live_check": ("实时检查", "Live check"),
+    "live_check_idle": (
+        "开始修改后，这里会显示修改后正文的检查结果。",
+        "Start editing: the checks for your new text appear here.",
+    ),
+    "save": ("保存为新版本", "Save as a new version"),
+    "saved": ("已保存为第 {n} 版。", "Saved as version {n}."),
+    "stale_version": (
+        "有人在你之前保存了新版本（第 {n} 版）。你的修改还在下面，请对照最新版本后再保存。",
+        "Someone saved a newer version (version {n}) before you. Your edit is kept below; "
+        "compare it with the latest version, then save again.",
+    ),
+    "unchanged": ("正文没有变化，无需保存。", "The text did not change; nothing to save."),
+    "text_required": ("正文不能为空。", "The text cannot be empty."),
+    "text_too_long": ("正文太长了。", "The text is too long."),
+    "versions": ("版本记录", "Versions"),
+    "diff": ("对比", "Diff"),
+    "diff_title": ("第 {a} 版 → 第 {b} 版", "Version {a} → version {b}"),
+    "diff_same": ("两个版本相同。", "The two versions are identical."),
+    "compare": ("对比所选版本", "Compare"),
+    "by": ("由", "by"),
+    "generated": ("生成", "generated"),
+    # decisions
+    "decision": ("审核决定", "Decision"),
+    "approve": ("通过", "Approve"),
+    "approved": ("已通过，可以发送。", "Approved; ready to send."),
+    "reject": ("退回", "Reject"),
+    "rejected": ("已退回。", "Rejected."),
+    "reason": ("原因", "Reason"),
+    "reject_reason_help": (
+        "写下退回原因，帮助下次生成得更好。",
+        "Say why, so the next draft is better.",
+    ),
+    "reason_required": ("请写下原因。", "Please give a reason."),
+    "override_reason": ("放行原因", "Override reason"),
+    "override_help": (
+        "这条草稿被检查拦截（block）。如确认可以发送，请写下放行原因。",
+        "The checks blocked this draft. To approve it anyway, say why it is safe to send.",
+    ),
+    "override_required": (
+        "这条草稿被拦截，通过前必须写下放行原因。",
+        "This draft is blocked: approving it needs an override reason.",
+    ),
+    "already_decided": ("这条草稿已经审核过了。", "This draft was already decided."),
+    "regenerate": ("重新生成", "Regenerate"),
+    "regenerate_help": (
+        "为同一位客户重新写一条草稿（当前草稿会保留）。",
+        "Write a new draft for the same customer (this one is kept).",
+    ),
+    "regenerated": ("已重新生成。", "A new draft was generated."),
+    "regenerate_failed": ("重新生成失败：{error}", "Could not regenerate: {error}"),
+    "decided_by": ("审核人", "Decided by"),
+    "history": ("审核记录", "Review history"),
+    # errors
+    "not_found": ("找不到这条草稿。", "This draft was not found."),
+    "error": ("出错了", "Something went wrong"),
+}
+
+
+def t(key: str, lang: str, **kwargs: object) -> str:
+    """The text for ``key`` in ``lang`` (zh or en), formatted with ``kwargs``."""
+    zh, en = MESSAGES[key]
+    text = en if lang == "en" else zh
+    return text.format(**kwargs) if kwargs else text
+
+
+def request_lang(request: Request) -> Lang:
+    """``?lang=`` wins, then the language cookie, then Chinese."""
+    asked = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE) or "zh"
+    return "en" if asked == "en" else "zh"

@@ -1,0 +1,96 @@
+"""``zhenxin keys create/list/revoke`` and ``zhenxin serve`` wiring."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cli.main import run
+from core.settings import Settings
+from storage import keys
+from storage.db import open_database
+
+
+@pytest.fixture
+def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    monkeypatch.setenv("ZHENXIN_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("ZHENXIN_LLM", "fake")
+    monkeypatch.setenv("ZHENXIN_EMBEDDER", "hash")
+    return settings
+
+
+def test_create_list_revoke(cli_env: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        run(
+            [
+                "keys",
+                "create",
+                "--brand",
+                "qingshui",
+                "--role",
+                "editor",
+                "--name",
+                "阿青",
+                "--json",
+            ]
+        )
+        == 0
+    )
+    created = json.loads(capsys.readouterr().out)
+    assert created["role"] == "editor" and created["key"].startswith("zx_")
+    _engine, sessions = open_database(cli_env)
+    with sessions.begin() as s:
+        info = keys.authenticate(s, created["key"])
+        assert info is not None and info.brand == "qingshui" and info.role is keys.Role.EDITOR
+
+    assert run(["keys", "create", "--brand", "qingshui"]) == 0
+    plain = capsys.readouterr()
+    assert plain.out.strip().startswith("zx_") and "shown once" in plain.err
+
+    assert run(["keys", "list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert {k["role"] for k in listed} == {"editor", "operator"}
+    assert all("key" not in k for k in listed)
+    assert created["key"] not in json.dumps(listed)
+
+    assert run(["keys", "revoke", created["prefix"]]) == 0
+    with sessions.begin() as s:
+        assert keys.authenticate(s, created["key"]) is None
+    assert run(["keys", "list"]) == 0
+    assert "revoked" in capsys.readouterr().out
+    _engine.dispose()
+
+
+def test_bad_input_exits_2(cli_env: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["keys", "create", "--brand", "qingshui", "--role", "boss"]) == 2
+    assert run(["keys", "create", "--brand", "Not A Brand"]) == 2
+    assert "invalid brand id" in capsys.readouterr().err
+    assert run(["keys", "revoke", "nope"]) == 2
+
+
+def test_serve_runs_uvicorn_with_the_app(
+    cli_env: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uvicorn
+
+    seen: dict[str, object] = {}
+
+    def fake_run(app: object, **kwargs: object) -> None:
+        seen["app"] = app
+        seen.update(kwargs)
+
+    monkeypatch.setattr(uvicorn, "run", fake_run)
+    assert run(["serve", "--host", "127.0.0.1", "--port", "8765"]) == 0
+    assert seen["host"] == "127.0.0.1" and seen["port"] == 8765
+    from fastapi import FastAPI
+
+    assert isinstance(seen["app"], FastAPI)
+    seen["app"].state.engine.dispose()  # type: ignore[attr-defined]
+
+
+def test_serve_refuses_the_dev_secret_in_production(
+    cli_env: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ZHENXIN_ENVIRONMENT", "production")
+    assert run(["serve"]) == 2
