@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import email
+import email.policy
+import json
+from email.utils import parseaddr, parsedate_to_datetime
+
+import pytest
+
+from batch.export import export_batch
+from batch.jobs import BatchKind, BatchSpec
+from knowledge.pack import Channel
+from storage.drafts import add_version
+from tests.batch.conftest import customer, make_pack
+
+
+@pytest.fixture
+def done_batch(make_service):  # type: ignore[no-untyped-def]
+    pack = make_pack(
+        "zh",
+        [
+            customer(
+                "c-mail",
+                bought=["2026-11-28"],
+                channel=Channel.EMAIL,
+                tags={"email": "lin@example.com"},
+                name="林小雨",
+            ),
+            customer("c-chat", birthday="1990-12-02"),
+        ],
+    )
+    service = make_service(pack)
+    record = service.create(
+        BatchSpec(kind=BatchKind.CARE, brand="qingshui", date=dt.date(2026, 12, 1))
+    )
+    service.run(record.id)
+    return service, record, pack
+
+
+def test_csv_and_jsonl(done_batch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    service, record, _ = done_batch
+    (path,) = export_batch(service.repo, record.id, "csv", tmp_path)
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert {r["customer"] for r in rows} == {"c-mail", "c-chat"}
+    assert all(r["batch"] == record.id and "你好" in r["text"] for r in rows)
+    (path,) = export_batch(service.repo, record.id, "jsonl", tmp_path)
+    lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == 2 and lines[0]["draft"]["brand"] == "qingshui"
+
+
+def test_export_uses_the_edited_text(done_batch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    service, record, _ = done_batch
+    item = next(i for i in service.repo.items(record.id) if i.spec["customer_id"] == "c-chat")
+    with service.repo.sessions.begin() as s:
+        add_version(
+            s,
+            "qingshui",
+            item.draft_id,
+            text="生日快乐，小林！编辑改过的版本。",
+            expected_version=1,
+            verdict="pass",
+            score=1.0,
+            findings=[],
+            author="editor",
+        )
+    (path,) = export_batch(service.repo, record.id, "csv", tmp_path)
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        texts = {r["customer"]: r["text"] for r in csv.DictReader(fh)}
+    assert texts["c-chat"] == "生日快乐，小林！编辑改过的版本。"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_eml_parses_back_as_rfc5322(make_service, tmp_path, lang) -> None:  # type: ignore[no-untyped-def]
+    pack = make_pack(
+        lang,
+        [
+            customer(
+                "c-mail",
+                bought=["2026-11-28"],
+                channel=Channel.EMAIL,
+                tags={"email": "lin@example.com"},
+            )
+        ],
+    )
+    service = make_service(pack)
+    record = service.create(
+        BatchSpec(kind=BatchKind.CARE, brand=pack.brand.id, date=dt.date(2026, 12, 1))
+    )
+    service.run(record.id)
+    (path,) = export_batch(service.repo, record.id, "eml", tmp_path, pack=pack)
+    msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    assert msg["Subject"] == "关怀提醒"
+    assert parseaddr(msg["From"])[1] == parseaddr(pack.brand.email.sender)[1]
+    assert msg["To"] == "lin@example.com"
+    assert parsedate_to_datetime(msg["Date"]).tzinfo is not None
+    assert msg["Message-ID"].startswith("<") and msg["Message-ID"].endswith(">")
+    assert msg["List-Unsubscribe"].startswith("<mailto:")
+    assert msg.get_content_type() == "multipart/alternative"
+    plain = msg.get_body(preferencelist=("plain",)).get_content()
+    html = msg.get_body(preferencelist=("html",)).get_content()
+    assert pack.brand.email.unsubscribe in plain
+    assert "你好" in plain and "<p>" in html
+    assert not plain.startswith("关怀提醒")  # the subject is not repeated in the body
+
+
+def test_eml_needs_an_email_sender(done_batch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from core.errors import ZhenxinError
+
+    service, record, pack = done_batch
+    no_email = pack.model_copy(update={"brand": pack.brand.model_copy(update={"email": None})})
+    with pytest.raises(ZhenxinError, match="email sender"):
+        export_batch(service.repo, record.id, "eml", tmp_path, pack=no_email)
