@@ -1,0 +1,1 @@
+"""Benchmarks. Each ``bench_*.py`` module has a ``main()`` that prints ratios and rates."""
