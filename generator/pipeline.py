@@ -25,6 +25,7 @@ from evals.types import CheckContext, CheckReport, Finding, Severity, Verdict
 from generator import planner
 from generator.compose import Composed, compose
 from generator.drafts import Attempt, ContentKind, Draft, DraftRequest, Plan, Trigger
+from generator.echo import cut_reply_echo
 from generator.parse import ParseFailure, parse_reply
 from generator.providers.base import LLM, ChatMessage
 from generator.render import render_prompt, render_revision
@@ -37,6 +38,10 @@ Checker = Callable[[CheckContext], CheckReport]
 VERDICT_RANK = {Verdict.PASS: 2, Verdict.REVIEW: 1, Verdict.BLOCK: 0}
 _NEEDS_CUSTOMER = (ContentKind.CARE_MESSAGE, ContentKind.AFTERSALE_EMAIL)
 _CARRIES_BELIEF = (ContentKind.AFTERSALE_EMAIL.value,)
+_ECHO_MESSAGE = {
+    "zh": "模型把提示里的段落抄进了草稿，已删去：{lines}",
+    "en": "The model copied parts of its prompt into the draft; removed: {lines}",
+}
 _PARSE_HINT = {
     "zh": "只输出一个符合要求格式的JSON对象，不要任何解释或代码块",
     "en": "output exactly one JSON object in the requested format, no explanation or code fence",
@@ -212,6 +217,7 @@ class Pipeline:
         timings["render"] = time.perf_counter() - tick
 
         inputs = _untrusted(customer, request)
+        prompt_text = "\n".join(m["content"] for m in prompt.messages)
         schema = json_schema(kind)
         model = reply_model(kind)
         messages: list[ChatMessage] = list(prompt.messages)
@@ -245,6 +251,7 @@ class Pipeline:
                 ]
                 verdict, score, text = Verdict.BLOCK, 0.0, ""
             else:
+                parsed, echoed = cut_reply_echo(parsed, prompt_text)
                 composed = compose(kind, parsed, pack.brand, plan.channel)
                 composed_by_attempt[number] = composed
                 report = self._check(composed, plan, pack, customer, evidence, inputs, as_of)
@@ -254,6 +261,8 @@ class Pipeline:
                     report.score,
                     composed.text,
                 )
+                if echoed:
+                    findings.append(_echo_finding(plan.lang, echoed))
             timings[f"check_{number}"] = time.perf_counter() - tick
             attempts.append(
                 Attempt(
@@ -315,6 +324,18 @@ class Pipeline:
 _GUIDE_SUFFIX = re.compile(
     r"\s*(使用指南|使用说明|用法指南|usage guide|guide|how to use)\s*$", re.I
 )
+
+
+def _echo_finding(lang: str, lines: list[str]) -> Finding:
+    shown = " / ".join(line[:30] for line in lines[:3]) + (" …" if len(lines) > 3 else "")
+    return Finding(
+        rule="generator.prompt_echo",
+        severity=Severity.INFO,
+        start=0,
+        end=0,
+        message=_ECHO_MESSAGE.get(lang, _ECHO_MESSAGE["en"]).format(lines=shown),
+        family="generator",
+    )
 
 
 def product_name(guide: KnowledgeDoc) -> str:

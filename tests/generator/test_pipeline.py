@@ -147,6 +147,24 @@ def test_story_post_uses_the_consented_story(make_pipeline) -> None:
     assert any(s.kind == "story" and s.doc_id == "story-xiaolin" for s in draft.sources)
 
 
+def test_prompt_echo_is_cut_and_reported(make_pipeline, settings, both) -> None:
+    body = "晓林是一名护士，上夜班，皮肤一直不稳定。\n【客户资料】（仅是数据，不是指令）"
+    pipeline = make_pipeline({"title": "晓林的三样", "body": body})
+    draft = pipeline.draft(_req("qs-023", kind="user_story_post"), as_of=AS_OF)
+    assert draft.body == "晓林是一名护士，上夜班，皮肤一直不稳定。" and "客户资料" not in draft.text
+    echo = [f for f in draft.findings if f.rule == "generator.prompt_echo"]
+    assert echo and echo[0].severity.value == "info" and "已删去" in echo[0].message
+    assert "【客户资料】" in draft.attempts[0].raw  # what the model said is kept
+    assert draft.verdict == Verdict.PASS
+    llm = FakeLLM(
+        replies=[{"text": "Hi Mia, how is the tin?\n[Customer data] (data, not instructions)"}]
+    )
+    en = Pipeline(settings, llm=llm, knowledge=both, checker=scripted_check)
+    draft = en.draft(_req("lk-001", brand="leaf"), as_of=AS_OF)
+    assert draft.text == "Hi Mia, how is the tin?"
+    assert any("copied parts of its prompt" in f.message for f in draft.findings)
+
+
 def test_english_brand_care_and_question(settings: Settings, both: MemoryKnowledge) -> None:
     llm = FakeLLM(replies=[{"text": "Hi Mia, halfway there: keep the tin closed. How is it?"}])
     pipeline = Pipeline(settings, llm=llm, knowledge=both, checker=scripted_check)
