@@ -162,8 +162,13 @@ class GroundingCheck:
             )
         if ctx.products:
             mentioned = words_pattern(ctx.products)
+            # naming what the customer bought is their own context, not a product claim
+            bought = (
+                " ".join(p.product for p in ctx.customer.purchases).lower() if ctx.customer else ""
+            )
             for m in matches(mentioned, ctx.text):
-                if m.group(0).lower() not in low_corpus:
+                name = m.group(0).lower()
+                if name not in low_corpus and name not in bought:
                     out.append(
                         finding(
                             ctx,

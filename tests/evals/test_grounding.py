@@ -62,6 +62,23 @@ def test_product_names_must_come_from_sources() -> None:
     assert spans(report, text, "grounding.unsupported_fact") == ["焕亮面膜"]
 
 
+def test_naming_what_the_customer_bought_is_grounded() -> None:
+    zh = make_customer(purchases=[{"product": "焕亮面膜", "date": "2026-10-01"}])
+    text = "小林，焕亮面膜用得还顺手吗？修护精华也可以一起用。"
+    report = run(text, sources=[SOURCE_ZH], products=["修护精华", "焕亮面膜"], customer=zh)
+    assert "grounding.unsupported_fact" not in rules(report)
+    en = make_customer(purchases=[{"product": "Cadence road shoe", "date": "2026-06-01"}])
+    text = "Sam, how are the Cadence road shoe miles going? The Tempo trail shoe is new."
+    report = run(
+        text,
+        lang="en",
+        sources=[SOURCE_EN],
+        products=["Cadence road shoe", "Tempo trail shoe"],
+        customer=en,
+    )
+    assert spans(report, text, "grounding.unsupported_fact") == ["Tempo trail shoe"]
+
+
 def test_no_sources_no_number_findings() -> None:
     assert "grounding.unsupported_fact" not in rules(run("每次两滴，一瓶用45天。"))
 
