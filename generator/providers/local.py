@@ -92,6 +92,7 @@ class LocalLLM:
         self.n_ctx = settings.local_n_ctx
         self.n_threads = settings.local_threads or os.cpu_count() or 1
         self.repeat_penalty = settings.local_repeat_penalty
+        self.seed = settings.local_seed
         if not self.path.is_file():
             hint = (
                 "check ZHENXIN_LOCAL_MODEL_PATH"
@@ -119,6 +120,8 @@ class LocalLLM:
             "temperature": temperature,
             "repeat_penalty": self.repeat_penalty,
         }
+        if self.seed is not None:  # per call, so a draft does not depend on the ones before it
+            kwargs["seed"] = self.seed
         if json_schema is not None:
             # llama.cpp compiles the schema to a grammar: the output always parses
             kwargs["response_format"] = {"type": "json_object", "schema": json_schema}

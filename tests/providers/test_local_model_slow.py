@@ -80,6 +80,16 @@ def test_local_model_answers_chinese_json(real_settings: Settings) -> None:
     )
 
 
+def test_a_fixed_seed_repeats_the_reply(real_settings: Settings) -> None:
+    llm = LocalLLM(real_settings.model_copy(update={"local_seed": 11}))
+    kwargs = {"json_schema": SCHEMA, "max_tokens": 120, "temperature": 0.9}
+    first = llm.complete(MESSAGES, **kwargs)  # type: ignore[arg-type]
+    other = {"role": "user", "content": "顾客阿May买了面霜。写一句关心的话，以 JSON 回答。"}
+    llm.complete([MESSAGES[0], other], **kwargs)  # type: ignore[list-item, arg-type]
+    again = llm.complete(MESSAGES, **kwargs)  # type: ignore[arg-type]
+    assert again.text == first.text  # the call in between does not change it
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
