@@ -130,12 +130,7 @@ def _load_brand(root: Path, problems: _Problems) -> Brand | None:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        problems.add(
-            BRAND_FILE,
-            _yaml_line(exc),
-            f"YAML syntax: {_yaml_problem(exc)}",
-            "check indentation and quote values that contain ':'",
-        )
+        _add_yaml_error(problems, BRAND_FILE, exc, "YAML syntax")
         return None
     if not isinstance(data, dict):
         problems.add(
@@ -152,8 +147,14 @@ def _load_brand(root: Path, problems: _Problems) -> Brand | None:
         return None
 
 
-def _yaml_problem(exc: yaml.YAMLError) -> str:
-    return str(getattr(exc, "problem", None) or exc).strip()
+def _add_yaml_error(problems: _Problems, rel: str, exc: yaml.YAMLError, what: str) -> None:
+    problem = str(getattr(exc, "problem", None) or exc).strip()
+    problems.add(
+        rel,
+        _yaml_line(exc),
+        f"{what}: {problem}",
+        "check indentation and quote values that contain ':'",
+    )
 
 
 # --- knowledge/*.md --------------------------------------------------------------------------
@@ -195,12 +196,7 @@ def _load_doc(path: Path, rel: str, problems: _Problems) -> KnowledgeDoc | None:
     except yaml.YAMLError as exc:
         # python-frontmatter keeps the newline after the opening '---', so YAML lines are
         # already file lines.
-        problems.add(
-            rel,
-            _yaml_line(exc),
-            f"front matter YAML: {_yaml_problem(exc)}",
-            "check indentation and quote values that contain ':'",
-        )
+        _add_yaml_error(problems, rel, exc, "front matter YAML")
         return None
     meta = dict(post.metadata)
     if not meta:

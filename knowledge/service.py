@@ -98,8 +98,9 @@ class KnowledgeBase:
         brand_id = pack.brand.id
         chunks = chunk_docs(brand_id, pack.docs)
         self.settings.ensure_data_dir()
-        report = self.store.sync(brand_id, chunks)
-        self.registry.save(pack)
+        with self.registry.lock(brand_id):
+            report = self.store.sync(brand_id, chunks)
+            self.registry.save(pack)
         self._snapshots.pop(brand_id, None)
         return IngestReport(
             brand=brand_id,
@@ -121,6 +122,10 @@ class KnowledgeBase:
 
     def upsert_customer(self, brand_id: str, customer: Customer) -> Customer:
         """Add or replace one customer of an ingested brand (stage names are resolved)."""
+        with self.registry.lock(brand_id):
+            return self._upsert_customer(brand_id, customer)
+
+    def _upsert_customer(self, brand_id: str, customer: Customer) -> Customer:
         pack = self.registry.load(brand_id)
         stage = resolve_stage(pack.brand, customer.stage)
         if stage is None:

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
 from chromadb.utils.embedding_functions import DefaultEmbeddingFunction
 
-from core.errors import ConfigError, EmptyIndexError, NotFoundError, PackError, ProviderError
+from core.errors import (
+    ConfigError,
+    ConflictError,
+    EmptyIndexError,
+    NotFoundError,
+    PackError,
+    ProviderError,
+)
 from core.settings import Settings
 from knowledge.pack import Customer
 from knowledge.service import KnowledgeBase, SearchMode
@@ -222,6 +230,29 @@ def test_upsert_customer(kb: KnowledgeBase) -> None:
         kb.upsert_customer("cha", Customer(id="x", name="x", stage="熟客"))
     with pytest.raises(NotFoundError):
         kb.upsert_customer("nope", Customer(id="x", name="x", stage="repeat"))
+
+
+def test_writes_to_one_brand_wait_for_each_other(kb: KnowledgeBase) -> None:
+    kb.ingest(FIXTURES / "cha")
+    done = threading.Event()
+
+    def upsert() -> None:
+        kb.upsert_customer("cha", Customer(id="c011", name="小吴", stage="相知"))
+        done.set()
+
+    with kb.registry.lock("cha"):  # e.g. an ingest in another process
+        worker = threading.Thread(target=upsert)
+        worker.start()
+        assert not done.wait(0.3)  # blocked behind the lock, not racing it
+        with (
+            pytest.raises(ConflictError, match="being changed"),
+            kb.registry.lock("cha", timeout=0.05),
+        ):
+            pass
+    worker.join(10)
+    assert done.is_set() and kb.pack("cha").customer("c011").name == "小吴"
+    with pytest.raises(NotFoundError), kb.registry.lock("../etc"):
+        pass
 
 
 def test_hybrid_mode_respects_filters_and_brand(settings: Settings) -> None:
