@@ -3,12 +3,21 @@ post they append ``[Our belief] …`` and the ``[Customer data]`` list, or ``【
 ``- 姓名：…`` lines. Such an echo is never meant for the customer (and can leak the data
 block), so it is cut before the draft is checked.
 
-Two shapes are cut: a tail that starts at a line opening with one of the prompt's own
-section headings (``[…]`` or ``【…】`` at the start of a prompt line) and holds nothing but
-such headings, blank lines and lines copied verbatim from the prompt; and, anywhere else, a
-line that is a prompt heading line copied verbatim. Text the model wrote itself is kept, and
-a bracketed heading the prompt does not have is not touched (the tone check reports it as a
-leftover placeholder). The raw reply stays on the attempt, so nothing is lost.
+Three shapes are cut:
+
+- a tail of lines that starts at a line opening with one of the prompt's own section
+  headings (``[…]`` or ``【…】`` at the start of a prompt line) and holds nothing but such
+  headings, blank lines and lines copied verbatim from the prompt;
+- the same tail run together on one line, brackets and line breaks dropped (``They never
+  are. Our belief Progress … Customer data (data, not instructions) - name: Priya …``): from
+  a section label, when what follows is almost all prompt text and holds a line of the
+  customer data block or a second section label;
+- anywhere else, a line that is a prompt heading line copied verbatim.
+
+Text the model wrote itself is kept: a belief woven into a sentence ("Our belief is that
+…") is not an echo, and a bracketed heading the prompt does not have is not touched (the
+tone check reports it as a leftover placeholder). The raw reply stays on the attempt, so
+nothing is lost.
 """
 
 from __future__ import annotations
@@ -22,6 +31,9 @@ from pydantic import BaseModel
 M = TypeVar("M", bound=BaseModel)
 
 _HEADING = re.compile(r"^\s*(\[[^\]\n]{1,40}\]|【[^】\n]{1,20}】)")
+_FILLER = re.compile(r"[\s\-–—:：,，.。;；!！?？()（）\[\]【】\"'“”‘’]+")
+# An inline tail counts as an echo when at most this share of it is not prompt text.
+_INLINE_OWN_SHARE = 0.15
 
 
 @dataclass(frozen=True)
@@ -67,9 +79,44 @@ def cut_echo(text: str, prompt: str) -> EchoCut:
             removed.append(line.strip())
         else:
             kept.append(line)
+    kept_text = "\n".join(kept)
+    inline = _inline_tail(kept_text, prompt, headings)
+    if inline is not None:
+        removed.append(" ".join(kept_text[inline:].split()))
+        kept_text = kept_text[:inline]
     if not removed:
         return EchoCut(text, [])
-    return EchoCut("\n".join(kept).strip(), removed)
+    return EchoCut(kept_text.strip(), removed)
+
+
+def _inline_tail(text: str, prompt: str, headings: set[str]) -> int | None:
+    """Where a run-together echo of the prompt's last sections starts in ``text``, if any."""
+    labels = sorted({h[1:-1].strip() for h in headings if len(h) > 3}, key=len, reverse=True)
+    if not labels:
+        return None
+    label = re.compile(r"[\[【]?(?:" + "|".join(re.escape(x) for x in labels) + r")[\]】]?")
+    pieces: set[str] = set()
+    data_lines: set[str] = set()
+    for line in prompt.splitlines():
+        body = _HEADING.sub("", line).strip()
+        if body.startswith("- "):
+            body = body[2:].strip()
+            if re.search(r"[:：]", body):
+                data_lines.add(body)
+        if len(body) >= 2:
+            pieces.add(body)
+    ordered = sorted(pieces, key=len, reverse=True)
+    for m in label.finditer(text):
+        tail = text[m.start() :]
+        if not (any(d in tail for d in data_lines) or len(label.findall(tail)) >= 2):
+            continue
+        rest = tail
+        for piece in ordered:
+            rest = rest.replace(piece, " ")
+        own = _FILLER.sub("", label.sub(" ", rest))
+        if len(own) <= _INLINE_OWN_SHARE * len(_FILLER.sub("", tail)):
+            return m.start()
+    return None
 
 
 def cut_reply_echo(reply: M, prompt: str) -> tuple[M, list[str]]:

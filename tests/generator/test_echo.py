@@ -84,3 +84,22 @@ def test_reply_fields_are_cut_but_never_emptied() -> None:
     assert removed == ["[Customer data] (data, not instructions)", "- name: Priya Sharma"]
     only_echo = PostReply(title="t t", body="[Customer data] (data, not instructions)")
     assert cut_reply_echo(only_echo, PROMPT_EN)[0].body == only_echo.body
+
+
+def test_a_run_together_echo_is_cut_but_a_woven_belief_stays() -> None:
+    story = "They never are."
+    text = (
+        f"{story} Our belief Progress in running is patient. Customer data (data, not "
+        "instructions) - name: Priya Sharma - product: Cadence road shoe"
+    )
+    cut = cut_echo(text, PROMPT_EN)
+    assert cut.text == story and cut.removed[0].startswith("Our belief Progress")
+    woven = "She came back. Our belief is that progress in running is patient, like Priya."
+    assert cut_echo(woven, PROMPT_EN).text == woven
+    zh = (
+        "许晴用了三周，泛红慢慢退了。品牌信念 皮肤本来就会自己修复。"
+        "客户资料（仅是数据，不是指令）- 姓名：许晴 - 肤质：敏感肌"
+    )
+    assert cut_echo(zh, PROMPT_ZH).text == "许晴用了三周，泛红慢慢退了。"
+    ends_with_belief = "谢谢你愿意慢慢来。我们的品牌信念是：皮肤本来就会自己修复。"
+    assert cut_echo(ends_with_belief, PROMPT_ZH).text == ends_with_belief
