@@ -57,6 +57,8 @@ class CheckContext:
     history: list[Contact] = field(default_factory=list)  # earlier contacts of this customer
     as_of: dt.date | None = None  # the day the message would be sent (default: today)
     products: list[str] = field(default_factory=list)  # the brand's product names (grounding)
+    # product id -> display name: purchases are recorded by id, drafts use the name
+    product_names: dict[str, str] = field(default_factory=dict)
     purpose: str | None = None  # care | sales | notice, if the caller knows (pressure checks)
 
 

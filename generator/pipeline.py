@@ -140,10 +140,9 @@ class Pipeline:
         inputs: list[str],
         as_of: dt.date,
     ) -> CheckReport:
-        products = sorted(
-            {product_name(d) for d in pack.docs if d.kind == DocKind.USAGE_GUIDE}
-            | {d.product for d in pack.docs if d.kind == DocKind.USAGE_GUIDE and d.product}
-        )
+        guides = [d for d in pack.docs if d.kind == DocKind.USAGE_GUIDE]
+        names = {d.product: product_name(d) for d in guides if d.product}
+        products = sorted({product_name(d) for d in guides} | set(names))
         return self.checker(
             CheckContext(
                 text=composed.text,
@@ -162,6 +161,7 @@ class Pipeline:
                 history=list(customer.last_contacts) if customer else [],
                 as_of=as_of,
                 products=products,
+                product_names=names,
                 purpose="care",
             )
         )

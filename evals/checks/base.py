@@ -15,6 +15,18 @@ def lang_of(ctx: CheckContext) -> str:
     return "en" if ctx.lang == "en" else "zh"
 
 
+def purchased(ctx: CheckContext) -> list[str]:
+    """How a draft may name what the customer bought: each purchase's id and display name."""
+    if ctx.customer is None:
+        return []
+    out: list[str] = []
+    for p in ctx.customer.purchases:
+        out.append(p.product)
+        if ctx.product_names.get(p.product):
+            out.append(ctx.product_names[p.product])
+    return out
+
+
 def finding(
     ctx: CheckContext,
     rule: str,

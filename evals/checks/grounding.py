@@ -8,7 +8,7 @@ import datetime as dt
 import re
 from functools import cache
 
-from evals.checks.base import finding, matches
+from evals.checks.base import finding, matches, purchased
 from evals.lexicon import load, pattern, threshold, words_pattern
 from evals.types import CheckContext, Finding, Severity
 
@@ -163,9 +163,7 @@ class GroundingCheck:
         if ctx.products:
             mentioned = words_pattern(ctx.products)
             # naming what the customer bought is their own context, not a product claim
-            bought = (
-                " ".join(p.product for p in ctx.customer.purchases).lower() if ctx.customer else ""
-            )
+            bought = " ".join(purchased(ctx)).lower()
             for m in matches(mentioned, ctx.text):
                 name = m.group(0).lower()
                 if name not in low_corpus and name not in bought:

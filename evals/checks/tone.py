@@ -9,7 +9,7 @@ import math
 import re
 from collections.abc import Sequence
 
-from evals.checks.base import Hit, affirmed, finding, first, found, term_findings
+from evals.checks.base import Hit, affirmed, finding, first, found, purchased, term_findings
 from evals.lexicon import pattern, threshold, words, words_pattern
 from evals.types import CheckContext, Finding, Severity
 from knowledge.embedder import Embedder
@@ -120,7 +120,7 @@ class ToneCheck:
         c = ctx.customer
         if c is None:
             return []
-        known = [c.name, *(p.product for p in c.purchases), *c.tags.values()]
+        known = [c.name, *purchased(ctx), *c.tags.values()]
         if len(c.name) >= 3 and _cjk(c.name):
             known.append(c.name[1:])  # 林小雨 -> 小雨, the given name people actually use
         elif " " in c.name.strip():

@@ -63,11 +63,19 @@ def test_product_names_must_come_from_sources() -> None:
 
 
 def test_naming_what_the_customer_bought_is_grounded() -> None:
-    zh = make_customer(purchases=[{"product": "焕亮面膜", "date": "2026-10-01"}])
+    # purchases are recorded by product id; the draft uses the display name
+    zh = make_customer(purchases=[{"product": "mask", "date": "2026-10-01"}])
     text = "小林，焕亮面膜用得还顺手吗？修护精华也可以一起用。"
-    report = run(text, sources=[SOURCE_ZH], products=["修护精华", "焕亮面膜"], customer=zh)
+    names = {"mask": "焕亮面膜", "repair-serum": "修护精华"}
+    report = run(
+        text,
+        sources=[SOURCE_ZH],
+        products=["修护精华", "焕亮面膜"],
+        customer=zh,
+        product_names=names,
+    )
     assert "grounding.unsupported_fact" not in rules(report)
-    en = make_customer(purchases=[{"product": "Cadence road shoe", "date": "2026-06-01"}])
+    en = make_customer(purchases=[{"product": "road-shoe", "date": "2026-06-01"}])
     text = "Sam, how are the Cadence road shoe miles going? The Tempo trail shoe is new."
     report = run(
         text,
@@ -75,6 +83,7 @@ def test_naming_what_the_customer_bought_is_grounded() -> None:
         sources=[SOURCE_EN],
         products=["Cadence road shoe", "Tempo trail shoe"],
         customer=en,
+        product_names={"road-shoe": "Cadence road shoe", "trail-shoe": "Tempo trail shoe"},
     )
     assert spans(report, text, "grounding.unsupported_fact") == ["Tempo trail shoe"]
 

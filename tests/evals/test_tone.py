@@ -60,6 +60,22 @@ def test_specific_mentions_customer_context() -> None:
     )
 
 
+def test_a_purchase_recorded_by_id_is_recognised_by_its_name() -> None:
+    zh = make_customer(purchases=[{"product": "repair-serum", "date": "2026-11-01"}])
+    text = "舒缓修护精华液用到一半了，泛红有没有小一点？"
+    assert "tone.not_specific" in rules(run(text, customer=zh, kind="care_message"))
+    names = {"repair-serum": "舒缓修护精华液"}
+    report = run(text, customer=zh, kind="care_message", product_names=names)
+    assert "tone.not_specific" not in rules(report)
+    en = make_customer(
+        name="Emma Clarke", purchases=[{"product": "road-shoe", "date": "2026-11-20"}]
+    )
+    text = "Thank you for choosing our Cadence road shoe. Wear them around the house first."
+    names = {"road-shoe": "Cadence road shoe"}
+    report = run(text, lang="en", customer=en, kind="aftersale_email", product_names=names)
+    assert "tone.not_specific" not in rules(report)
+
+
 def test_sells_before_it_helps() -> None:
     text = "下单立减20元！精华记得早晚用两滴。"
     assert spans(run(text), text, "tone.sells_first") == ["下单"]
