@@ -59,6 +59,17 @@ def test_efficacy_promises_are_warnings() -> None:
     assert "compliance.efficacy" in rules(run(text, lang="en"))
 
 
+def test_injury_prevention_is_a_promise_to_prove_not_a_disease_claim() -> None:
+    text = "Fit them well first: this will help prevent injury on longer runs."
+    report = run(text, lang="en")
+    assert spans(report, text, "compliance.efficacy") == ["prevent injury"]
+    assert "compliance.medical" not in rules(report) and report.verdict != Verdict.BLOCK
+    text = "这双跑鞋能预防运动损伤。"
+    assert spans(run(text), text, "compliance.efficacy") == ["预防运动损伤"]
+    advice = "加量慢一点，给身体适应的时间，避免受伤。"
+    assert "compliance.efficacy" not in rules(run(advice))
+
+
 def test_brand_medical_words() -> None:
     brand = make_brand("zh", lexicon={"medical": ["修复激素脸"]})
     text = "可以修复激素脸"
