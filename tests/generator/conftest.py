@@ -21,6 +21,16 @@ from knowledge.retriever import Passage
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 AS_OF = dt.date(2026, 11, 23)
+# Each kind in Chinese and English: the slow tests draft these on the real local model and
+# `python -m bench stability` drafts them again under several seeds.
+REAL_MODEL_CASES = [
+    ("qingshui", "qs-006", "care_message"),
+    ("qingshui", "qs-006", "aftersale_email"),
+    ("qingshui", "qs-023", "user_story_post"),
+    ("stride", "st-001", "care_message"),
+    ("stride", "st-001", "aftersale_email"),
+    ("stride", "st-019", "user_story_post"),
+]
 
 
 def _grams(text: str) -> set[str]:

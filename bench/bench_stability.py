@@ -1,0 +1,85 @@
+"""How steady the local model's drafts are across sampling seeds: the slow tests draft each
+kind once on a fixed seed; this drafts the same six requests (care message, after-sale
+email, story post; Chinese and English) under several seeds and prints the share that pass,
+need review or are blocked, how many attempts they took and how often a prompt echo was cut.
+
+    python -m bench stability          (seeds 1..3; ZHENXIN_BENCH_SEEDS=5 for more)
+
+Knowledge is ingested into a temporary data dir with the hash embedder (as in the slow
+tests); the model is taken from the configured data dir (or ZHENXIN_LOCAL_MODEL_PATH).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+from core.settings import get_settings
+from generator.drafts import DraftRequest
+from generator.pipeline import Pipeline
+from generator.providers import make_llm
+from generator.providers.model_files import model_path
+from tests.generator.conftest import AS_OF, REAL_MODEL_CASES
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES = REAL_MODEL_CASES
+
+
+def main() -> None:
+    from knowledge.service import KnowledgeBase
+
+    base = get_settings()
+    gguf = model_path(base)
+    if base.llm != "local" or not gguf.is_file():
+        print(f"bench stability needs the local model (ZHENXIN_LLM=local, {gguf}): skipped")
+        return
+    seeds = range(1, int(os.environ.get("ZHENXIN_BENCH_SEEDS", "3")) + 1)
+    verdicts: Counter[str] = Counter()
+    by_kind: dict[str, Counter[str]] = {}
+    attempts = echoes = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = base.model_copy(
+            update={"data_dir": Path(tmp), "local_model_path": gguf, "embedder": "hash"}
+        )
+        kb = KnowledgeBase(settings)
+        for name in ("qingshui", "stride"):
+            kb.ingest(ROOT / "examples" / name)
+        print(f"model {gguf.name}, seeds {list(seeds)}, up to {settings.max_attempts} attempts")
+        for seed in seeds:
+            seeded = settings.model_copy(update={"local_seed": seed})
+            pipeline = Pipeline(seeded, llm=make_llm(seeded), knowledge=kb)
+            for brand, cid, kind in CASES:
+                d = pipeline.draft(
+                    DraftRequest(brand=brand, customer_id=cid, kind=kind), as_of=AS_OF
+                )
+                verdicts[d.verdict.value] += 1
+                by_kind.setdefault(kind, Counter())[d.verdict.value] += 1
+                attempts += len(d.attempts)
+                echo = any(
+                    f.rule == "generator.prompt_echo" for a in d.attempts for f in a.findings
+                )
+                echoes += echo
+                rules = sorted({f.rule for f in d.findings if f.severity.value != "info"})
+                print(
+                    f"  seed {seed} {brand:9} {kind:16} {d.verdict.value:6} "
+                    f"{d.score:.2f} attempts {len(d.attempts)}{' echo-cut' if echo else ''}"
+                    f"  {' '.join(rules)}",
+                    flush=True,
+                )
+    total = sum(verdicts.values())
+    print(
+        f"pass ratio {verdicts['pass'] / total:.2f}, "
+        f"review ratio {verdicts['review'] / total:.2f}, "
+        f"block ratio {verdicts['block'] / total:.2f} over {total} drafts"
+    )
+    for kind, counts in by_kind.items():
+        n = sum(counts.values())
+        print(
+            f"  {kind:16} pass {counts['pass']}/{n}  review {counts['review']}/{n}  "
+            f"block {counts['block']}/{n}"
+        )
+    print(
+        f"attempts per draft {attempts / total:.2f}; drafts with a prompt echo cut {echoes}/{total}"
+    )
