@@ -3,7 +3,8 @@ kind once on a fixed seed; this drafts the same six requests (care message, afte
 email, story post; Chinese and English) under several seeds and prints the share that pass,
 need review or are blocked, how many attempts they took and how often a prompt echo was cut.
 
-    python -m bench stability          (seeds 1..3; ZHENXIN_BENCH_SEEDS=5 for more)
+    python -m bench stability          (seeds 1..3; ZHENXIN_BENCH_SEEDS=5 for more,
+                                        ZHENXIN_BENCH_KINDS=aftersale_email for one kind)
 
 Knowledge is ingested into a temporary data dir with the hash embedder (as in the slow
 tests); the model is taken from the configured data dir (or ZHENXIN_LOCAL_MODEL_PATH).
@@ -36,6 +37,8 @@ def main() -> None:
         print(f"bench stability needs the local model (ZHENXIN_LLM=local, {gguf}): skipped")
         return
     seeds = range(1, int(os.environ.get("ZHENXIN_BENCH_SEEDS", "3")) + 1)
+    kinds = os.environ.get("ZHENXIN_BENCH_KINDS", "").split(",")
+    cases = [c for c in CASES if c[2] in kinds] if any(kinds) else CASES
     verdicts: Counter[str] = Counter()
     by_kind: dict[str, Counter[str]] = {}
     attempts = echoes = 0
@@ -50,7 +53,7 @@ def main() -> None:
         for seed in seeds:
             seeded = settings.model_copy(update={"local_seed": seed})
             pipeline = Pipeline(seeded, llm=make_llm(seeded), knowledge=kb)
-            for brand, cid, kind in CASES:
+            for brand, cid, kind in cases:
                 d = pipeline.draft(
                     DraftRequest(brand=brand, customer_id=cid, kind=kind), as_of=AS_OF
                 )
