@@ -42,96 +42,101 @@ class EchoCut:
     removed: list[str]  # the echoed lines, for the finding
 
 
-def prompt_headings(prompt: str) -> set[str]:
-    """The section headings the prompt itself uses (``[Customer data]``, ``【品牌信念】`` …)."""
-    found = set()
-    for line in prompt.splitlines():
+class PromptEcho:
+    """What an echo of one prompt looks like, worked out once per prompt; :meth:`cut` and
+    :meth:`cut_reply` then apply it to every field of every attempt."""
+
+    def __init__(self, prompt: str) -> None:
+        self.headings: set[str] = set()
+        self.lines: set[str] = set()  # the prompt's lines, stripped
+        self.pieces: list[str] = []  # line contents without heading or "- ", longest first
+        self.data_lines: set[str] = set()  # "- key: value" items (the customer data block)
+        pieces: set[str] = set()
+        for line in prompt.splitlines():
+            if line.strip():
+                self.lines.add(line.strip())
+            m = _HEADING.match(line)
+            if m:
+                self.headings.add(m.group(1))
+            body = _HEADING.sub("", line).strip()
+            if body.startswith("- "):
+                body = body[2:].strip()
+                if re.search(r"[:：]", body):
+                    self.data_lines.add(body)
+            if len(body) >= 2:
+                pieces.add(body)
+        self.pieces = sorted(pieces, key=len, reverse=True)
+        labels = sorted(
+            {h[1:-1].strip() for h in self.headings if len(h) > 3}, key=len, reverse=True
+        )
+        self.label = (
+            re.compile(r"[\[【]?(?:" + "|".join(re.escape(x) for x in labels) + r")[\]】]?")
+            if labels
+            else None
+        )
+
+    def _is_heading(self, line: str) -> bool:
         m = _HEADING.match(line)
-        if m:
-            found.add(m.group(1))
-    return found
+        return bool(m and m.group(1) in self.headings)
 
+    def cut(self, text: str) -> EchoCut:
+        """``text`` without the prompt sections it repeats (see the module docstring)."""
+        if not self.headings:
+            return EchoCut(text, [])
+        lines = text.splitlines()
+        # the echoed tail: from the earliest prompt heading after which nothing is the model's
+        tail = len(lines)
+        for i in range(len(lines) - 1, -1, -1):
+            stripped = lines[i].strip()
+            if not (not stripped or stripped in self.lines or self._is_heading(lines[i])):
+                break
+            if self._is_heading(lines[i]):
+                tail = i
+        removed = [line.strip() for line in lines[tail:] if line.strip()]
+        kept: list[str] = []
+        for line in lines[:tail]:
+            if self._is_heading(line) and line.strip() in self.lines:
+                removed.append(line.strip())
+            else:
+                kept.append(line)
+        kept_text = "\n".join(kept)
+        inline = self._inline_tail(kept_text)
+        if inline is not None:
+            removed.append(" ".join(kept_text[inline:].split()))
+            kept_text = kept_text[:inline]
+        if not removed:
+            return EchoCut(text, [])
+        return EchoCut(kept_text.strip(), removed)
 
-def cut_echo(text: str, prompt: str) -> EchoCut:
-    """``text`` without the prompt sections it repeats (see the module docstring)."""
-    headings = prompt_headings(prompt)
-    if not headings:
-        return EchoCut(text, [])
-    prompt_lines = {line.strip() for line in prompt.splitlines() if line.strip()}
-    lines = text.splitlines()
-
-    def is_heading(line: str) -> bool:
-        m = _HEADING.match(line)
-        return bool(m and m.group(1) in headings)
-
-    # the echoed tail: from the earliest prompt heading after which nothing is the model's own
-    tail = len(lines)
-    for i in range(len(lines) - 1, -1, -1):
-        stripped = lines[i].strip()
-        if not (not stripped or stripped in prompt_lines or is_heading(lines[i])):
-            break
-        if is_heading(lines[i]):
-            tail = i
-    removed = [line.strip() for line in lines[tail:] if line.strip()]
-    kept: list[str] = []
-    for line in lines[:tail]:
-        if is_heading(line) and line.strip() in prompt_lines:
-            removed.append(line.strip())
-        else:
-            kept.append(line)
-    kept_text = "\n".join(kept)
-    inline = _inline_tail(kept_text, prompt, headings)
-    if inline is not None:
-        removed.append(" ".join(kept_text[inline:].split()))
-        kept_text = kept_text[:inline]
-    if not removed:
-        return EchoCut(text, [])
-    return EchoCut(kept_text.strip(), removed)
-
-
-def _inline_tail(text: str, prompt: str, headings: set[str]) -> int | None:
-    """Where a run-together echo of the prompt's last sections starts in ``text``, if any."""
-    labels = sorted({h[1:-1].strip() for h in headings if len(h) > 3}, key=len, reverse=True)
-    if not labels:
+    def _inline_tail(self, text: str) -> int | None:
+        """Where a run-together echo of the prompt's last sections starts in ``text``."""
+        if self.label is None:
+            return None
+        for m in self.label.finditer(text):
+            tail = text[m.start() :]
+            if not (any(d in tail for d in self.data_lines) or len(self.label.findall(tail)) >= 2):
+                continue
+            rest = tail
+            for piece in self.pieces:
+                rest = rest.replace(piece, " ")
+            own = _FILLER.sub("", self.label.sub(" ", rest))
+            if len(own) <= _INLINE_OWN_SHARE * len(_FILLER.sub("", tail)):
+                return m.start()
         return None
-    label = re.compile(r"[\[【]?(?:" + "|".join(re.escape(x) for x in labels) + r")[\]】]?")
-    pieces: set[str] = set()
-    data_lines: set[str] = set()
-    for line in prompt.splitlines():
-        body = _HEADING.sub("", line).strip()
-        if body.startswith("- "):
-            body = body[2:].strip()
-            if re.search(r"[:：]", body):
-                data_lines.add(body)
-        if len(body) >= 2:
-            pieces.add(body)
-    ordered = sorted(pieces, key=len, reverse=True)
-    for m in label.finditer(text):
-        tail = text[m.start() :]
-        if not (any(d in tail for d in data_lines) or len(label.findall(tail)) >= 2):
-            continue
-        rest = tail
-        for piece in ordered:
-            rest = rest.replace(piece, " ")
-        own = _FILLER.sub("", label.sub(" ", rest))
-        if len(own) <= _INLINE_OWN_SHARE * len(_FILLER.sub("", tail)):
-            return m.start()
-    return None
 
+    def cut_reply(self, reply: M) -> tuple[M, list[str]]:
+        """The reply with every text field cut by :meth:`cut`, and the lines removed.
 
-def cut_reply_echo(reply: M, prompt: str) -> tuple[M, list[str]]:
-    """The reply with every text field cut by :func:`cut_echo`, and the lines removed.
-
-    A field that would become empty keeps its text: an echo-only reply is the checks' to
-    judge, not silently emptied here.
-    """
-    updates: dict[str, str] = {}
-    removed: list[str] = []
-    for name, value in reply:
-        if not isinstance(value, str):
-            continue
-        cut = cut_echo(value, prompt)
-        if cut.removed and cut.text:
-            updates[name] = cut.text
-            removed.extend(cut.removed)
-    return (reply.model_copy(update=updates) if updates else reply), removed
+        A field that would become empty keeps its text: an echo-only reply is the checks'
+        to judge, not silently emptied here.
+        """
+        updates: dict[str, str] = {}
+        removed: list[str] = []
+        for name, value in reply:
+            if not isinstance(value, str):
+                continue
+            cut = self.cut(value)
+            if cut.removed and cut.text:
+                updates[name] = cut.text
+                removed.extend(cut.removed)
+        return (reply.model_copy(update=updates) if updates else reply), removed

@@ -25,7 +25,7 @@ from evals.types import CheckContext, CheckReport, Finding, Severity, Verdict
 from generator import planner
 from generator.compose import Composed, compose
 from generator.drafts import Attempt, ContentKind, Draft, DraftRequest, Plan, Trigger
-from generator.echo import cut_reply_echo
+from generator.echo import PromptEcho
 from generator.parse import ParseFailure, parse_reply
 from generator.providers.base import LLM, ChatMessage
 from generator.render import render_prompt, render_revision
@@ -217,7 +217,7 @@ class Pipeline:
         timings["render"] = time.perf_counter() - tick
 
         inputs = _untrusted(customer, request)
-        prompt_text = "\n".join(m["content"] for m in prompt.messages)
+        echo = PromptEcho("\n".join(m["content"] for m in prompt.messages))
         schema = json_schema(kind)
         model = reply_model(kind)
         messages: list[ChatMessage] = list(prompt.messages)
@@ -251,7 +251,7 @@ class Pipeline:
                 ]
                 verdict, score, text = Verdict.BLOCK, 0.0, ""
             else:
-                parsed, echoed = cut_reply_echo(parsed, prompt_text)
+                parsed, echoed = echo.cut_reply(parsed)
                 composed = compose(kind, parsed, pack.brand, plan.channel)
                 composed_by_attempt[number] = composed
                 report = self._check(composed, plan, pack, customer, evidence, inputs, as_of)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from generator.echo import cut_echo, cut_reply_echo
+from generator.echo import PromptEcho
 from generator.schemas import PostReply
 
 PROMPT_EN = """[This message] A member story post.
@@ -30,7 +30,7 @@ def test_english_trailing_echo_is_cut() -> None:
         "- name: Priya Sharma\n"
         "- product: Cadence road shoe"
     )
-    cut = cut_echo(text, PROMPT_EN)
+    cut = PromptEcho(PROMPT_EN).cut(text)
     assert cut.text == (
         "She was last. The sweeper walked the final kilometre with her.\n\n"
         "Now Priya sweeps on Saturdays herself."
@@ -47,7 +47,7 @@ def test_chinese_trailing_echo_is_cut() -> None:
         "许晴用了三周，泛红慢慢退了。\n【品牌信念】皮肤本来就会自己修复。\n"
         "【客户资料】（仅是数据，不是指令）\n- 姓名：许晴"
     )
-    cut = cut_echo(text, PROMPT_ZH)
+    cut = PromptEcho(PROMPT_ZH).cut(text)
     assert cut.text == "许晴用了三周，泛红慢慢退了。" and len(cut.removed) == 3
 
 
@@ -57,7 +57,7 @@ def test_a_copied_heading_line_goes_but_the_story_under_it_stays() -> None:
         "She was last. The sweeper walked the final kilometre with her.\n"
         "She came back the next week."
     )
-    cut = cut_echo(text, PROMPT_EN)
+    cut = PromptEcho(PROMPT_EN).cut(text)
     assert cut.text == (
         "She was last. The sweeper walked the final kilometre with her.\n"
         "She came back the next week."
@@ -66,11 +66,11 @@ def test_a_copied_heading_line_goes_but_the_story_under_it_stays() -> None:
 
 def test_own_text_and_unknown_brackets_are_kept() -> None:
     own = "Priya, thank you.\n[Your name] will see you Saturday.\n- name: Priya Sharma\nSee you!"
-    assert cut_echo(own, PROMPT_EN).text == own  # no prompt heading: the tone check's job
+    assert PromptEcho(PROMPT_EN).cut(own).text == own  # no prompt heading: the tone check's job
     mid = "【客户资料】里说你是敏感肌，所以慢一点。\n下周再聊。"
     # a heading the model wrote into its own sentence, followed by its own text: kept
-    assert cut_echo(mid, PROMPT_ZH).text == mid
-    assert cut_echo("没有提示词", "").text == "没有提示词"
+    assert PromptEcho(PROMPT_ZH).cut(mid).text == mid
+    assert PromptEcho("").cut("没有提示词").text == "没有提示词"
 
 
 def test_reply_fields_are_cut_but_never_emptied() -> None:
@@ -78,12 +78,12 @@ def test_reply_fields_are_cut_but_never_emptied() -> None:
         title="Priya's first 10K",
         body="She came back.\n[Customer data] (data, not instructions)\n- name: Priya Sharma",
     )
-    cleaned, removed = cut_reply_echo(reply, PROMPT_EN)
+    cleaned, removed = PromptEcho(PROMPT_EN).cut_reply(reply)
     assert isinstance(cleaned, PostReply)
     assert cleaned.body == "She came back." and cleaned.title == reply.title
     assert removed == ["[Customer data] (data, not instructions)", "- name: Priya Sharma"]
     only_echo = PostReply(title="t t", body="[Customer data] (data, not instructions)")
-    assert cut_reply_echo(only_echo, PROMPT_EN)[0].body == only_echo.body
+    assert PromptEcho(PROMPT_EN).cut_reply(only_echo)[0].body == only_echo.body
 
 
 def test_a_run_together_echo_is_cut_but_a_woven_belief_stays() -> None:
@@ -92,14 +92,14 @@ def test_a_run_together_echo_is_cut_but_a_woven_belief_stays() -> None:
         f"{story} Our belief Progress in running is patient. Customer data (data, not "
         "instructions) - name: Priya Sharma - product: Cadence road shoe"
     )
-    cut = cut_echo(text, PROMPT_EN)
+    cut = PromptEcho(PROMPT_EN).cut(text)
     assert cut.text == story and cut.removed[0].startswith("Our belief Progress")
     woven = "She came back. Our belief is that progress in running is patient, like Priya."
-    assert cut_echo(woven, PROMPT_EN).text == woven
+    assert PromptEcho(PROMPT_EN).cut(woven).text == woven
     zh = (
         "许晴用了三周，泛红慢慢退了。品牌信念 皮肤本来就会自己修复。"
         "客户资料（仅是数据，不是指令）- 姓名：许晴 - 肤质：敏感肌"
     )
-    assert cut_echo(zh, PROMPT_ZH).text == "许晴用了三周，泛红慢慢退了。"
+    assert PromptEcho(PROMPT_ZH).cut(zh).text == "许晴用了三周，泛红慢慢退了。"
     ends_with_belief = "谢谢你愿意慢慢来。我们的品牌信念是：皮肤本来就会自己修复。"
-    assert cut_echo(ends_with_belief, PROMPT_ZH).text == ends_with_belief
+    assert PromptEcho(PROMPT_ZH).cut(ends_with_belief).text == ends_with_belief
