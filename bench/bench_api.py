@@ -36,8 +36,8 @@ def _setup(data_dir: Path) -> tuple[Any, dict[str, str], str]:
     from api.main import create_app
     from core.settings import Settings
     from generator.pipeline import Pipeline
-    from generator.providers.fake import FakeLLM, placeholder_reply
     from knowledge.service import KnowledgeBase
+    from llm.fake import FakeLLM, placeholder_reply
     from storage import customers, keys
 
     settings = Settings(data_dir=data_dir, llm="fake", embedder="hash", environment="test")

@@ -43,7 +43,7 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from generator.providers.fake import placeholder_reply
+from llm.fake import placeholder_reply
 
 LATENCY = 0.2
 CUSTOMERS = int(os.environ.get("BENCH_CUSTOMERS", "56"))
@@ -183,7 +183,7 @@ def thin_drafter(settings: Any) -> Any:
     """One model call per item and no pipeline work: isolates the runner + storage path."""
     from evals.types import Verdict
     from generator.drafts import Draft, DraftRequest, Plan
-    from generator.providers import make_llm
+    from llm import make_llm
 
     llm = make_llm(settings)
 

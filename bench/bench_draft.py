@@ -18,8 +18,8 @@ from pathlib import Path
 from core.settings import get_settings
 from generator.drafts import Draft, DraftRequest
 from generator.pipeline import Pipeline
-from generator.providers import make_llm
-from generator.providers.model_files import model_path
+from llm import make_llm
+from llm.model_files import model_path
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = dt.date(2026, 11, 23)  # the "today" of the example packs

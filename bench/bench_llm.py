@@ -14,9 +14,9 @@ import statistics
 import time
 
 from core.settings import get_settings
-from generator.providers.base import ChatMessage, Completion
-from generator.providers.local import LocalLLM
-from generator.providers.model_files import model_path
+from llm.base import ChatMessage, Completion
+from llm.local import LocalLLM
+from llm.model_files import model_path
 
 KNOWLEDGE = (
     "品牌：禾木护肤。我们相信复购是信任的回报，不是折扣的回报。"

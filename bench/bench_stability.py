@@ -20,8 +20,8 @@ from pathlib import Path
 from core.settings import get_settings
 from generator.drafts import DraftRequest
 from generator.pipeline import Pipeline
-from generator.providers import make_llm
-from generator.providers.model_files import model_path
+from llm import make_llm
+from llm.model_files import model_path
 from tests.generator.conftest import AS_OF, REAL_MODEL_CASES
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -73,7 +73,7 @@ def _judge(k: int) -> LLMJudge | None:
     if k <= 0:
         return None
     from evals import LLMJudge
-    from generator.providers import make_llm
+    from llm import make_llm
 
     return LLMJudge(make_llm(get_settings()), k=k)
 
@@ -178,8 +178,8 @@ def eval_run(
     as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
 ) -> None:
     """Draft every scenario with the generator, check expectations, write the report."""
-    from evals.report import write_report
-    from evals.runner import run_suite
+    from scenarios.report import write_report
+    from scenarios.runner import run_suite
 
     overrides: dict[str, Any] = {"llm": provider} if provider else {}
     settings = get_settings(**overrides)

@@ -11,7 +11,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 from cli.output import err_console, print_json
 from core.errors import ConfigError
 from core.settings import get_settings
-from generator.providers.model_files import (
+from llm.model_files import (
     MODELS,
     cached_sha256,
     get_spec,

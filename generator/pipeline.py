@@ -27,11 +27,11 @@ from generator.compose import Composed, compose
 from generator.drafts import Attempt, ContentKind, Draft, DraftRequest, Plan, Trigger
 from generator.echo import PromptEcho
 from generator.parse import ParseFailure, parse_reply
-from generator.providers.base import LLM, ChatMessage
 from generator.render import render_prompt, render_revision
 from generator.retrieve import Evidence, KnowledgeSource, gather
 from generator.schemas import json_schema, reply_model
 from knowledge.pack import BrandPack, Customer, DocKind, KnowledgeDoc
+from llm.base import LLM, ChatMessage
 
 Checker = Callable[[CheckContext], CheckReport]
 
@@ -357,7 +357,7 @@ def _untrusted(customer: Customer | None, request: DraftRequest) -> list[str]:
 def build_pipeline(settings: Settings) -> Pipeline:
     """The pipeline the CLI, the API and the batch jobs use: providers and knowledge from
     settings, the eval suite as the checker."""
-    from generator.providers import make_llm
     from knowledge.service import KnowledgeBase
+    from llm import make_llm
 
     return Pipeline(settings, llm=make_llm(settings), knowledge=KnowledgeBase(settings))

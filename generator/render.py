@@ -19,7 +19,7 @@ import jinja2
 
 import prompts
 from core.errors import ConfigError
-from generator.providers.base import ChatMessage
+from llm.base import ChatMessage
 
 PROMPTS_DIR = Path(prompts.__file__).resolve().parent
 LANGS = ("zh", "en")

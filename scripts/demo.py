@@ -17,7 +17,7 @@ from core.errors import ZhenxinError
 from core.settings import get_settings
 from generator.drafts import Draft, DraftRequest
 from generator.pipeline import Pipeline
-from generator.providers import make_llm
+from llm import make_llm
 
 ROOT = Path(__file__).resolve().parent.parent
 # The example packs describe customers as of this day (purchases, contacts, birthdays).

@@ -22,8 +22,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+SLOW_TIMEOUT = 900  # seconds: a real-model test drafts several messages on 2 cores
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if config.getoption("--slow"):
+        for item in items:
+            if "slow" in item.keywords and item.get_closest_marker("timeout") is None:
+                item.add_marker(pytest.mark.timeout(SLOW_TIMEOUT))
         return
     skip = pytest.mark.skip(reason="slow: run with --slow (real local model / browser)")
     for item in items:

@@ -29,7 +29,7 @@ def healthz() -> HealthOut:
 def _model(settings: Settings) -> ComponentStatus:
     try:
         if settings.llm == "local":
-            from generator.providers.model_files import model_path
+            from llm.model_files import model_path
 
             path = model_path(settings)
             if not path.is_file():
@@ -38,7 +38,7 @@ def _model(settings: Settings) -> ComponentStatus:
                     detail=f"local model file missing: {path.name} (run `zhenxin model setup`)",
                 )
             return ComponentStatus(ok=True, detail=f"local: {path.name}")
-        from generator.providers import make_llm
+        from llm import make_llm
 
         llm = make_llm(settings)
         return ComponentStatus(ok=True, detail=f"{llm.provider}: {llm.model}")

@@ -16,7 +16,7 @@ from core.errors import ProviderError
 from evals.checks.base import finding
 from evals.lexicon import load, threshold
 from evals.types import CheckContext, Finding, Severity
-from generator.providers.base import LLM, ChatMessage
+from llm.base import LLM, ChatMessage
 
 _JSON = re.compile(r"\{.*\}", re.DOTALL)
 

@@ -16,8 +16,8 @@ from api.main import create_app
 from core.errors import ProviderError
 from core.settings import Settings
 from generator.pipeline import Pipeline
-from generator.providers.fake import FakeLLM, placeholder_reply
 from knowledge.service import KnowledgeBase
+from llm.fake import FakeLLM, placeholder_reply
 from storage import keys
 from tests.conftest import EXAMPLES
 

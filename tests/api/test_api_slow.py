@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from api.deps import get_knowledge
 from api.main import create_app
 from core.settings import Settings
-from generator.providers.model_files import model_path
 from knowledge.service import KnowledgeBase
+from llm.model_files import model_path
 from storage import customers, keys
 from tests.conftest import EXAMPLES
 

@@ -7,8 +7,8 @@ import pytest
 from core.errors import ProviderError
 from evals import CheckContext, LLMJudge, Severity, check
 from evals.checks.judge import criteria, parse_scores, rubric_messages
-from generator.providers.base import LLM
-from generator.providers.fake import FakeLLM
+from llm.base import LLM
+from llm.fake import FakeLLM
 
 
 def _answer(score: int, reason: str = "太像广告", advice: str = "先关心") -> str:

@@ -13,11 +13,11 @@ from core.errors import NotFoundError
 from core.settings import Settings
 from evals.types import CheckContext, CheckReport, Finding, Severity, Verdict
 from generator.pipeline import Pipeline
-from generator.providers.fake import FakeLLM
 from knowledge.chunking import chunk_docs
 from knowledge.loader import load_pack
 from knowledge.pack import BrandPack
 from knowledge.retriever import Passage
+from llm.fake import FakeLLM
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 AS_OF = dt.date(2026, 11, 23)

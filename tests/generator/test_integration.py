@@ -14,8 +14,8 @@ from core.settings import Settings
 from evals.types import CheckContext, CheckReport, Verdict
 from generator.drafts import DraftRequest
 from generator.pipeline import Pipeline
-from generator.providers.fake import FakeLLM
 from knowledge.service import KnowledgeBase
+from llm.fake import FakeLLM
 from tests.generator.conftest import AS_OF, EXAMPLES
 
 LEAF = Path(__file__).resolve().parent / "fixtures" / "leaf"

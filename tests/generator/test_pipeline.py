@@ -9,8 +9,8 @@ from core.settings import Settings
 from evals.types import CheckContext, CheckReport, Verdict
 from generator.drafts import Draft, DraftRequest
 from generator.pipeline import Pipeline
-from generator.providers.fake import FakeLLM
 from knowledge.pack import Customer, Purchase
+from llm.fake import FakeLLM
 from tests.generator.conftest import AS_OF, MemoryKnowledge, scripted_check
 
 SPAMMY = {"text": "许晴你好！精华限时秒杀，快来囤货！"}

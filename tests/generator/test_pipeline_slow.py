@@ -12,10 +12,10 @@ from core.settings import Settings
 from evals.types import Severity, Verdict
 from generator.drafts import DraftRequest
 from generator.pipeline import Pipeline
-from generator.providers import make_llm
-from generator.providers.model_files import model_path
 from knowledge.pack import DocKind
 from knowledge.service import KnowledgeBase
+from llm import make_llm
+from llm.model_files import model_path
 from tests.generator.conftest import AS_OF, EXAMPLES, REAL_MODEL_CASES
 
 pytestmark = pytest.mark.slow

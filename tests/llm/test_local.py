@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-import generator.providers.local as local
+import llm.local as local
 from core.errors import ConfigError, ProviderError
 from core.settings import Settings
-from generator.providers import LLM, LocalLLM, make_llm
+from llm import LLM, LocalLLM, make_llm
 
 
 class FakeLlama:

@@ -8,11 +8,11 @@ from types import SimpleNamespace
 
 import pytest
 
-import generator.providers.model_files as mf
+import llm.model_files as mf
 from cli.main import run
 from core.errors import ConfigError
 from core.settings import Settings
-from generator.providers.model_files import (
+from llm.model_files import (
     MODELS,
     ModelSpec,
     cached_sha256,

@@ -16,9 +16,9 @@ import pytest
 from pydantic import BaseModel, Field
 
 from core.settings import Settings
-from generator.providers import LocalLLM, OpenAICompatLLM, make_llm
-from generator.providers.base import ChatMessage
-from generator.providers.model_files import model_path
+from llm import LocalLLM, OpenAICompatLLM, make_llm
+from llm.base import ChatMessage
+from llm.model_files import model_path
 
 pytestmark = pytest.mark.slow
 

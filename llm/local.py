@@ -22,9 +22,9 @@ from typing import Any
 
 from core.errors import ConfigError, ProviderError
 from core.settings import Settings
-from generator.providers.base import ChatMessage, Completion
-from generator.providers.guard import check_model_requests_allowed
-from generator.providers.model_files import model_path
+from llm.base import ChatMessage, Completion
+from llm.guard import check_model_requests_allowed
+from llm.model_files import model_path
 
 
 @dataclass
@@ -82,7 +82,7 @@ def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
 
 
 class LocalLLM:
-    """Implements :class:`generator.providers.base.LLM` with llama.cpp in this process."""
+    """Implements :class:`llm.base.LLM` with llama.cpp in this process."""
 
     provider = "local"
 

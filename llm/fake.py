@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from generator.providers.base import ChatMessage, Completion
+from llm.base import ChatMessage, Completion
 
 ReplyFn = Callable[[list[ChatMessage], dict[str, Any] | None], str]
 Reply = str | dict[str, Any] | list[Any]
@@ -53,7 +53,7 @@ def _as_text(reply: Reply) -> str:
 
 
 class FakeLLM:
-    """Implements :class:`generator.providers.base.LLM` without any model."""
+    """Implements :class:`llm.base.LLM` without any model."""
 
     provider = "fake"
 

@@ -1,10 +1,10 @@
-"""The scenario runner: every scenario in ``evals/scenarios/*.yaml`` goes through the
+"""The scenario runner: every scenario in ``scenarios/files/*.yaml`` goes through the
 generator (``Pipeline.draft``) and its expectations are checked; results are grouped by
-brand, kind and stage for the report (:mod:`evals.report`).
+brand, kind and stage for the report (:mod:`scenarios.report`).
 
 A scenario file names a brand, the pack folder to ingest when the brand is not yet in the
 knowledge base, the day to plan as (``as_of``) and a list of scenarios (see the comment at
-the top of ``evals/scenarios/qingshui.yaml`` for the fields).
+the top of ``scenarios/files/qingshui.yaml`` for the fields).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from generator.drafts import ContentKind, Draft, DraftRequest, Trigger
 from knowledge.pack import BrandPack, Channel
 from knowledge.stages import stage_alias
 
-SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
+SCENARIO_DIR = Path(__file__).resolve().parent / "files"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 Verdicts = list[Literal["pass", "review", "block"]]
@@ -269,7 +269,7 @@ def run_suite(
     model = ""
     if drafter is None:
         from generator.pipeline import Pipeline
-        from generator.providers import make_llm
+        from llm import make_llm
 
         llm = make_llm(settings)
         model = llm.model

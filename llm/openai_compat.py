@@ -21,8 +21,8 @@ from langchain_openai import ChatOpenAI
 
 from core.errors import ConfigError, ProviderError
 from core.settings import Settings
-from generator.providers.base import ChatMessage, Completion
-from generator.providers.guard import check_model_requests_allowed
+from llm.base import ChatMessage, Completion
+from llm.guard import check_model_requests_allowed
 
 # Local OpenAI-compatible servers (llama.cpp, vLLM, Ollama) accept any key, but the OpenAI
 # client refuses to start without one: send a harmless placeholder instead of failing.
@@ -50,7 +50,7 @@ def response_format(json_schema: dict[str, Any], mode: JsonMode) -> dict[str, An
 
 
 class OpenAICompatLLM:
-    """Implements :class:`generator.providers.base.LLM` over the OpenAI chat API."""
+    """Implements :class:`llm.base.LLM` over the OpenAI chat API."""
 
     provider = "openai"
 

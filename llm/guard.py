@@ -28,5 +28,5 @@ def check_model_requests_allowed(provider: str) -> None:
         raise ConfigError(
             f"real model requests are disabled ({ALLOW_MODEL_REQUESTS_ENV}=0); "
             f"refusing to call the {provider!r} provider",
-            hint='use llm="fake" (generator.providers.fake.FakeLLM) in fast tests',
+            hint='use llm="fake" (llm.fake.FakeLLM) in fast tests',
         )

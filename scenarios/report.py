@@ -10,8 +10,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from evals.runner import SuiteResult
 from knowledge.stages import DEFAULT_STAGES
+from scenarios.runner import SuiteResult
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 _LEFT, _BAR, _ROW = 170, 240, 26

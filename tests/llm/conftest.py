@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.providers.guard import ALLOW_MODEL_REQUESTS_ENV
-from generator.providers.model_files import ModelSpec
+from llm.guard import ALLOW_MODEL_REQUESTS_ENV
+from llm.model_files import ModelSpec
 
 
 @pytest.fixture

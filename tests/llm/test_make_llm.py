@@ -4,10 +4,10 @@ import json
 
 import pytest
 
-import generator.providers as providers
+import llm as providers
 from core.errors import ConfigError
 from core.settings import Settings
-from generator.providers import (
+from llm import (
     ALLOW_MODEL_REQUESTS_ENV,
     FakeLLM,
     check_model_requests_allowed,
@@ -20,8 +20,7 @@ def test_all_is_complete() -> None:
     public = {
         name
         for name, value in vars(providers).items()
-        if not name.startswith("_")
-        and getattr(value, "__module__", "").startswith("generator.providers")
+        if not name.startswith("_") and getattr(value, "__module__", "").startswith("llm")
     }
     assert public <= set(providers.__all__)
     for name in providers.__all__:

@@ -13,8 +13,10 @@ import pytest
 from cli.main import run
 from core.errors import RefusedError
 from core.settings import Settings
-from evals.report import bar_chart, write_report
-from evals.runner import (
+from evals.types import Finding, Severity, Verdict
+from generator.drafts import Draft, DraftRequest, Plan
+from scenarios.report import bar_chart, write_report
+from scenarios.runner import (
     Scenario,
     ScenarioResult,
     SuiteResult,
@@ -23,8 +25,6 @@ from evals.runner import (
     run_scenario,
     run_suite,
 )
-from evals.types import Finding, Severity, Verdict
-from generator.drafts import Draft, DraftRequest, Plan
 
 
 def _draft(

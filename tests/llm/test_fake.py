@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from generator.providers import FakeLLM, FakeLLMExhaustedError, placeholder_reply
-from generator.providers.base import LLM, ChatMessage
+from llm import FakeLLM, FakeLLMExhaustedError, placeholder_reply
+from llm.base import LLM, ChatMessage
 
 MESSAGES: list[ChatMessage] = [
     {"role": "system", "content": "你是品牌的客服。You are the brand's care team."},

@@ -4,7 +4,7 @@
     "local"           llama.cpp in process on the verified Qwen2.5-Coder GGUF (offline default)
     "openai:<model>"  any OpenAI-compatible server via LangChain (``settings.llm_base_url``)
 
-The real providers are imported lazily, so ``import generator.providers`` stays cheap and
+The real providers are imported lazily, so ``import llm`` stays cheap and
 works without llama-cpp-python.
 """
 
@@ -14,17 +14,17 @@ from typing import TYPE_CHECKING, Any
 
 from core.errors import ConfigError
 from core.settings import Settings
-from generator.providers.base import LLM, ChatMessage, Completion
-from generator.providers.fake import FakeCall, FakeLLM, FakeLLMExhaustedError, placeholder_reply
-from generator.providers.guard import (
+from llm.base import LLM, ChatMessage, Completion
+from llm.fake import FakeCall, FakeLLM, FakeLLMExhaustedError, placeholder_reply
+from llm.guard import (
     ALLOW_MODEL_REQUESTS_ENV,
     check_model_requests_allowed,
     model_requests_allowed,
 )
 
 if TYPE_CHECKING:
-    from generator.providers.local import LocalLLM
-    from generator.providers.openai_compat import OpenAICompatLLM
+    from llm.local import LocalLLM
+    from llm.openai_compat import OpenAICompatLLM
 
 __all__ = [
     "ALLOW_MODEL_REQUESTS_ENV",
@@ -43,8 +43,8 @@ __all__ = [
 ]
 
 _LAZY = {
-    "LocalLLM": "generator.providers.local",
-    "OpenAICompatLLM": "generator.providers.openai_compat",
+    "LocalLLM": "llm.local",
+    "OpenAICompatLLM": "llm.openai_compat",
 }
 
 
@@ -62,7 +62,7 @@ def make_llm(settings: Settings) -> LLM:
     if name == "fake":
         return FakeLLM(reply_fn=placeholder_reply)
     if name == "local":
-        from generator.providers.local import LocalLLM
+        from llm.local import LocalLLM
 
         return LocalLLM(settings)
     if name.startswith("openai:"):
@@ -71,7 +71,7 @@ def make_llm(settings: Settings) -> LLM:
             raise ConfigError(
                 "llm 'openai:' needs a model name", hint="e.g. ZHENXIN_LLM=openai:gpt-4o-mini"
             )
-        from generator.providers.openai_compat import OpenAICompatLLM
+        from llm.openai_compat import OpenAICompatLLM
 
         return OpenAICompatLLM(settings, model=model)
     raise ConfigError(

@@ -11,8 +11,8 @@ from pydantic import SecretStr
 
 from core.errors import ConfigError, ProviderError
 from core.settings import Settings
-from generator.providers import LLM, OpenAICompatLLM, make_llm
-from generator.providers.openai_compat import PLACEHOLDER_API_KEY, response_format
+from llm import LLM, OpenAICompatLLM, make_llm
+from llm.openai_compat import PLACEHOLDER_API_KEY, response_format
 
 SCHEMA = {
     "title": "CareMessage",
