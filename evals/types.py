@@ -60,6 +60,18 @@ class CheckContext:
     # product id -> display name: purchases are recorded by id, drafts use the name
     product_names: dict[str, str] = field(default_factory=dict)
     purpose: str | None = None  # care | sales | notice, if the caller knows (pressure checks)
+    # What the plan asked of this draft (filled by the generator's check basis; empty when a
+    # text is checked on its own). The truth and coherence checks read these.
+    trigger: str | None = None  # day3 | half_used | almost_finished | long_silence | ...
+    required_tip: str | None = None  # the usage-guide passage this moment calls for
+    safety: list[str] = field(default_factory=list)  # guide safety statements, quoted verbatim
+    customer_said: list[str] = field(
+        default_factory=list
+    )  # the customer's own words (question, replies)
+    facts: dict[str, str] = field(
+        default_factory=dict
+    )  # the plan's customer facts (days_since_contact ...)
+    personal: bool | None = None  # sent to one customer (None: decide from ``kind``)
 
 
 @runtime_checkable
