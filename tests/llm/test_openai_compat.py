@@ -178,9 +178,9 @@ def test_rate_limit_is_a_typed_error_with_retry_after(settings: Settings) -> Non
     limited = httpx.Response(
         429, json={"error": {"message": "slow down"}}, headers={"Retry-After": "7"}
     )
-    server = FakeServer(limited, limited)
-    with pytest.raises(RateLimitedError) as caught:
-        make(settings, server, llm_max_retries=1).complete(MESSAGES)
+    server = FakeServer(limited)
+    with pytest.raises(RateLimitedError) as caught:  # no SDK retry: it would wait the 7 s
+        make(settings, server, llm_max_retries=0).complete(MESSAGES)
     assert caught.value.retry_after == 7.0 and caught.value.http_status == 429
 
 
