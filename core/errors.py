@@ -13,11 +13,14 @@ single clear line and exit code 2, the HTTP API into a JSON body and ``http_stat
     ├── PermissionDeniedError    the caller's role may not do this
     ├── ConflictError            a stale version was edited, a state change is not allowed
     ├── PayloadTooLargeError     text or upload over the limit
+    ├── RateLimitedError         too many failed sign-ins / key checks; ``retry_after`` seconds
+    ├── QueueUnavailableError    the batch queue (Redis) cannot take messages now
     └── ProviderError            the model or embedding service failed or timed out
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 
@@ -117,6 +120,37 @@ class ConflictError(ZhenxinError):
 class PayloadTooLargeError(ZhenxinError):
     http_status = 413
     code = "too_large"
+
+
+class RateLimitedError(ZhenxinError):
+    """Too many failures from one client (or against one key): wait ``retry_after`` seconds.
+
+    The HTTP API answers 429 with a ``Retry-After`` header (whole seconds, at least 1)."""
+
+    http_status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: float, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.retry_after = float(retry_after)
+
+    @property
+    def retry_after_seconds(self) -> int:
+        """``retry_after`` as the whole seconds of a ``Retry-After`` header (at least 1)."""
+        return max(1, math.ceil(self.retry_after))
+
+    def to_dict(self) -> dict[str, object]:
+        body = super().to_dict()
+        body["retry_after"] = self.retry_after_seconds
+        return body
+
+
+class QueueUnavailableError(ZhenxinError):
+    """The batch queue's broker (Redis) did not take the messages; nothing was lost: the
+    items stay pending and a later run sends them again."""
+
+    http_status = 503
+    code = "queue_unavailable"
 
 
 class ProviderError(ZhenxinError):
