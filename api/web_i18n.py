@@ -50,6 +50,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The form expired or did not come from this site; reload the page and try again.",
     ),
     "signed_out": ("已退出登录。", "You are signed out."),
+    "too_many_sign_ins": (
+        "登录尝试次数太多，请 {n} 秒后再试。如果忘了密钥，请联系管理员。",
+        "Too many attempts to sign in; try again in {n} seconds. Lost your key? Ask your admin.",
+    ),
     # queue
     "queue_title": ("待审草稿", "Drafts waiting for review"),
     "queue_empty": ("没有符合条件的草稿。", "No drafts match."),
