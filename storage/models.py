@@ -224,3 +224,21 @@ class WebSessionRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ConsentRow(Base):
+    """One change of a customer's consent, append-only: what (opted_out | opted_in), when,
+    who (a key prefix, "ingest", "event") and from where (api, pack, event, admin), and why.
+    The newest row is the consent that holds."""
+
+    __tablename__ = "consent_events"
+    __table_args__ = (Index("ix_consent_brand_customer", "brand_id", "customer_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id"))
+    customer_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # opted_out | opted_in
+    actor: Mapped[str] = mapped_column(String(64), default="")
+    source: Mapped[str] = mapped_column(String(16), default="api")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
