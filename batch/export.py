@@ -1,6 +1,9 @@
 """Export a batch's drafts: ``csv``, ``jsonl`` or one RFC 5322 ``.eml`` file per draft.
 
-The text exported is the draft's *current* version (an editor may have changed it).
+Only **approved** drafts are exported, **as approved**: the text and subject of the version the
+editor approved. Drafts still waiting for review (or rejected) go out only when asked for
+explicitly (``statuses``); a customer who opted out since is skipped whatever the status —
+consent is checked again at export. Every item left out is listed with its reason.
 An ``.eml`` has Subject, From (the brand's email sender), To (when the customer's ``email``
 tag is known), Date, Message-ID, ``List-Unsubscribe`` (+ ``List-Unsubscribe-Post``),
 and a ``multipart/alternative`` body: text/plain and text/html, both ending with the
@@ -24,6 +27,7 @@ import datetime as dt
 import html
 import json
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from email.errors import HeaderParseError
 from email.message import EmailMessage
@@ -33,6 +37,8 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import ZhenxinError
+from drafting.customers import CustomerStore
+from evals.types import Verdict
 from generator.drafts import Draft
 from knowledge.pack import BrandPack, EmailRules
 from storage.batches import BatchRepository
@@ -124,16 +130,56 @@ def recipient(tag: str) -> tuple[str | None, str]:
     return formataddr((name, address)), ""
 
 
-def rows(repo: BatchRepository, batch_id: str) -> list[tuple[dict[str, Any], Draft]]:
-    """Every done item of the batch: its flat row and its draft (current text)."""
-    out: list[tuple[dict[str, Any], Draft]] = []
+APPROVED = ("approved",)
+_STATUS_NAME = {
+    "pending_review": "待审 / not reviewed yet",
+    "rejected": "已退回 / rejected",
+    "approved": "已通过 / approved",
+}
+
+
+def rows(
+    repo: BatchRepository,
+    batch_id: str,
+    *,
+    statuses: Sequence[str] = APPROVED,
+    opted_out: Callable[[set[str]], set[str]] | None = None,
+    skipped: list[Skipped] | None = None,
+) -> list[tuple[dict[str, Any], Draft]]:
+    """The batch's drafts to export: those whose review status is in ``statuses`` (approved
+    only, by default), as their current version, minus customers ``opted_out`` now. What is
+    left out goes to ``skipped`` with its reason."""
+    left_out = skipped if skipped is not None else []
+    picked: list[tuple[Any, Draft]] = []
     for item in repo.items(batch_id, ["done"]):
         if not item.draft_id:
             continue
+        current = repo.current(item.draft_id)
         draft = Draft.model_validate(repo.draft(item.draft_id))
-        text = repo.latest_text(item.draft_id)
-        if text != draft.text:
-            draft = draft.model_copy(update={"text": text})
+        if current.status not in statuses:
+            left_out.append(
+                Skipped(
+                    item.key, draft.customer or "", _STATUS_NAME.get(current.status, current.status)
+                )
+            )
+            continue
+        if current.version != 1:  # as approved: the edited text (and an email's subject)
+            update: dict[str, Any] = {"text": current.text}
+            if current.subject:
+                update["subject"] = current.subject
+            draft = draft.model_copy(update=update)
+        draft = draft.model_copy(
+            update={"verdict": Verdict(current.verdict), "score": current.score}
+        )
+        picked.append((item, draft))
+    gone = opted_out({d.customer for _, d in picked if d.customer}) if opted_out else set()
+    out: list[tuple[dict[str, Any], Draft]] = []
+    for item, draft in picked:
+        if draft.customer in gone:
+            left_out.append(
+                Skipped(item.key, draft.customer or "", "客户已退订 / the customer opted out")
+            )
+            continue
         row = {
             "batch": batch_id,
             "key": item.key,
@@ -224,35 +270,46 @@ def export_batch(
     out_dir: Path,
     *,
     pack: BrandPack | None = None,
+    customers: CustomerStore | None = None,
+    statuses: Sequence[str] = APPROVED,
 ) -> ExportSummary:
-    """Write the batch's drafts to ``out_dir``; returns the files written and items skipped."""
+    """Write the batch's drafts to ``out_dir`` (see the module docstring); returns the files
+    written and the items skipped. ``customers`` is the customer store: consent is checked
+    again, and an ``.eml`` goes to the customer's ``email`` tag."""
     fmt = ExportFormat(fmt)
     out_dir.mkdir(parents=True, exist_ok=True)
-    found = rows(repo, batch_id)
+    summary = ExportSummary()
+    brand = pack.brand.id if pack is not None else repo.get(batch_id).brand_id
+
+    def opted_out(ids: set[str]) -> set[str]:
+        return customers.opted_out(brand, ids) if customers is not None else set()
+
+    found = rows(repo, batch_id, statuses=statuses, opted_out=opted_out, skipped=summary.skipped)
     if fmt == ExportFormat.CSV:
         path = out_dir / f"{batch_id}.csv"
         with path.open("w", encoding="utf-8-sig", newline="") as fh:  # BOM: Excel reads 中文
             writer = csv.DictWriter(fh, fieldnames=COLUMNS)
             writer.writeheader()
             writer.writerows({k: csv_safe(v) for k, v in r.items()} for r, _ in found)
-        return ExportSummary(files=[path])
+        summary.files.append(path)
+        return summary
     if fmt == ExportFormat.JSONL:
         path = out_dir / f"{batch_id}.jsonl"
         with path.open("w", encoding="utf-8") as fh:
             for row, draft in found:
                 record = {**row, "draft": draft.model_dump(mode="json")}
                 fh.write(json.dumps(record, ensure_ascii=False) + "\n")
-        return ExportSummary(files=[path])
+        summary.files.append(path)
+        return summary
     if pack is None:
         raise ZhenxinError("exporting .eml needs the brand pack (sender, unsubscribe line)")
     _email_rules(pack)  # a brand-wide problem stops the export before any file
     folder = out_dir / batch_id
     folder.mkdir(parents=True, exist_ok=True)
-    summary = ExportSummary()
     for row, draft in found:
         customer = draft.customer or ""
         try:
-            message = _eml(draft, pack)
+            message = _eml(draft, pack, customers)
         except _SkipItem as skip:
             summary.skipped.append(Skipped(row["key"], customer, skip.reason))
             continue
@@ -268,10 +325,10 @@ class _SkipItem(Exception):
         self.reason = reason
 
 
-def _eml(draft: Draft, pack: BrandPack) -> bytes:
+def _eml(draft: Draft, pack: BrandPack, customers: CustomerStore | None) -> bytes:
     """One item's ``.eml`` bytes, or :class:`_SkipItem` with the reason it cannot be sent."""
     to: str | None = None
-    tag = _email_tag(pack, draft.customer)
+    tag = _email_tag(pack, customers, draft.customer)
     if tag is not None:
         to, why = recipient(tag)
         if to is None:  # the reason, not the tag: summaries end up in terminals and CI logs
@@ -287,16 +344,18 @@ def _eml(draft: Draft, pack: BrandPack) -> bytes:
         raise _SkipItem(f"无法生成邮件 / cannot build the message: {exc}") from None
 
 
-def _email_tag(pack: BrandPack, customer_id: str | None) -> str | None:
-    if not customer_id:
+def _email_tag(
+    pack: BrandPack, customers: CustomerStore | None, customer_id: str | None
+) -> str | None:
+    """The customer's ``email`` tag, from the customer store."""
+    if not customer_id or customers is None:
         return None
-    try:
-        return pack.customer(customer_id).tags.get("email")
-    except KeyError:
-        return None
+    customer = customers.find(pack.brand.id, customer_id)
+    return customer.tags.get("email") if customer is not None else None
 
 
 __all__ = [
+    "APPROVED",
     "COLUMNS",
     "ExportFormat",
     "ExportSummary",

@@ -161,8 +161,16 @@ def export(
     batch: Annotated[str, typer.Option("--batch", help="batch id")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="csv | jsonl | eml")] = "csv",
     out: Annotated[Path, typer.Option("--out", "-o", help="output folder")] = Path("."),
+    unreviewed: Annotated[
+        bool,
+        typer.Option(
+            "--include-unreviewed",
+            help="also drafts nobody has approved yet (never rejected ones)",
+        ),
+    ] = False,
 ) -> None:
-    """Export a batch's drafts (current text) as CSV, JSON Lines or .eml files."""
+    """Export a batch's approved drafts, as approved, as CSV, JSON Lines or .eml files.
+    Customers who opted out since are skipped; every item left out is listed."""
     from batch.export import ExportFormat, export_batch
 
     try:
@@ -172,7 +180,16 @@ def export(
     service = _service()
     record = service.repo.get(batch)
     pack = service.drafting.pack(record.brand_id) if chosen == ExportFormat.EML else None
-    summary = export_batch(service.repo, batch, chosen, out, pack=pack)
+    statuses = ("approved", "pending_review") if unreviewed else ("approved",)
+    summary = export_batch(
+        service.repo,
+        batch,
+        chosen,
+        out,
+        pack=pack,
+        customers=service.drafting.customers,
+        statuses=statuses,
+    )
     typer.echo(summary.describe(out))
 
 

@@ -388,7 +388,8 @@ class DraftingService:
         """Save an edited text as a new version, checked on the draft's basis. For an email
         the subject is the text's first line; a ``subject`` given on its own replaces it."""
         record = self.record(brand_id, draft_id)
-        if kind_spec(record.request.kind).channel == Channel.EMAIL:
+        emailed = record.draft is not None and record.draft.channel == Channel.EMAIL.value
+        if emailed and (record.generated or {}).get("subject"):  # "subject\n\nbody ..."
             text, subject = with_subject(text, subject)
         else:
             subject = None

@@ -57,6 +57,16 @@ def draft_id_for(batch_id: str, key: str) -> str:
 
 
 @dataclass(frozen=True)
+class CurrentVersion:
+    status: str  # pending_review | approved | rejected
+    version: int
+    text: str
+    subject: str | None
+    verdict: str
+    score: float
+
+
+@dataclass(frozen=True)
 class ItemRecord:
     batch_id: str
     key: str
@@ -392,6 +402,27 @@ class BatchRepository:
                 raise NotFoundError(f"no draft {draft_id!r}")
             return dict(data)
 
+    def current(self, draft_id: str) -> CurrentVersion:
+        """A draft's review status and its current version (what an editor approved)."""
+        with self.sessions() as s:
+            draft = s.get(DraftRow, draft_id)
+            if draft is None:
+                raise NotFoundError(f"no draft {draft_id!r}")
+            row = s.scalars(
+                select(DraftVersionRow).where(
+                    DraftVersionRow.draft_id == draft_id,
+                    DraftVersionRow.version == draft.current_version,
+                )
+            ).one()
+            return CurrentVersion(
+                status=draft.status,
+                version=row.version,
+                text=row.text,
+                subject=row.subject,
+                verdict=row.verdict,
+                score=row.score,
+            )
+
     def latest_text(self, draft_id: str) -> str:
         """The current text of a draft (an editor may have changed it since)."""
         with self.sessions() as s:
@@ -462,4 +493,12 @@ class BatchRepository:
         )
 
 
-__all__ = ["STATES", "TERMINAL", "BatchRecord", "BatchRepository", "ItemRecord", "draft_id_for"]
+__all__ = [
+    "STATES",
+    "TERMINAL",
+    "BatchRecord",
+    "BatchRepository",
+    "CurrentVersion",
+    "ItemRecord",
+    "draft_id_for",
+]

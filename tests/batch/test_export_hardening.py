@@ -29,6 +29,9 @@ from storage.db import open_database
 from storage.drafts import add_version
 from tests.batch.conftest import customer, make_pack
 
+# These tests are about what the text can do to a file, not about review: any status goes.
+ANY_REVIEW = ("approved", "pending_review")
+
 # --- CSV injection ---------------------------------------------------------------------------
 
 FORMULAS = {
@@ -73,7 +76,7 @@ def test_csv_cells_cannot_start_a_formula(make_service: Any, tmp_path: Path, lan
                 findings=[],
                 author="editor",
             )
-        summary = export_batch(service.repo, record.id, "csv", tmp_path)
+        summary = export_batch(service.repo, record.id, "csv", tmp_path, statuses=ANY_REVIEW)
         (path,) = summary.files
         with path.open(encoding="utf-8-sig", newline="") as fh:
             (row,) = list(csv.DictReader(fh))
@@ -81,7 +84,9 @@ def test_csv_cells_cannot_start_a_formula(make_service: Any, tmp_path: Path, lan
         for value in row.values():
             assert value[:1] not in ("=", "+", "-", "@", "\t", "\r"), row
         # JSON Lines is not a spreadsheet: the text stays exactly as written.
-        (jpath,) = export_batch(service.repo, record.id, "jsonl", tmp_path).files
+        (jpath,) = export_batch(
+            service.repo, record.id, "jsonl", tmp_path, statuses=ANY_REVIEW
+        ).files
         assert json.loads(jpath.read_text(encoding="utf-8"))["text"] == text
 
 
@@ -154,7 +159,15 @@ def test_one_bad_item_is_reported_and_the_rest_export(
     settings: Settings, tmp_path: Path, lang: str, bad_subject: str
 ) -> None:
     service, record, pack = _eml_batch(settings, lang, {"c-bad-subject": bad_subject})
-    summary = export_batch(service.repo, record.id, "eml", tmp_path, pack=pack)
+    summary = export_batch(
+        service.repo,
+        record.id,
+        "eml",
+        tmp_path,
+        pack=pack,
+        customers=service.drafting.customers,
+        statuses=ANY_REVIEW,
+    )
     assert isinstance(summary, ExportSummary)
     skipped = {s.customer: s.reason for s in summary.skipped}
     assert set(skipped) == {"c-two", "c-inject", "c-bad-subject"}
