@@ -9,6 +9,7 @@ import re
 from functools import cache
 
 from evals.checks.base import finding, matches, purchased
+from evals.checks.context import brand_lines
 from evals.lexicon import load, pattern, threshold, words_pattern
 from evals.types import CheckContext, Finding, Severity
 
@@ -106,19 +107,6 @@ def facts(text: str) -> list[tuple[float, str, int, int]]:
     return out
 
 
-def _brand_texts(ctx: CheckContext) -> list[str]:
-    """The brand's fixed lines (unsubscribe, opt-out, signatures): not product facts."""
-    b = ctx.brand
-    if b is None:
-        return []
-    texts = [b.persona.signature]
-    if b.email is not None:
-        texts += [b.email.unsubscribe, b.email.sender]
-    if b.sms is not None:
-        texts += [b.sms.signature, b.sms.opt_out]
-    return texts
-
-
 class GroundingCheck:
     """Everything the draft states about the product must come from the sources."""
 
@@ -145,7 +133,7 @@ class GroundingCheck:
         known = {(v, u) for v, u, _, _ in facts(corpus)}
         known |= {(v, u) for text in ctx.inputs for v, u, _, _ in facts(text)}
         known |= self._customer_facts(ctx)
-        known |= {(v, u) for text in _brand_texts(ctx) for v, u, _, _ in facts(text)}
+        known |= {(v, u) for text in brand_lines(ctx) for v, u, _, _ in facts(text)}
         min_number = float(threshold("grounding", "min_number"))
         for value, unit, start, end in facts(ctx.text):
             if value < min_number or (value, unit) in known:
