@@ -21,6 +21,7 @@ from evals.checks.injection import InjectionCheck
 from evals.checks.pressure import PressureCheck
 from evals.checks.spam import SpamCheck
 from evals.checks.tone import ToneCheck
+from evals.checks.truth import TruthCheck
 from evals.lexicon import load
 from evals.types import Check, CheckContext, CheckReport, Finding, Severity, Verdict
 from knowledge.embedder import Embedder
@@ -38,6 +39,7 @@ def rule_checks(embedder: Embedder | None = None) -> list[Check]:
         ToneCheck(embedder),
         GroundingCheck(),
         InjectionCheck(),
+        TruthCheck(),
     ]
 
 
