@@ -15,6 +15,7 @@ from functools import cache
 from typing import Any
 
 from evals.checks.channel import ChannelCheck
+from evals.checks.coherence import CoherenceCheck
 from evals.checks.compliance import ComplianceCheck
 from evals.checks.grounding import GroundingCheck
 from evals.checks.injection import InjectionCheck
@@ -40,6 +41,7 @@ def rule_checks(embedder: Embedder | None = None) -> list[Check]:
         GroundingCheck(),
         InjectionCheck(),
         TruthCheck(),
+        CoherenceCheck(),
     ]
 
 
