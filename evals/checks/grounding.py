@@ -1,6 +1,7 @@
 """Grounding: product facts in the draft (amounts, days, steps, percentages, product names,
 proof claims) must be traceable to the retrieved sources. Numbers the customer's own context
-explains (days since their purchase, values in their fields) are allowed too."""
+explains (days since their purchase, values in their fields, their own words) are allowed
+too."""
 
 from __future__ import annotations
 
@@ -132,6 +133,12 @@ class GroundingCheck:
             return out  # nothing to verify numbers against
         known = {(v, u) for v, u, _, _ in facts(corpus)}
         known |= {(v, u) for text in ctx.inputs for v, u, _, _ in facts(text)}
+        # the customer's own words ("这两天晚上饿得睡不着") and the plan's facts about them
+        # ("已经99天没联系") are their context, not claims about the product
+        known |= {(v, u) for text in ctx.customer_said for v, u, _, _ in facts(text)}
+        for key in ("days_since_purchase", "days_since_contact"):
+            if str(ctx.facts.get(key, "")).isdigit():
+                known.add((float(ctx.facts[key]), "天"))
         known |= self._customer_facts(ctx)
         known |= {(v, u) for text in brand_lines(ctx) for v, u, _, _ in facts(text)}
         min_number = float(threshold("grounding", "min_number"))
