@@ -18,7 +18,8 @@ CONTACT_KINDS = ("url", "email", "phone", "wechat", "code")
 _TRAILING = ".,;:!?'\"*"
 _SCHEME = re.compile(r"^(?:https?://)?(?:www\.)?", re.IGNORECASE)
 _NOT_DIGIT = re.compile(r"\D")
-# Messages that go to one person's inbox or chat: an unknown contact there is a block.
+# Messages that go to one person's inbox or chat (when the kind's spec does not say, via
+# ``ctx.personal``): an unknown contact there is a block.
 _PERSONAL_KINDS = ("care_message", "aftersale_email")
 
 
@@ -176,7 +177,11 @@ class InjectionCheck:
         if not found:
             return []
         known = _Known.of(ctx)
-        personal = ctx.kind in _PERSONAL_KINDS or ctx.channel == "email"
+        personal = (
+            ctx.personal
+            if ctx.personal is not None
+            else ctx.kind in _PERSONAL_KINDS or ctx.channel == "email"
+        )
         severity = Severity.ERROR if personal else Severity.WARN
         out: list[Finding] = []
         for kind, start, end, key in sorted(found, key=lambda c: c[1]):

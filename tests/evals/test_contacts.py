@@ -150,3 +150,9 @@ def test_a_pack_that_links_and_lists_its_contacts_passes_as_its_own_draft() -> N
     report = run(doc, kind="care_message", sources=[doc])
     assert RULE not in rules(report)
     assert "truth.phantom_reference" not in rules(report)
+
+
+def test_the_kinds_own_word_on_personal_decides() -> None:
+    text = "本周活动报名：x.cn/q8"
+    assert severities(text, kind="tier_invitation", personal=True) == ["error"]
+    assert severities(text, kind="care_message", personal=False) == ["warn"]
