@@ -81,6 +81,9 @@ class Tier(_Strict):
 class Compliance(_Strict):
     # Relative claims the brand can prove, which the absolute-term check then lets pass.
     allowed_claims: list[str] = Field(default_factory=list)
+    # Links, phone numbers, WeChat ids, e-mail addresses and promo codes a draft may carry
+    # besides those in the brand's knowledge (the unknown-contact check lets them pass).
+    allowed_contacts: list[str] = Field(default_factory=list)
 
 
 class LexiconExtension(_Strict):

@@ -4,6 +4,7 @@ language, and turning pattern matches into findings."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -155,10 +156,21 @@ def _scan(pat: re.Pattern[str], haystack: str, text: str) -> list[Hit]:
     return out
 
 
+_CACHES: list[Callable[[], None]] = []
+
+
+def register_cache(clear: Callable[[], None]) -> None:
+    """Have :func:`clear_match_cache` also clear another per-text cache (``cache_clear``)."""
+    _CACHES.append(clear)
+
+
 def clear_match_cache() -> None:
-    """Forget cached matches (benchmarks use it so repeated texts are not free)."""
+    """Forget cached matches and every registered per-text cache (benchmarks use it so
+    repeated texts are not free)."""
     _matches.cache_clear()
     _lower.cache_clear()
+    for clear in _CACHES:
+        clear()
 
 
 def first(pat: Pattern | None, text: str) -> Hit | None:
