@@ -31,7 +31,7 @@ from storage.drafts import DraftRecord as StoredRecord
 from storage.keys import KeyInfo, Role
 from storage.models import ApiKeyRow, DraftVersionRow
 
-QUEUE_LIMIT = 200
+PAGE_SIZE = 50
 REVIEW_ROLES = frozenset({Role.EDITOR, Role.ADMIN})
 
 
@@ -126,16 +126,35 @@ class ReviewDesk:
             }
         return self._names.get(author, author)
 
-    def drafts(self) -> list[DraftView]:
-        """The brand's drafts that have text, newest first; each with its current version."""
+    def drafts(self, *, page: int = 1, **filters: str | None) -> tuple[list[DraftView], int]:
+        """One page of the brand's drafts that have text, newest first, each with its current
+        version, and how many match in all; ``filters`` (status, kind, stage, verdict, batch)
+        are applied in SQL, so an old pending draft is found however many came after it."""
+        given = {k: v for k, v in filters.items() if v}
+        total = repo.count_records(self.db, self.brand, with_text=True, **given)
+        records = repo.list_records(
+            self.db,
+            self.brand,
+            with_text=True,
+            limit=PAGE_SIZE,
+            offset=(max(page, 1) - 1) * PAGE_SIZE,
+            **given,
+        )
         out = []
-        for rec in repo.list_records(self.db, self.brand, limit=QUEUE_LIMIT):
+        for rec in records:
             if rec.draft is None or rec.current is None:
-                continue  # a failed or running request has no text to review
+                continue
             view = self._view(rec, [rec.current])
             if view is not None:
                 out.append(view)
-        return out
+        return out, total
+
+    def stages_in_use(self) -> list[str]:
+        return repo.stages(self.db, self.brand)
+
+    def approve_passing(self, batch_id: str) -> tuple[list[str], list[tuple[str, str]]]:
+        """Approve the batch's drafts that pass every check (see the drafting service)."""
+        return self.service.approve_batch(self.brand, batch_id, reviewer=self.key.prefix)
 
     def get(self, draft_id: str) -> DraftView:
         rec = repo.get_record(self.db, self.brand, draft_id)  # NotFoundError across brands

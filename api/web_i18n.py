@@ -201,6 +201,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "when it is ready.",
     ),
     "generation_failed": ("这一稿没能生成", "This draft could not be written"),
+    "batch_approve": (
+        "通过这一批里检查全部通过的草稿",
+        "Approve this batch's drafts that pass every check",
+    ),
+    "batch_approve_help": (
+        "每一条都单独记为一次审核；有问题或待确认的草稿留在队列里，等人来读。",
+        "Each is recorded as its own decision; drafts with findings stay in the queue for a "
+        "person to read.",
+    ),
+    "batch_approved": (
+        "已通过 {n} 条检查全部通过的草稿；其余的仍在队列里。",
+        "Approved {n} draft(s) that pass every check; the rest stay in the queue.",
+    ),
+    "batch": ("批次", "Batch"),
+    "page_of": ("第 {page} / {pages} 页，共 {total} 条", "Page {page} of {pages}, {total} in all"),
+    "prev_page": ("← 上一页", "← Previous"),
+    "next_page": ("下一页 →", "Next →"),
     "regenerate_failed": ("重新生成失败：{error}", "Could not regenerate: {error}"),
     "decided_by": ("审核人", "Decided by"),
     "history": ("审核记录", "Review history"),

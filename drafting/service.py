@@ -374,6 +374,29 @@ class DraftingService:
         return self.checker(basis.context(text, pack.brand if pack else None))
 
     # --- review ----------------------------------------------------------------------------
+    def approve_batch(
+        self, brand_id: str, batch_id: str, *, reviewer: str
+    ) -> tuple[list[str], list[tuple[str, str]]]:
+        """Approve every draft of a batch that waits for review and passes every check, each
+        as its own decision (consent checked, contact logged). Drafts with findings stay for a
+        person. Returns the approved ids and (id, why not) for the rest."""
+        passing, skipped = _passing_in_batch(self, brand_id, batch_id)
+        approved: list[str] = []
+        for draft_id in passing:
+            try:
+                self.decide(
+                    brand_id,
+                    draft_id,
+                    approve=True,
+                    reviewer=reviewer,
+                    reason="approved with its batch: every check passed",
+                )
+            except ZhenxinError as exc:  # an opt-out since, a concurrent edit: say so, go on
+                skipped.append((draft_id, exc.message))
+            else:
+                approved.append(draft_id)
+        return approved, skipped
+
     def edit(
         self,
         brand_id: str,
@@ -450,6 +473,32 @@ class DraftingService:
                     draft_id=draft.id,
                 )
         return self.record(brand_id, draft_id)
+
+
+def _passing_in_batch(
+    service: DraftingService, brand_id: str, batch_id: str
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """The batch's drafts waiting for review: ids that pass, and (id, verdict) of the rest."""
+    passing: list[str] = []
+    others: list[tuple[str, str]] = []
+    offset, page = 0, 200
+    while True:
+        with service.sessions() as s:
+            records = repo.list_records(
+                s,
+                brand_id,
+                batch=batch_id,
+                status="pending_review",
+                with_text=True,
+                limit=page,
+                offset=offset,
+            )
+        for rec in records:
+            verdict = rec.current.verdict if rec.current is not None else "?"
+            (passing.append(rec.id) if verdict == "pass" else others.append((rec.id, verdict)))
+        if len(records) < page:
+            return passing, others
+        offset += page
 
 
 def stored_error(record: DraftRecord) -> ZhenxinError:

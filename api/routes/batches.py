@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from fastapi import APIRouter, BackgroundTasks, Depends, Request, status
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from api.deps import CurrentKey, DraftingDep, SettingsDep
+from api.deps import CurrentKey, DraftingDep, EditorKey, SettingsDep
 from batch.jobs import BatchKind, BatchSpec
 from batch.service import BatchService
 from core.errors import NotFoundError, QueueUnavailableError, ZhenxinError
@@ -159,3 +159,24 @@ def get_batch(batch_id: str, key: CurrentKey, service: ReaderDep) -> dict[str, A
     if data["brand"] != key.brand:
         raise NotFoundError(f"no batch {batch_id!r}")
     return data
+
+
+class BatchApproved(BaseModel):
+    approved: list[str]
+    skipped: list[dict[str, str]]
+
+
+@router.post(
+    "/{batch_id}/approve",
+    response_model=BatchApproved,
+    responses={403: {"description": "needs the editor role"}, 404: {"description": "unknown"}},
+)
+def approve_batch(batch_id: str, key: EditorKey, service: ServiceDep) -> BatchApproved:
+    """Approve the batch's drafts that wait for review and pass every check (editors), each
+    as its own decision; drafts with findings stay in the queue for a person to read."""
+    if service.repo.get(batch_id).brand_id != key.brand:
+        raise NotFoundError(f"no batch {batch_id!r}")
+    approved, skipped = service.drafting.approve_batch(key.brand, batch_id, reviewer=key.prefix)
+    return BatchApproved(
+        approved=approved, skipped=[{"draft_id": d, "why": why} for d, why in skipped]
+    )

@@ -17,13 +17,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from api.deps import DraftingDep, LimiterDep, SessionDep, SettingsDep
 from api.forwarded import client_ip
-from api.review_desk import REVIEW_ROLES, DraftView, ReviewDesk, Version, active_key, sign_in
+from api.review_desk import (
+    PAGE_SIZE,
+    REVIEW_ROLES,
+    DraftView,
+    ReviewDesk,
+    Version,
+    active_key,
+    sign_in,
+)
 from api.web_auth import (
     CSRF_FIELD,
     CSRF_HEADER,
@@ -132,6 +140,7 @@ _FLASHES = {
     "regenerated": "ok",
     "signed_out": "ok",
     "unchanged": "warn",
+    "batch_approved": "ok",
 }
 _FLASH_NUMBER = re.compile(r"[0-9]{1,6}")  # a version number
 
@@ -339,23 +348,19 @@ def queue(
     stage: str = "",
     verdict: str = "",
     status: str = "pending_review",
+    batch: Annotated[str, Query(max_length=32)] = "",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
+    """The queue, filtered and paged in the database (50 a page)."""
     lang = request_lang(request)
-    stages: dict[str, str] = {}
-    rows = []
-    views = editor.desk.drafts()
     stage_names = editor.desk.stage_names(lang)
+    views, total = editor.desk.drafts(
+        page=page, kind=kind, stage=stage, verdict=verdict, status=status, batch=batch
+    )
     names = editor.desk.customer_names({v.draft.customer for v in views if v.draft.customer})
+    rows = []
     for view in views:
-        stages.setdefault(view.draft.stage, _stage_name(view, stage_names))
         current = view.current
-        if (
-            (status and view.status != status)
-            or (kind and str(view.draft.kind) != kind)
-            or (stage and view.draft.stage != stage)
-            or (verdict and current.verdict != verdict)
-        ):
-            continue
         rows.append(
             {
                 "id": view.id,
@@ -371,19 +376,45 @@ def queue(
                 "updated": view.updated_at.strftime("%Y-%m-%d %H:%M") if view.updated_at else "",
             }
         )
+    stages = [(s, stage_names.get(s, s)) for s in editor.desk.stages_in_use()]
     filters = [
         ("kind", [(k.value, t(f"kind_{k.value}", lang)) for k in ContentKind]),
-        ("stage", sorted(stages.items())),
+        ("stage", stages),
         ("verdict", [(v.value, t(f"verdict_{v.value}", lang)) for v in Verdict]),
         ("status", [(s, t(f"status_{s}", lang)) for s in STATUSES]),
     ]
-    chosen = {"kind": kind, "stage": stage, "verdict": verdict, "status": status}
+    chosen = {"kind": kind, "stage": stage, "verdict": verdict, "status": status, "batch": batch}
+    pages = max(1, -(-total // PAGE_SIZE))
+    link = {k: v for k, v in chosen.items() if v}
     return _render(
         request,
         "review/queue.html",
-        {"rows": rows, "filters": filters, "chosen": chosen},
+        {
+            "rows": rows,
+            "filters": filters,
+            "chosen": chosen,
+            "total": total,
+            "page": page,
+            "pages": pages,
+            "prev_url": _queue_url(link, page - 1) if page > 1 else None,
+            "next_url": _queue_url(link, page + 1) if page < pages else None,
+        },
         web=editor.web,
     )
+
+
+def _queue_url(filters: dict[str, str], page: int) -> str:
+    return "/review?" + urllib.parse.urlencode({**filters, "page": page})
+
+
+@router.post("/batches/{batch_id}/approve", response_class=HTMLResponse)
+def approve_batch(request: Request, batch_id: str, editor: PostingDep) -> Response:
+    """Approve every draft of a batch that waits for review and passes every check, each as
+    its own decision; the others stay in the queue for a person to read."""
+    batch = batch_id[:32]
+    approved, _left = editor.desk.approve_passing(batch)
+    query = urllib.parse.urlencode({"batch": batch, "done": "batch_approved", "n": len(approved)})
+    return RedirectResponse(f"/review?{query}", status_code=303)
 
 
 # --- one draft --------------------------------------------------------------------------------
