@@ -10,9 +10,11 @@ from __future__ import annotations
 import dramatiq
 
 from batch.queue import declare_actor, make_broker
+from core.pii import install_pii_masking
 from core.settings import get_settings
 from drafting.jobs import declare_draft_actor
 
+install_pii_masking()  # worker logs never carry a customer's contact data
 broker = make_broker(get_settings().redis_url)
 dramatiq.set_broker(broker)
 actor = declare_actor(broker)

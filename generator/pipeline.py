@@ -19,6 +19,7 @@ product without a usage guide are errors: the pipeline never makes a draft up.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from typing import Protocol
 
@@ -34,6 +35,7 @@ from generator.kinds import kind_spec
 from generator.parse import ParseFailure, parse_reply
 from generator.render import render_prompt, render_revision
 from generator.retrieve import gather
+from generator.sanitize import clean
 from generator.schemas import json_schema
 from knowledge.pack import BrandPack, Customer, DocKind, Tier
 from knowledge.retriever import Knowledge
@@ -160,6 +162,8 @@ class Pipeline:
         plan = self.plan(pack, customer, request, as_of)
         timings["plan"] = time.perf_counter() - tick
 
+        theme = clean_theme(request.theme)
+        tier = planner.find_tier(pack.brand, request.tier) if request.tier else None
         tick = time.perf_counter()
         evidence = gather(
             self.knowledge,
@@ -168,7 +172,7 @@ class Pipeline:
             customer,
             k=self.settings.retrieve_k,
             story_doc=request.story_doc,
-            theme=request.theme,
+            theme=theme,
         )
         timings["retrieve"] = time.perf_counter() - tick
 
@@ -183,12 +187,9 @@ class Pipeline:
             notes=evidence.notes,
             story=evidence.story,
             belief=evidence.belief,
-            theme=request.theme or "",
-            tier=next(
-                (t.name for t in pack.brand.tiers if request.tier in (t.id, t.name)),
-                request.tier or "",
-            ),
-            tier_info=next((t for t in pack.brand.tiers if request.tier in (t.id, t.name)), None),
+            theme=theme,
+            tier=tier.name if tier else "",
+            tier_info=tier,
         )
         timings["render"] = time.perf_counter() - tick
 
@@ -314,14 +315,32 @@ def _echo_finding(lang: str, lines: list[str]) -> Finding:
 
 
 def _untrusted(customer: Customer | None, request: DraftRequest) -> list[str]:
-    """The customer-controlled text that went into the prompt (for the injection checks)."""
+    """The caller-controlled text that went into the prompt, raw (for the injection checks):
+    the customer's name and tags, their question, the theme and tier an operator typed."""
     values: list[str] = []
     if customer is not None:
         values.append(customer.name)
         values.extend(f"{k}={v}" for k, v in customer.tags.items())
-    if request.question:
-        values.append(request.question)
+    values += [v for v in (request.question, request.theme, request.tier) if v]
     return values
+
+
+_URL = re.compile(r"(?:https?://|www\.)\S+|\b[a-z0-9-]+\.(?:cn|com|net|io|me|cc|ly)/\S*", re.I)
+
+
+def clean_theme(theme: str | None) -> str:
+    """An operator's theme as data for the prompt: cleaned like a customer field, links
+    removed (a post needs none from the theme); a theme that reads like an instruction to
+    the model is refused (422), never quoted."""
+    if not theme:
+        return ""
+    cleaned = clean(_URL.sub("", theme), max_len=120)
+    if cleaned.dropped:
+        raise RefusedError(
+            f"the theme {cleaned.reason}: {theme[:60]!r}",
+            hint="a theme names a topic, e.g. 换季护肤 / Saturday long run",
+        )
+    return cleaned.value
 
 
 def build_pipeline(settings: Settings, *, knowledge: Knowledge | None = None) -> Pipeline:

@@ -10,9 +10,11 @@ through :func:`generator.sanitize.clean` (a dropped field is listed in ``plan.dr
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 
 from core.errors import NotFoundError, RefusedError
+from core.pii import contains_pii
 from generator import guidance as g
 from generator.drafts import ContentKind, Plan, Trigger
 from generator.kinds import kind_spec
@@ -165,8 +167,34 @@ def _age(born: dt.date, as_of: dt.date, lang: str) -> str:
     return f"{years} years {rest} months" if years else f"{rest} months"
 
 
+# Tag keys that name contact details: never in a prompt, whatever their value looks like.
+_CONTACT_KEYS = re.compile(
+    r"e-?mail|mail|phone|mobile|tel|wechat|weixin|wx|whatsapp|line_id|address|addr|id_?card"
+    r"|passport|邮箱|电话|手机|微信|地址|身份证|证件",
+    re.IGNORECASE,
+)
+
+
+_LINK = re.compile(r"(?:https?://|www\.)\S+|\b[a-z0-9-]+\.(?:cn|com|net|io|me|cc|ly)/\S*", re.I)
+
+
+def _private(key: str, value: str, allowed: list[str] | None) -> str | None:
+    """Why a tag must stay out of the prompt, or None if it may go in."""
+    if _CONTACT_KEYS.search(key) or contains_pii(value):
+        return "contact details never enter a prompt"
+    if _LINK.search(value):
+        return "links never enter a prompt from a customer record"
+    if allowed is not None and key not in allowed:
+        return "not in the brand's privacy.prompt_fields"
+    return None
+
+
 def _customer_facts(
-    customer: Customer, as_of: dt.date, lang: str, dropped: list[str]
+    customer: Customer,
+    as_of: dt.date,
+    lang: str,
+    dropped: list[str],
+    allowed: list[str] | None = None,
 ) -> dict[str, str]:
     facts: dict[str, str] = {}
     name = clean(customer.name, max_len=20)
@@ -176,6 +204,10 @@ def _customer_facts(
         facts["name"] = name.value
     facts["purchases"] = str(len(customer.purchases))
     for key, value in customer.tags.items():
+        private = _private(key, value, allowed)
+        if private is not None:
+            dropped.append(f"tag {key[:20]}: {private}")
+            continue
         k, v = clean(key, max_len=20), clean(value, max_len=40)
         if k.dropped or v.dropped or not k.value:
             dropped.append(f"tag {k.value or '?'}: {v.reason or k.reason or 'empty key'}")
@@ -272,7 +304,7 @@ def _plan(
         since = max(contacts) if contacts else (last.date if last else None)
         silence = (as_of - since).days if since else None
         birthday_in = days_to_birthday(customer.birthday, as_of)
-        facts = _customer_facts(customer, as_of, lang, dropped)
+        facts = _customer_facts(customer, as_of, lang, dropped, brand.privacy.prompt_fields)
 
     asked: str | None = None
     if question:

@@ -86,6 +86,17 @@ class Compliance(_Strict):
     allowed_contacts: list[str] = Field(default_factory=list)
 
 
+class Privacy(_Strict):
+    """What of a customer record may enter a prompt (and so, with a remote model, leave the
+    machine). Contact details — phone, e-mail, WeChat id, address, ID number — never do."""
+
+    prompt_fields: list[str] | None = Field(
+        default=None,
+        description="tag keys a prompt may use (e.g. [skin, child_birthday]); unset: every "
+        "tag that is not a contact detail",
+    )
+
+
 class LexiconExtension(_Strict):
     """Extra words for the eval suite's lexicons, per family (spam, compliance, ...)."""
 
@@ -108,6 +119,7 @@ class Brand(_Strict):
     tiers: list[Tier] = Field(default_factory=list)
     compliance: Compliance = Field(default_factory=Compliance)
     lexicon: LexiconExtension = Field(default_factory=LexiconExtension)
+    privacy: Privacy = Field(default_factory=Privacy)
     founder_story: str = ""
 
     @model_validator(mode="after")

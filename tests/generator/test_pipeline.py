@@ -286,4 +286,4 @@ def test_community_post_for_a_tier_with_a_story(make_pipeline) -> None:
     assert draft.stage == "repeat" and draft.customer is None  # the tier's first stage
     assert draft.template == "zh/community_post.j2" and draft.story_doc == "story-xiaolin"
     user = pipeline.llm.calls[0].user
-    assert "主题是「换季护理答疑」，写给老朋友群" in user and "【资料】" in user
+    assert "写给老朋友群，主题见下面的【本期主题】" in user and "【资料】" in user
