@@ -17,10 +17,10 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import error_body, install_error_handlers
-from core.pii import install_pii_masking
 from api.rate_limit import build_limiter
 from api.routes import batches, check, customers, drafts, health, keys, knowledge, review
 from api.web_auth import with_session_secret
+from core.pii import install_pii_masking
 from core.settings import Settings, get_settings
 from storage.db import open_database
 
