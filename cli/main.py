@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import typer
 
-from cli import batch, drafts, evals, knowledge, model, pack, serve
+from cli import batch, drafts, evals, knowledge, model, pack, schedule, serve
 from core.errors import ZhenxinError
 
 app = typer.Typer(
@@ -25,7 +25,7 @@ def _root() -> None:
     """真心 zhenxin: sincere customer-care drafts for private-domain brands."""
 
 
-for area in (knowledge, pack, evals, drafts, model, serve, batch):
+for area in (knowledge, pack, evals, drafts, model, serve, batch, schedule):
     area.register(app)
 
 
