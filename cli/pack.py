@@ -9,6 +9,7 @@ pack without indexing anything: every problem and warning, exit 2 when it is inv
 from __future__ import annotations
 
 import re
+from dataclasses import asdict
 from enum import StrEnum
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -104,8 +105,8 @@ def check(
                 "brand": reading.name,
                 "docs": len(pack.docs) if pack else None,
                 "customers": len(pack.customers) if pack else None,
-                "problems": [p.__dict__ for p in reading.problems],
-                "warnings": [w.__dict__ for w in reading.warnings],
+                "problems": [asdict(p) for p in reading.problems],
+                "warnings": [asdict(w) for w in reading.warnings],
             }
         )
     else:

@@ -280,18 +280,20 @@ def _cross_check(
                     f"add a usage_guide with 'product: {purchase.product}' or use one "
                     f"of: {', '.join(sorted(products)) or '(none yet)'}",
                 )
-        update: dict[str, object] = {"stage": sid or customer.stage}
-        if not row.cells["channel"] and customer.channel not in brand.channels:
+        channel = customer.channel
+        if not row.cells["channel"] and channel not in brand.channels:
             # No channel given: the brand's first channel, not a default it does not use.
-            customer = customer.model_copy(update={"channel": brand.channels[0]})
-        if brand.channels and customer.channel not in brand.channels:
+            channel = brand.channels[0]
+        if channel not in brand.channels:
             problems.add(
                 file,
                 f"{where}, channel",
-                f"channel {customer.channel.value!r} is not one of the brand's channels",
+                f"channel {channel.value!r} is not one of the brand's channels",
                 f"use one of: {', '.join(c.value for c in brand.channels)}",
             )
-        fixed_customers.append(customer.model_copy(update=update))
+        fixed_customers.append(
+            customer.model_copy(update={"stage": sid or customer.stage, "channel": channel})
+        )
 
     if customers:
         for doc in docs:
