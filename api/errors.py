@@ -7,6 +7,7 @@ entry per field; anything unexpected is a 500 whose body says nothing about inte
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -14,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from core.errors import ZhenxinError
+from core.errors import RateLimitedError, ZhenxinError
 
 log = logging.getLogger("zhenxin.api")
 
@@ -41,6 +42,8 @@ def _zhenxin(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ZhenxinError)
     body = {**exc.to_dict(), **getattr(exc, "details", {})}
     headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
+    if isinstance(exc, RateLimitedError) and exc.retry_after is not None:
+        headers = {"Retry-After": str(max(1, math.ceil(exc.retry_after)))}
     return JSONResponse({"error": body}, status_code=exc.http_status, headers=headers)
 
 

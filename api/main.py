@@ -6,8 +6,10 @@ its brand; ``/healthz`` and ``/readyz`` are open.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI
@@ -16,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import error_body, install_error_handlers
 from api.pii import install_pii_masking
-from api.routes import check, customers, drafts, health, keys, knowledge
+from api.routes import batches, check, customers, drafts, health, keys, knowledge, review
 from core.errors import ConfigError
 from core.settings import Settings, get_settings
 from storage.db import open_database
@@ -117,6 +119,35 @@ async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
     await send({"type": "http.response.body", "body": data})
 
 
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """At start, pick up draft jobs a previous process left unfinished; at stop, let the
+    job workers finish what they run (queued jobs stay stored for the next start)."""
+    from api.deps import build_drafting, get_drafting, get_knowledge
+
+    override = app.dependency_overrides.get(get_drafting)
+    service = None
+    try:
+        if override is not None:
+            service = override()
+        else:
+            from knowledge.service import KnowledgeBase
+
+            knowledge = app.dependency_overrides.get(get_knowledge)
+            kb = knowledge() if knowledge is not None else KnowledgeBase(app.state.settings)
+            service = build_drafting(app, kb)
+            app.state.drafting = service
+        recovered = service.recover()
+        if recovered:
+            log.info("picked up %d unfinished draft job(s)", recovered)
+    except Exception:  # never keep the API from starting over a recovery problem
+        log.exception("could not recover unfinished draft jobs")
+    yield
+    close = getattr(getattr(service, "queue", None), "close", None)
+    if close is not None:
+        close()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     if settings.environment == "production" and (
@@ -129,6 +160,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_pii_masking()
     engine, sessions = open_database(settings)
     app = FastAPI(
+        lifespan=_lifespan,
         title="zhenxin 真心",
         version="0.1.0",
         summary="Sincere customer-care drafts for private-domain brands.",
@@ -143,9 +175,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = sessions
     install_error_handlers(app)
-    for module in (health, drafts, check, knowledge, customers, keys):
+    for module in (health, drafts, check, knowledge, customers, keys, batches):
         app.include_router(module.router)
-    _install_optional(app)
+    review.install_review(app)
 
     @app.get("/", include_in_schema=False)
     def _home() -> RedirectResponse:
@@ -157,20 +189,3 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_middleware(AccessLog)
     return app
-
-
-def _install_optional(app: FastAPI) -> None:
-    """The review form and batch routes, owned by other areas, when present."""
-    import importlib
-
-    for name, hook in (("api.routes.review", "install_review"), ("api.routes.batches", None)):
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue
-            raise
-        if hook and hasattr(module, hook):
-            getattr(module, hook)(app)
-        elif hasattr(module, "router"):
-            app.include_router(module.router)

@@ -187,7 +187,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "为同一位客户重新写一条草稿（当前草稿会保留）。",
         "Write a new draft for the same customer (this one is kept).",
     ),
-    "regenerated": ("已重新生成。", "A new draft was generated."),
+    "regenerated": (
+        "已开始重新生成，稍等片刻。",
+        "A new draft is being written; it takes a moment.",
+    ),
+    "generating_title": ("正在生成草稿…", "Writing the draft…"),
+    "generating_help": (
+        "模型正在写这一稿，本页每3秒自动刷新，写好后直接显示。",
+        "The model is writing this draft; this page refreshes every 3 seconds and shows it "
+        "when it is ready.",
+    ),
+    "generation_failed": ("这一稿没能生成", "This draft could not be written"),
     "regenerate_failed": ("重新生成失败：{error}", "Could not regenerate: {error}"),
     "decided_by": ("审核人", "Decided by"),
     "history": ("审核记录", "Review history"),

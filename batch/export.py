@@ -55,7 +55,7 @@ def rows(repo: BatchRepository, batch_id: str) -> list[tuple[dict[str, Any], Dra
     for item in repo.items(batch_id, ["done"]):
         if not item.draft_id:
             continue
-        draft = repo.draft(item.draft_id)
+        draft = Draft.model_validate(repo.draft(item.draft_id))
         text = repo.latest_text(item.draft_id)
         if text != draft.text:
             draft = draft.model_copy(update={"text": text})

@@ -61,8 +61,7 @@ def set_executor_factory(factory: ExecutorFactory | None) -> None:
 def _default_executor() -> ItemExecutor:
     from batch.service import BatchService
 
-    service = BatchService(get_settings())
-    return ItemExecutor(service.repo, service.drafter)
+    return BatchService.from_settings(get_settings()).executor()
 
 
 def _worker_executor() -> ItemExecutor:

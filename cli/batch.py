@@ -48,7 +48,7 @@ Queue = Annotated[
 def _service() -> BatchService:
     from batch.service import BatchService
 
-    return BatchService(get_settings())
+    return BatchService.from_settings(get_settings())
 
 
 def _runner(service: BatchService, queue: bool) -> Runner | None:
@@ -171,7 +171,7 @@ def export(
         raise ZhenxinError(f"unknown format {fmt!r}", hint="use csv, jsonl or eml") from None
     service = _service()
     record = service.repo.get(batch)
-    pack = service.pack_loader(record.brand_id) if chosen == ExportFormat.EML else None
+    pack = service.drafting.pack(record.brand_id) if chosen == ExportFormat.EML else None
     files = export_batch(service.repo, batch, chosen, out, pack=pack)
     typer.echo(f"wrote {len(files)} file(s) to {out}")
 

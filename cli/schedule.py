@@ -89,7 +89,7 @@ def schedule(
     zone = _zone(timezone)
     if now is not None and not once:
         raise ZhenxinError("--now only goes with --once")
-    service = BatchService(get_settings())
+    service = BatchService.from_settings(get_settings())
 
     if once:
         moment = _now(now, zone)

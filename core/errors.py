@@ -13,6 +13,7 @@ single clear line and exit code 2, the HTTP API into a JSON body and ``http_stat
     ├── PermissionDeniedError    the caller's role may not do this
     ├── ConflictError            a stale version was edited, a state change is not allowed
     ├── PayloadTooLargeError     text or upload over the limit
+    ├── RateLimitedError         too many requests, or a full queue: try again after ``retry_after``
     └── ProviderError            the model or embedding service failed or timed out
 """
 
@@ -134,6 +135,26 @@ class ConflictError(ZhenxinError):
 class PayloadTooLargeError(ZhenxinError):
     http_status = 413
     code = "too_large"
+
+
+class RateLimitedError(ZhenxinError):
+    """Too many requests (a caller, a provider answering 429) or a full job queue.
+    ``retry_after`` is the number of seconds to wait, when known."""
+
+    http_status = 429
+    code = "rate_limited"
+
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, hint: str | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.retry_after = retry_after
+
+    def to_dict(self) -> dict[str, object]:
+        body = super().to_dict()
+        if self.retry_after is not None:
+            body["retry_after"] = self.retry_after
+        return body
 
 
 class ProviderError(ZhenxinError):

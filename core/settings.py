@@ -67,6 +67,16 @@ class Settings(BaseSettings):
     max_attempts: int = 2
     retrieve_k: int = 4
 
+    # --- draft jobs --------------------------------------------------------------------------
+    # "thread": a worker pool inside the API process; "dramatiq": the Dramatiq/Redis workers.
+    job_queue: Literal["thread", "dramatiq"] = "thread"
+    job_workers: int | None = Field(default=None, ge=1, le=64)  # None: 1 for "local", else 4
+    job_queue_size: int = Field(default=100, ge=1)  # waiting jobs before 429
+    # A claimed job's (or batch item's) lease, renewed every third of it while the model
+    # writes: a worker that died loses its jobs to the next one within this time.
+    job_lease_seconds: float = Field(default=60.0, gt=0)
+    max_wait_seconds: float = Field(default=120.0, ge=0)  # the cap on ``Prefer: wait=N``
+
     # --- API ----------------------------------------------------------------------------------
     max_text_chars: int = 20_000
     max_upload_bytes: int = 5_000_000
@@ -89,6 +99,11 @@ class Settings(BaseSettings):
     @property
     def sqlalchemy_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'zhenxin.db'}"
+
+    @property
+    def uses_local_model(self) -> bool:
+        """True when drafts run on the embedded llama.cpp model (one at a time)."""
+        return self.llm.strip() == "local"
 
     def ensure_data_dir(self) -> Path:
         self.data_dir.mkdir(parents=True, exist_ok=True)

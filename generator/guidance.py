@@ -170,11 +170,3 @@ CHANNEL_RULE: dict[Lang, dict[str, str]] = {
         "community": "community post: at most {max_words} words",
     },
 }
-
-# (zh max characters, en max words) per channel; SMS is computed from the segment size.
-CHANNEL_LIMITS: dict[str, tuple[int, int]] = {
-    "wechat": (150, 90),
-    "email": (400, 220),
-    "community": (400, 250),
-}
-SMS_SEGMENT = {"zh": 70, "en": 160}

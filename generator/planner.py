@@ -15,17 +15,14 @@ from collections.abc import Mapping
 from core.errors import NotFoundError, RefusedError
 from generator import guidance as g
 from generator.drafts import ContentKind, Plan, Trigger
+from generator.kinds import kind_spec
 from generator.sanitize import clean
+from knowledge.channels import SMS_SEGMENT, limits
 from knowledge.pack import Brand, Channel, Customer
 from knowledge.stages import Stage, stage_alias
 
 LONG_SILENCE_DAYS = 45
 BIRTHDAY_WINDOW = (-1, 7)  # from yesterday to a week ahead
-_KIND_CHANNEL = {
-    ContentKind.AFTERSALE_EMAIL: Channel.EMAIL,
-    ContentKind.USER_STORY_POST: Channel.COMMUNITY,
-    ContentKind.COMMUNITY_POST: Channel.COMMUNITY,
-}
 
 
 def resolve_stage(brand: Brand, stage: str) -> Stage:
@@ -73,10 +70,11 @@ def days_to_birthday(birthday: dt.date | None, as_of: dt.date) -> int | None:
 def choose_channel(
     brand: Brand, customer: Customer | None, kind: ContentKind, channel: str | None
 ) -> Channel:
+    fixed = kind_spec(kind).channel
     if channel:
         chosen = Channel(channel)
-    elif kind in _KIND_CHANNEL:
-        chosen = _KIND_CHANNEL[kind]
+    elif fixed is not None:
+        chosen = fixed
     elif customer is not None and customer.channel in brand.channels:
         chosen = customer.channel
     else:
@@ -91,14 +89,14 @@ def choose_channel(
 
 def _limits(brand: Brand, channel: Channel, kind: ContentKind) -> tuple[int | None, int | None]:
     """(max characters, max English words) of the part the model writes."""
-    lang = brand.language
+    lang = "en" if brand.language == "en" else "zh"
     if channel == Channel.SMS and brand.sms is not None:
         fixed = len(brand.sms.signature) + len(brand.sms.opt_out) + 1
-        chars = g.SMS_SEGMENT[lang] - fixed
+        chars = SMS_SEGMENT[lang] - fixed
         return chars, (None if lang == "zh" else chars // 6)
-    zh_chars, en_words = g.CHANNEL_LIMITS[channel.value]
-    if kind == ContentKind.USER_STORY_POST:
-        zh_chars, en_words = zh_chars + 100, en_words + 50
+    room = limits(channel)
+    extra = kind_spec(kind).extra_chars
+    zh_chars, en_words = room.zh_chars + extra, room.en_words + extra // 2
     return (zh_chars, None) if lang == "zh" else (en_words * 7, en_words)
 
 
@@ -112,7 +110,7 @@ def _infer_trigger(
     birthday_in: int | None,
     question: str | None,
 ) -> Trigger:
-    if kind in (ContentKind.USER_STORY_POST, ContentKind.COMMUNITY_POST):
+    if not kind_spec(kind).needs_customer:  # written for a community, not a person
         return Trigger.MONTHLY
     if question:
         return Trigger.QUESTION

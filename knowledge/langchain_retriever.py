@@ -8,7 +8,7 @@
     chain = retriever | format_docs | prompt | chat   # any LCEL chain
 
 It is a thin :class:`~langchain_core.retrievers.BaseRetriever` over
-:meth:`knowledge.service.KnowledgeBase.search` (any :class:`knowledge.retriever.Retriever`):
+:meth:`knowledge.service.KnowledgeBase.search` (any :class:`knowledge.retriever.Knowledge`):
 the same hybrid ranking, the same filters (kind, product, stage names such as 相知), and the
 same isolation — a retriever is bound to one brand and can never return another's chunks.
 Each Document carries the passage's ids, kind, title, score, product and stages as metadata.
@@ -21,7 +21,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field
 
-from knowledge.retriever import Passage, Retriever
+from knowledge.retriever import Knowledge, Passage
 
 
 def passage_document(brand: str, passage: Passage) -> Document:
@@ -47,7 +47,7 @@ class BrandRetriever(BaseRetriever):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    knowledge: Retriever
+    knowledge: Knowledge
     brand: str = Field(min_length=1)
     k: int = Field(default=4, ge=1, le=50)
     kind: str | None = None

@@ -1,6 +1,6 @@
 """The knowledge facade: ingest brand packs, load them back, search one brand's knowledge.
 
-``KnowledgeBase`` satisfies :class:`knowledge.retriever.Retriever`. A brand's vectors live
+``KnowledgeBase`` satisfies :class:`knowledge.retriever.Knowledge`. A brand's vectors live
 in its own Chroma collection and every query is also filtered on the brand id, so a search
 can never return another brand's chunks.
 """

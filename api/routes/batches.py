@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Request, status
+from fastapi import APIRouter, BackgroundTasks, Depends, status
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from api.deps import CurrentKey, KnowledgeDep, PipelineDep, SettingsDep
+from api.deps import CurrentKey, DraftingDep
 from batch.jobs import BatchKind, BatchSpec
 from batch.service import BatchService
 from core.errors import NotFoundError, ZhenxinError
@@ -59,26 +59,13 @@ class BatchOut(BaseModel):
     items: list[BatchItemOut]
 
 
-def get_batch_reader(
-    request: Request, settings: SettingsDep, knowledge: KnowledgeDep
-) -> BatchService:
-    """For reading: no pipeline (the model is not loaded to answer a GET)."""
-    return BatchService(settings, sessions=request.app.state.sessions, pack_loader=knowledge.pack)
+def get_batch_service(drafting: DraftingDep) -> BatchService:
+    """Batches over the app's drafting service (the model loads only when an item drafts)."""
+    return BatchService(drafting)
 
 
-def get_batch_service(
-    request: Request, settings: SettingsDep, knowledge: KnowledgeDep, pipeline: PipelineDep
-) -> BatchService:
-    return BatchService(
-        settings,
-        sessions=request.app.state.sessions,
-        pack_loader=knowledge.pack,
-        drafter=lambda req, as_of: pipeline.draft(req, as_of=as_of),
-    )
-
-
-ReaderDep = Annotated[BatchService, Depends(get_batch_reader)]
 ServiceDep = Annotated[BatchService, Depends(get_batch_service)]
+ReaderDep = ServiceDep
 
 
 def _run(service: BatchService, batch_id: str, body: BatchIn) -> None:

@@ -19,7 +19,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from api.deps import CheckerDep, KnowledgeDep, PipelineDep, SessionDep, SettingsDep
+from api.deps import DraftingDep, SessionDep, SettingsDep
 from api.review_desk import REVIEW_ROLES, DraftView, ReviewDesk, Version, active_key, sign_in
 from api.web_auth import (
     CSRF_FIELD,
@@ -67,18 +67,14 @@ class Editor:
 
 
 def _editor(
-    request: Request,
-    settings: SettingsDep,
-    db: SessionDep,
-    knowledge: KnowledgeDep,
-    checker: CheckerDep,
+    request: Request, settings: SettingsDep, db: SessionDep, service: DraftingDep
 ) -> Editor:
     """The signed-in editor, re-validated on every request (a revoked key ends the session)."""
     web = read_session(request, settings)
     key = active_key(db, web.key_id) if web else None
     if web is None or key is None or key.role not in REVIEW_ROLES or key.brand != web.brand:
         raise _NeedSignIn()
-    return Editor(web, ReviewDesk(db, key, knowledge=knowledge, checker=checker, settings=settings))
+    return Editor(web, ReviewDesk(db, key, service=service))
 
 
 EditorDep = Annotated[Editor, Depends(_editor)]
@@ -415,8 +411,27 @@ def draft_page(
     try:
         view = editor.desk.get(draft_id)
     except NotFoundError:
-        return _not_found(request, editor)
+        return _job_page(request, editor, draft_id)
     return _draft_page(request, editor, view, diff_from=diff_from)
+
+
+def _job_page(request: Request, editor: Editor, draft_id: str) -> HTMLResponse:
+    """A draft whose job has not finished: a page that refreshes itself while it runs, or
+    says why it failed."""
+    try:
+        job = editor.desk.job(draft_id)
+    except NotFoundError:
+        return _not_found(request, editor)
+    if job.request.status not in ("generating", "failed"):
+        return _not_found(request, editor)
+    error = (job.request.error or {}).get("message", "") if job.request.error else ""
+    return _render(
+        request,
+        "review/generating.html",
+        {"draft_id": draft_id, "status": job.request.status, "error": error},
+        web=editor.web,
+        status_code=200,
+    )
 
 
 @router.post("/drafts/{draft_id}/check", response_class=HTMLResponse)
@@ -531,16 +546,16 @@ def _decide(
 
 
 @router.post("/drafts/{draft_id}/regenerate", response_class=HTMLResponse)
-def regenerate(
-    request: Request, draft_id: str, editor: PostingDep, pipeline: PipelineDep
-) -> Response:
+def regenerate(request: Request, draft_id: str, editor: PostingDep) -> Response:
+    """Ask for a new draft of the same request; the editor lands on its page, which shows
+    progress until the new draft is there (the model runs on the drafting workers)."""
     lang = request_lang(request)
     try:
         view = editor.desk.get(draft_id)
     except NotFoundError:
         return _not_found(request, editor)
     try:
-        new_id = editor.desk.regenerate(view, pipeline)
+        new_id = editor.desk.regenerate(view)
     except ZhenxinError as exc:
         editor.desk.db.rollback()
         flash = Flash("error", t("regenerate_failed", lang, error=exc.message))

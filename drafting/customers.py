@@ -1,0 +1,164 @@
+"""The one customer store every door reads: the ``customers`` table, with the contact log
+merged in.
+
+Pack ingest (CLI or API), ``POST /v1/customers``, inline customers sent with a draft request
+and batch planning all go through :class:`CustomerStore`; nothing reads customers from a pack
+snapshot. An ingest or an upsert never lifts an opt-out: once a customer opted out, only an
+explicit consent change (see :mod:`drafting.consent`) can record that they opted in again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.errors import NotFoundError, PackError, PackProblem, RefusedError
+from knowledge.loader import resolve_stage
+from knowledge.pack import Brand, Customer
+from knowledge.stages import DEFAULT_STAGES, stage_alias
+from storage import contacts
+from storage import customers as rows
+from storage.models import CustomerRow
+
+
+def stage_id(brand: Brand | None, value: str) -> str:
+    """The stage id for ``value`` (id, zh/en name or alias) in the brand's stages (or the
+    five defaults); an invalid-input error (422) naming the choices otherwise."""
+    if brand is not None:
+        resolved = resolve_stage(brand, value)
+        ids = [s.id for s in brand.stages]
+    else:
+        ids = [s.id for s in DEFAULT_STAGES]
+        alias = stage_alias(value)
+        resolved = alias if alias in ids else None
+    if resolved is None:
+        problem = PackProblem(
+            "customer", "stage", f"unknown stage {value!r}", hint="one of " + ", ".join(ids)
+        )
+        raise PackError([problem])
+    return resolved
+
+
+class CustomerStore:
+    """Customers of every brand (see the module docstring). Each method is one transaction."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    # --- reads -----------------------------------------------------------------------------
+    def find(self, brand_id: str, customer_id: str) -> Customer | None:
+        """The stored customer with every logged contact merged in, or None."""
+        with self.sessions() as s:
+            customer = rows.find_customer(s, brand_id, customer_id)
+            return None if customer is None else contacts.with_history(s, brand_id, customer)
+
+    def get(self, brand_id: str, customer_id: str) -> Customer:
+        customer = self.find(brand_id, customer_id)
+        if customer is None:
+            raise NotFoundError(f"brand {brand_id!r} has no customer {customer_id!r}")
+        return customer
+
+    def list(self, brand_id: str, *, limit: int = 100, offset: int = 0) -> list[Customer]:
+        with self.sessions() as s:
+            return rows.list_customers(s, brand_id, limit=limit, offset=offset)
+
+    def iter_all(self, brand_id: str, *, chunk: int = 500) -> Iterator[Customer]:
+        """Every customer of the brand, read ``chunk`` at a time (memory stays bounded)."""
+        last = ""
+        while True:
+            with self.sessions() as s:
+                batch = list(
+                    s.scalars(
+                        select(CustomerRow)
+                        .where(CustomerRow.brand_id == brand_id, CustomerRow.customer_id > last)
+                        .order_by(CustomerRow.customer_id)
+                        .limit(chunk)
+                    )
+                )
+            if not batch:
+                return
+            for row in batch:
+                yield Customer.model_validate(row.data)
+            last = batch[-1].customer_id
+
+    def names(self, brand_id: str, customer_ids: Iterable[str]) -> dict[str, str]:
+        ids = sorted(set(customer_ids))
+        if not ids:
+            return {}
+        with self.sessions() as s:
+            found = s.execute(
+                select(CustomerRow.customer_id, CustomerRow.data).where(
+                    CustomerRow.brand_id == brand_id, CustomerRow.customer_id.in_(ids)
+                )
+            )
+            return {cid: str(data.get("name") or cid) for cid, data in found}
+
+    # --- consent ---------------------------------------------------------------------------
+    def require_contactable(self, brand_id: str, customer_id: str) -> None:
+        """RefusedError if the stored customer opted out (an unknown id is not refused here)."""
+        customer = self.find(brand_id, customer_id)
+        if customer is not None and customer.opted_out:
+            raise RefusedError(
+                f"customer {customer_id!r} opted out: no drafts for them",
+                hint="opted-out customers get nothing",
+            )
+
+    # --- writes ----------------------------------------------------------------------------
+    def upsert(
+        self, brand_id: str, customer: Customer, *, brand: Brand | None, source: str = "api"
+    ) -> tuple[Customer, bool]:
+        """Add or replace one customer (its stage resolved against the brand's stages).
+        A stored opt-out stays: the returned customer shows the consent that holds."""
+        customer = customer.model_copy(update={"stage": stage_id(brand, customer.stage)})
+        with self.sessions.begin() as s:
+            return self._upsert(s, brand_id, customer, source)
+
+    def import_many(
+        self, brand_id: str, customers: Iterable[Customer], *, brand: Brand | None, source: str
+    ) -> int:
+        """Add or replace many customers in one transaction (pack ingest); keeps opt-outs."""
+        count = 0
+        with self.sessions.begin() as s:
+            for customer in customers:
+                customer = customer.model_copy(update={"stage": stage_id(brand, customer.stage)})
+                self._upsert(s, brand_id, customer, source)
+                count += 1
+        return count
+
+    @staticmethod
+    def _upsert(
+        s: Session, brand_id: str, customer: Customer, source: str
+    ) -> tuple[Customer, bool]:
+        stored = rows.find_customer(s, brand_id, customer.id)
+        if stored is not None and stored.opted_out and not customer.opted_out:
+            customer = customer.model_copy(update={"opted_out": True})
+        return rows.upsert_customer(s, brand_id, customer, source=source)
+
+    def resolve(
+        self,
+        brand_id: str,
+        *,
+        customer_id: str | None,
+        inline: Customer | None,
+        brand: Brand | None,
+    ) -> Customer | None:
+        """The customer a draft is for. An inline customer updates the stored record (its
+        data; never its consent) or becomes a stored customer, so consent and contacts always
+        have one home; the result carries the contact log. RefusedError if they opted out."""
+        if inline is not None:
+            self.upsert(brand_id, inline, brand=brand, source="inline")
+            customer_id = inline.id
+        if not customer_id:
+            return None
+        customer = self.get(brand_id, customer_id)
+        if customer.opted_out:
+            raise RefusedError(
+                f"customer {customer_id!r} opted out: no drafts for them",
+                hint="opted-out customers get nothing",
+            )
+        return customer
+
+
+__all__ = ["CustomerStore", "stage_id"]
