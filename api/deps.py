@@ -2,7 +2,10 @@
 
 SettingsDep   the app's Settings
 SessionDep    a SQLAlchemy session for this request
-CurrentKey    the caller's API key (brand + role); 401 without a valid one
+LimiterDep    the app's failure counters (``api.rate_limit``)
+CurrentKey    the caller's API key (brand + role); 401 without a valid one, 429 after too many
+              wrong ones from the caller's address
+OptionalKey   the caller's API key, or None when none was sent (a wrong one still counts)
 EditorKey / AdminKey   the same, requiring at least that role (403 otherwise)
 KnowledgeDep  the brand knowledge (``knowledge.retriever.Knowledge``: packs + search)
 DraftingDep   the drafting service (requests, jobs, re-checks, decisions), built once
@@ -16,9 +19,12 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from api.errors import UnauthorizedError
+from api.forwarded import client_ip
+from api.rate_limit import RateLimiter
 from core.errors import PermissionDeniedError
 from core.settings import Settings
 from drafting.service import DraftingService
@@ -46,18 +52,60 @@ SessionDep = Annotated[Session, Depends(get_session)]
 bearer = HTTPBearer(auto_error=False, description="An API key: `zhenxin keys create`")
 
 
+def get_limiter(request: Request) -> RateLimiter:
+    limiter: RateLimiter = request.app.state.limiter
+    return limiter
+
+
+LimiterDep = Annotated[RateLimiter, Depends(get_limiter)]
+
+
+def _authenticate(
+    request: Request, settings: Settings, session: Session, limiter: RateLimiter, key: str
+) -> KeyInfo | None:
+    """The key's identity; a wrong key counts against the caller's address, and an address
+    over its limit gets 429 before its key is even looked at."""
+    address = client_ip(request, settings)
+    limiter.check("api_key", address)
+    info = authenticate(session, key)
+    if info is None:
+        limiter.fail("api_key", address)
+    return info
+
+
 def get_current_key(
+    request: Request,
+    settings: SettingsDep,
     session: SessionDep,
+    limiter: LimiterDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> KeyInfo:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise UnauthorizedError("missing API key", hint="send 'Authorization: Bearer <key>'")
-    info = authenticate(session, credentials.credentials.strip())
+    info = _authenticate(request, settings, session, limiter, credentials.credentials.strip())
     if info is None:
         raise UnauthorizedError("invalid or revoked API key")
     return info
 
 
+def get_optional_key(
+    request: Request,
+    settings: SettingsDep,
+    session: SessionDep,
+    limiter: LimiterDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> KeyInfo | None:
+    """For open routes that tell more to a key holder (``/readyz``): None without a key, and
+    when the database cannot be asked (the route itself reports that)."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        return None
+    try:
+        return _authenticate(request, settings, session, limiter, credentials.credentials.strip())
+    except SQLAlchemyError:
+        return None
+
+
+OptionalKey = Annotated[KeyInfo | None, Depends(get_optional_key)]
 CurrentKey = Annotated[KeyInfo, Depends(get_current_key)]
 KeyDep = CurrentKey
 

@@ -1,7 +1,8 @@
 """The HTTP API: ``create_app(settings)`` builds it; ``zhenxin serve`` runs it with uvicorn.
 
-Startup migrates the database to head. Every ``/v1`` route needs an API key and sees only
-its brand; ``/healthz`` and ``/readyz`` are open.
+Startup migrates the database to head and resolves the review form's session secret. Every
+``/v1`` route needs an API key and sees only its brand; ``/healthz`` and ``/readyz`` are open
+(``/readyz`` gives details only to a key). Wrong keys are throttled (``api.rate_limit``).
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import error_body, install_error_handlers
 from api.pii import install_pii_masking
+from api.rate_limit import build_limiter
 from api.routes import batches, check, customers, drafts, health, keys, knowledge, review
-from core.errors import ConfigError
+from api.web_auth import with_session_secret
 from core.settings import Settings, get_settings
 from storage.db import open_database
 
@@ -149,14 +151,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or get_settings()
-    if settings.environment == "production" and (
-        settings.session_secret.get_secret_value() == "dev-only-change-me"
-    ):
-        raise ConfigError(
-            "ZHENXIN_SESSION_SECRET must be set in production",
-            hint="a long random string; the review form signs sessions with it",
-        )
+    # The review form's session secret: the setting (refused if a placeholder) or the random
+    # one kept in the data dir, made on first start.
+    settings = with_session_secret(settings or get_settings())
+    limiter = build_limiter(settings)
     install_pii_masking()
     engine, sessions = open_database(settings)
     app = FastAPI(
@@ -174,6 +172,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = sessions
+    app.state.limiter = limiter
     install_error_handlers(app)
     for module in (health, drafts, check, knowledge, customers, keys, batches):
         app.include_router(module.router)

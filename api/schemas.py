@@ -169,7 +169,16 @@ class ComponentStatus(BaseModel):
     detail: str = ""
 
 
+class ReadyBrief(BaseModel):
+    """``/readyz`` without an API key: ready or not, nothing about the deployment."""
+
+    status: Literal["ok", "unavailable"]
+
+
 class ReadyOut(BaseModel):
+    """``/readyz`` with an API key: each component and what it is."""
+
+    status: Literal["ok", "unavailable"]
     ready: bool
     components: dict[str, ComponentStatus]
 

@@ -29,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from core.errors import RateLimitedError
+from core.errors import RateLimitedError, RefusedError
 from drafting.jobs import lease_kept
 from generator.drafts import Draft, DraftRequest
 from storage.batches import BatchRepository
@@ -156,6 +156,9 @@ class ItemExecutor:
                 token=token,
                 as_of=as_of,
             )
+        except RefusedError as exc:  # e.g. opted out since the batch was planned
+            self.repo.skip(batch_id, key, f"refused: {exc}", token=token)
+            return Outcome(key, "skipped", error=str(exc), seconds=time.perf_counter() - started)
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
             self.repo.fail(batch_id, key, error, token=token)

@@ -172,8 +172,8 @@ def export(
     service = _service()
     record = service.repo.get(batch)
     pack = service.drafting.pack(record.brand_id) if chosen == ExportFormat.EML else None
-    files = export_batch(service.repo, batch, chosen, out, pack=pack)
-    typer.echo(f"wrote {len(files)} file(s) to {out}")
+    summary = export_batch(service.repo, batch, chosen, out, pack=pack)
+    typer.echo(summary.describe(out))
 
 
 def register(app: typer.Typer) -> None:

@@ -80,8 +80,22 @@ class Settings(BaseSettings):
     # --- API ----------------------------------------------------------------------------------
     max_text_chars: int = 20_000
     max_upload_bytes: int = 5_000_000
-    session_secret: SecretStr = SecretStr("dev-only-change-me")
+    # Signs the review form's session cookies. Empty: a random one is made on first start and
+    # kept in ``data_dir/session_secret`` (mode 0600); a known placeholder is refused.
+    session_secret: SecretStr | None = None
     environment: Literal["development", "production", "test"] = "development"
+    # Behind a reverse proxy: trust its X-Forwarded-Proto (Secure cookies) and the last
+    # X-Forwarded-For entry (the client address the rate limits count). Never set it when the
+    # app is reachable directly: anyone could then claim any address.
+    trust_proxy_headers: bool = False
+
+    # --- rate limits (the ``limits`` library's notation: "10/minute", "100/hour") -----------
+    # Failed review-form sign-ins, counted per client address and per key prefix.
+    sign_in_rate_limit: str = "10/minute"
+    # Failed API-key authentications (a key sent but wrong or revoked), per client address.
+    api_key_rate_limit: str = "10/minute"
+    # "memory": per API process. "redis": shared by every process, at ``redis_url``.
+    rate_limit_storage: Literal["memory", "redis"] = "memory"
 
     @field_validator("data_dir", mode="after")
     @classmethod
@@ -95,6 +109,10 @@ class Settings(BaseSettings):
     @property
     def models_dir(self) -> Path:
         return self.data_dir / "models"
+
+    @property
+    def session_secret_file(self) -> Path:
+        return self.data_dir / "session_secret"
 
     @property
     def sqlalchemy_url(self) -> str:

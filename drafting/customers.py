@@ -3,8 +3,13 @@ merged in.
 
 Pack ingest (CLI or API), ``POST /v1/customers``, inline customers sent with a draft request
 and batch planning all go through :class:`CustomerStore`; nothing reads customers from a pack
-snapshot. An ingest or an upsert never lifts an opt-out: once a customer opted out, only an
-explicit consent change (see :mod:`drafting.consent`) can record that they opted in again.
+snapshot.
+
+Consent is one authoritative record per customer: the append-only history in
+``storage.consent`` (what, when, who, from where, why); its newest change holds, and
+``Customer.opted_out`` shows it. Anyone may record an opt-out — an ingest, an upsert, an
+event, an operator. Only :meth:`CustomerStore.set_consent` lifts one, for an admin with a
+reason. An ingest or an upsert that says ``opted_out: false`` changes nothing.
 """
 
 from __future__ import annotations
@@ -14,12 +19,20 @@ from collections.abc import Iterable, Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.errors import NotFoundError, PackError, PackProblem, RefusedError
+from core.errors import (
+    NotFoundError,
+    PackError,
+    PackProblem,
+    PermissionDeniedError,
+    RefusedError,
+    ZhenxinError,
+)
 from knowledge.loader import resolve_stage
 from knowledge.pack import Brand, Customer
 from knowledge.stages import DEFAULT_STAGES, stage_alias
-from storage import contacts
+from storage import consent, contacts
 from storage import customers as rows
+from storage.consent import ConsentChange
 from storage.models import CustomerRow
 
 
@@ -49,10 +62,16 @@ class CustomerStore:
 
     # --- reads -----------------------------------------------------------------------------
     def find(self, brand_id: str, customer_id: str) -> Customer | None:
-        """The stored customer with every logged contact merged in, or None."""
+        """The stored customer with every logged contact merged in and the consent that
+        holds, or None."""
         with self.sessions() as s:
             customer = rows.find_customer(s, brand_id, customer_id)
-            return None if customer is None else contacts.with_history(s, brand_id, customer)
+            if customer is None:
+                return None
+            held = consent.current(s, brand_id, customer_id)
+            if held is not None:
+                customer = customer.model_copy(update={"opted_out": held == consent.OPTED_OUT})
+            return contacts.with_history(s, brand_id, customer)
 
     def get(self, brand_id: str, customer_id: str) -> Customer:
         customer = self.find(brand_id, customer_id)
@@ -60,7 +79,7 @@ class CustomerStore:
             raise NotFoundError(f"brand {brand_id!r} has no customer {customer_id!r}")
         return customer
 
-    def list(self, brand_id: str, *, limit: int = 100, offset: int = 0) -> list[Customer]:
+    def page(self, brand_id: str, *, limit: int = 100, offset: int = 0) -> list[Customer]:
         with self.sessions() as s:
             return rows.list_customers(s, brand_id, limit=limit, offset=offset)
 
@@ -97,43 +116,118 @@ class CustomerStore:
 
     # --- consent ---------------------------------------------------------------------------
     def require_contactable(self, brand_id: str, customer_id: str) -> None:
-        """RefusedError if the stored customer opted out (an unknown id is not refused here)."""
+        """RefusedError if the customer opted out (an unknown id is not refused here)."""
         customer = self.find(brand_id, customer_id)
         if customer is not None and customer.opted_out:
-            raise RefusedError(
-                f"customer {customer_id!r} opted out: no drafts for them",
-                hint="opted-out customers get nothing",
+            raise _refused(customer_id)
+
+    def opted_out(self, brand_id: str, customer_ids: Iterable[str]) -> set[str]:
+        """Which of these customers opted out now (one query; for batches and exports)."""
+        ids = set(customer_ids)
+        with self.sessions() as s:
+            out = consent.opted_out(s, brand_id, ids)
+            recorded = {cid for cid in ids if consent.current(s, brand_id, cid) is not None}
+            for cid in ids - recorded:  # customers whose data predates the history
+                stored = rows.find_customer(s, brand_id, cid)
+                if stored is not None and stored.opted_out:
+                    out.add(cid)
+            return out
+
+    def consent_history(self, brand_id: str, customer_id: str) -> list[ConsentChange]:
+        self.get(brand_id, customer_id)  # NotFoundError for an unknown customer
+        with self.sessions() as s:
+            return consent.history(s, brand_id, customer_id)
+
+    def set_consent(
+        self,
+        brand_id: str,
+        customer_id: str,
+        *,
+        opted_out: bool,
+        actor: str,
+        admin: bool,
+        reason: str = "",
+        source: str = "api",
+    ) -> Customer:
+        """Record a consent change. Anyone may record an opt-out; lifting one needs an admin
+        and a reason (both kept in the history)."""
+        self.get(brand_id, customer_id)
+        if not opted_out:
+            if not admin:
+                raise PermissionDeniedError(
+                    "only an admin may lift an opt-out", hint="ask an admin key to do it"
+                )
+            if not reason.strip():
+                raise ZhenxinError(
+                    "lifting an opt-out needs a reason",
+                    hint="say when and how the customer agreed again",
+                )
+        status = consent.OPTED_OUT if opted_out else consent.OPTED_IN
+        with self.sessions.begin() as s:
+            consent.record(
+                s, brand_id, customer_id, status, actor=actor, source=source, reason=reason.strip()
             )
+            stored = rows.find_customer(s, brand_id, customer_id)
+            assert stored is not None
+            rows.upsert_customer(
+                s, brand_id, stored.model_copy(update={"opted_out": opted_out}), source=source
+            )
+        return self.get(brand_id, customer_id)
 
     # --- writes ----------------------------------------------------------------------------
     def upsert(
-        self, brand_id: str, customer: Customer, *, brand: Brand | None, source: str = "api"
+        self,
+        brand_id: str,
+        customer: Customer,
+        *,
+        brand: Brand | None,
+        source: str = "api",
+        actor: str = "",
     ) -> tuple[Customer, bool]:
         """Add or replace one customer (its stage resolved against the brand's stages).
-        A stored opt-out stays: the returned customer shows the consent that holds."""
+        An opt-out it carries is recorded; one on record stays (see the module docstring)."""
         customer = customer.model_copy(update={"stage": stage_id(brand, customer.stage)})
         with self.sessions.begin() as s:
-            return self._upsert(s, brand_id, customer, source)
+            return self._upsert(s, brand_id, customer, source, actor or source)
 
     def import_many(
-        self, brand_id: str, customers: Iterable[Customer], *, brand: Brand | None, source: str
+        self,
+        brand_id: str,
+        customers: Iterable[Customer],
+        *,
+        brand: Brand | None,
+        source: str,
+        actor: str = "ingest",
     ) -> int:
         """Add or replace many customers in one transaction (pack ingest); keeps opt-outs."""
         count = 0
         with self.sessions.begin() as s:
             for customer in customers:
                 customer = customer.model_copy(update={"stage": stage_id(brand, customer.stage)})
-                self._upsert(s, brand_id, customer, source)
+                self._upsert(s, brand_id, customer, source, actor)
                 count += 1
         return count
 
     @staticmethod
     def _upsert(
-        s: Session, brand_id: str, customer: Customer, source: str
+        s: Session, brand_id: str, customer: Customer, source: str, actor: str
     ) -> tuple[Customer, bool]:
-        stored = rows.find_customer(s, brand_id, customer.id)
-        if stored is not None and stored.opted_out and not customer.opted_out:
-            customer = customer.model_copy(update={"opted_out": True})
+        held = consent.current(s, brand_id, customer.id)
+        if held is None:  # no history yet: a stored flag from before it still counts
+            stored = rows.find_customer(s, brand_id, customer.id)
+            held = consent.OPTED_OUT if stored is not None and stored.opted_out else None
+        if customer.opted_out and held != consent.OPTED_OUT:
+            consent.record(
+                s,
+                brand_id,
+                customer.id,
+                consent.OPTED_OUT,
+                actor=actor,
+                source=source,
+                reason="opted out, as the customer record says",
+            )
+            held = consent.OPTED_OUT
+        customer = customer.model_copy(update={"opted_out": held == consent.OPTED_OUT})
         return rows.upsert_customer(s, brand_id, customer, source=source)
 
     def resolve(
@@ -154,11 +248,15 @@ class CustomerStore:
             return None
         customer = self.get(brand_id, customer_id)
         if customer.opted_out:
-            raise RefusedError(
-                f"customer {customer_id!r} opted out: no drafts for them",
-                hint="opted-out customers get nothing",
-            )
+            raise _refused(customer_id)
         return customer
+
+
+def _refused(customer_id: str) -> RefusedError:
+    return RefusedError(
+        f"customer {customer_id!r} opted out: no drafts for them",
+        hint="opted-out customers get nothing; an admin may lift an opt-out with a reason",
+    )
 
 
 __all__ = ["CustomerStore", "stage_id"]

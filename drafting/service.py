@@ -35,6 +35,7 @@ from generator.basis import CheckBasis
 from generator.drafts import Draft, DraftRequest
 from generator.kinds import kind_spec
 from generator.pipeline import Drafter
+from generator.planner import invitation_tier
 from knowledge.pack import Brand, BrandPack, Channel, Customer
 from knowledge.retriever import Knowledge
 from storage import contacts
@@ -144,6 +145,8 @@ class DraftingService:
         )
         if customer is None and spec.needs_customer:
             raise NotFoundError(f"a {spec.kind.value} needs a customer", hint="give customer_id")
+        if spec.needs_tier and customer is not None:  # unknown tier, or one they are not for
+            invitation_tier(brand, request.tier, customer)
         return customer
 
     def _store(

@@ -73,6 +73,7 @@ class CheckContext:
         default_factory=dict
     )  # the plan's customer facts (days_since_contact ...)
     personal: bool | None = None  # sent to one customer (None: decide from ``kind``)
+    selling: str | None = None  # "never": this kind never sells (an invitation), any stage
 
 
 Checker = Callable[[CheckContext], CheckReport]

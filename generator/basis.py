@@ -52,6 +52,7 @@ class CheckBasis(BaseModel):
     customer_said: list[str] = Field(default_factory=list)
     facts: dict[str, str] = Field(default_factory=dict)
     personal: bool | None = None
+    selling: str | None = None
 
     def context(self, text: str, brand: Brand | None) -> CheckContext:
         """The check context of ``text`` on this basis (``brand``: the brand's current rules)."""
@@ -93,6 +94,7 @@ class CheckBasis(BaseModel):
             customer_said=said,
             facts=dict(plan.facts),
             personal=spec.personal,
+            selling=spec.selling,
         )
 
     @classmethod
@@ -110,7 +112,7 @@ class CheckBasis(BaseModel):
         as_of: dt.date | None = None,
     ) -> CheckBasis:
         names = product_names(pack) if pack is not None else {}
-        personal = kind_spec(kind).personal if kind else None
+        spec = kind_spec(kind) if kind else None
         return cls(
             lang=lang,
             channel=channel,
@@ -122,7 +124,8 @@ class CheckBasis(BaseModel):
             products=sorted(set(names.values()) | set(names)),
             product_names=names,
             purpose=purpose,
-            personal=personal,
+            personal=spec.personal if spec else None,
+            selling=spec.selling if spec else None,
         )
 
 

@@ -25,6 +25,7 @@ class ContentKind(StrEnum):
     AFTERSALE_EMAIL = "aftersale_email"
     USER_STORY_POST = "user_story_post"
     COMMUNITY_POST = "community_post"
+    TIER_INVITATION = "tier_invitation"
 
 
 class Trigger(StrEnum):
@@ -40,6 +41,7 @@ class Trigger(StrEnum):
     WELCOME = "welcome"
     AFTER_PURCHASE = "after_purchase"
     MONTHLY = "monthly"
+    TIER_INVITE = "tier_invite"
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,10 @@ class KindSpec:
     extra_chars: int = 0  # room above the channel limit (a story needs more words)
 
     needs_purchase: bool = False  # about something the customer bought (after-sale)
+    needs_tier: bool = False  # about one of the brand's community tiers (``request.tier``)
+    trigger: Trigger | None = None  # the one moment this kind is for, if it has one
+    # "never": no offer, price or discount at all, whatever the stage allows.
+    selling: str | None = None
 
     @property
     def carries_belief(self) -> bool:
@@ -112,6 +118,19 @@ KINDS: dict[ContentKind, KindSpec] = {
             max_tokens=600,
             belief="optional",
             channel=Channel.COMMUNITY,
+            guide=False,
+        ),
+        KindSpec(
+            ContentKind.TIER_INVITATION,
+            "圈子邀请",
+            "Tier invitation",
+            CareReply,
+            max_tokens=240,
+            needs_customer=True,
+            personal=True,
+            needs_tier=True,
+            trigger=Trigger.TIER_INVITE,
+            selling="never",
             guide=False,
         ),
     )

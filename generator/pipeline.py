@@ -35,7 +35,7 @@ from generator.parse import ParseFailure, parse_reply
 from generator.render import render_prompt, render_revision
 from generator.retrieve import gather
 from generator.schemas import json_schema
-from knowledge.pack import BrandPack, Customer, DocKind
+from knowledge.pack import BrandPack, Customer, DocKind, Tier
 from knowledge.retriever import Knowledge
 from llm.base import LLM, ChatMessage
 
@@ -116,7 +116,17 @@ class Pipeline:
             product_names=product_names(pack),
             question=request.question,
             stage=self._tier_stage(pack, request),
+            tier=self._tier(pack, request, customer),
         )
+
+    @staticmethod
+    def _tier(pack: BrandPack, request: DraftRequest, customer: Customer | None) -> Tier | None:
+        """The tier an invitation is for (the customer must qualify for it)."""
+        if not kind_spec(request.kind).needs_tier:
+            return None
+        if customer is None:
+            raise NotFoundError("an invitation needs a customer", hint="give customer_id")
+        return planner.invitation_tier(pack.brand, request.tier, customer)
 
     @staticmethod
     def _tier_stage(pack: BrandPack, request: DraftRequest) -> str | None:
@@ -178,6 +188,7 @@ class Pipeline:
                 (t.name for t in pack.brand.tiers if request.tier in (t.id, t.name)),
                 request.tier or "",
             ),
+            tier_info=next((t for t in pack.brand.tiers if request.tier in (t.id, t.name)), None),
         )
         timings["render"] = time.perf_counter() - tick
 

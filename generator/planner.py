@@ -18,7 +18,7 @@ from generator.drafts import ContentKind, Plan, Trigger
 from generator.kinds import kind_spec
 from generator.sanitize import clean
 from knowledge.channels import SMS_SEGMENT, limits
-from knowledge.pack import Brand, Channel, Customer
+from knowledge.pack import Brand, Channel, Customer, Tier
 from knowledge.stages import Stage, stage_alias
 
 LONG_SILENCE_DAYS = 45
@@ -34,6 +34,35 @@ def resolve_stage(brand: Brand, stage: str) -> Stage:
     raise NotFoundError(
         f"brand {brand.id!r} has no stage {stage!r}",
         hint="stages: " + ", ".join(s.id for s in brand.stages),
+    )
+
+
+def find_tier(brand: Brand, value: str | None) -> Tier:
+    """The brand's tier by id or name; NotFoundError naming the tiers otherwise."""
+    for tier in brand.tiers:
+        if value in (tier.id, tier.name):
+            return tier
+    raise NotFoundError(
+        f"brand {brand.id!r} has no tier {value!r}",
+        hint="tiers: " + (", ".join(t.id for t in brand.tiers) or "none in brand.yaml"),
+    )
+
+
+def invitation_tier(brand: Brand, value: str | None, customer: Customer) -> Tier:
+    """The tier a customer may be invited into: one whose stages include theirs, or the tier
+    that begins one stage above theirs (an invitation up one step). RefusedError otherwise:
+    an invitation to a circle someone does not belong to reads like a sales trick."""
+    tier = find_tier(brand, value)
+    ids = [s.id for s in brand.stages]
+    stage = resolve_stage(brand, customer.stage).id
+    if stage in tier.stages:
+        return tier
+    firsts = [ids.index(s) for s in tier.stages if s in ids]
+    if firsts and ids.index(stage) + 1 == min(firsts):
+        return tier
+    raise RefusedError(
+        f"customer {customer.id!r} ({stage}) does not qualify for tier {tier.id!r}",
+        hint=f"tier {tier.id} is for stages: " + ", ".join(tier.stages),
     )
 
 
@@ -176,11 +205,12 @@ def plan(
     product_names: Mapping[str, str] | None = None,
     question: str | None = None,
     stage: str | None = None,
+    tier: Tier | None = None,
 ) -> Plan:
     """Decide what this draft must do and must not do (see the module docstring).
 
     ``stage`` is for drafts without a customer (a community post for a tier); a customer's
-    own stage wins."""
+    own stage wins. ``tier`` is the tier an invitation is for."""
     kind = ContentKind(kind)
     as_of = as_of or dt.date.today()
     lang = brand.language if brand.language in g.STAGE_GOAL else "zh"
@@ -202,6 +232,7 @@ def plan(
         usage_days,
         product_names,
         question,
+        tier,
     )
 
 
@@ -217,7 +248,9 @@ def _plan(
     usage_days: Mapping[str, int] | None,
     product_names: Mapping[str, str] | None,
     question: str | None,
+    tier: Tier | None = None,
 ) -> Plan:
+    spec = kind_spec(kind)
     chosen = choose_channel(
         brand, customer, kind, channel.value if isinstance(channel, Channel) else channel
     )
@@ -248,11 +281,14 @@ def _plan(
             dropped.append(f"question: {cleaned.reason}")
         asked = cleaned.value or None
 
-    chosen_trigger = (
-        Trigger(trigger)
-        if trigger
-        else _infer_trigger(customer, kind, stage, days, guide_days, silence, birthday_in, asked)
-    )
+    if spec.trigger is not None:  # a kind written for one moment only (an invitation)
+        chosen_trigger = spec.trigger
+    elif trigger:
+        chosen_trigger = Trigger(trigger)
+    else:
+        chosen_trigger = _infer_trigger(
+            customer, kind, stage, days, guide_days, silence, birthday_in, asked
+        )
     product_name = (product_names or {}).get(product or "", product or "")
     if product:
         facts["product"] = product_name
@@ -271,12 +307,17 @@ def _plan(
         "birthday": facts.get("birthday", ""),
         "stage_name": stage.name(lang),
         "silence_days": silence if silence is not None else "?",
+        "tier": tier.name if tier else "",
     }
+    if tier is not None:
+        facts["tier"] = tier.name
     # The stage's purpose (g.STAGE_GOAL) stays out of the prompt: small models parrot it.
     goal = g.TRIGGER_GOAL[lang][chosen_trigger.value].format(**goal_fill)
 
     must = list(g.STAGE_MUST[lang][stage.base])
     must_not = list(g.STAGE_MUST_NOT[lang][stage.base]) + list(g.ALWAYS_MUST_NOT[lang])
+    if spec.selling == "never":
+        must_not.append(g.NO_SELLING[lang])
     if chosen_trigger == Trigger.ALMOST_FINISHED:
         must.append(g.REPLENISH[lang][stage.selling])
     max_chars, max_words = _limits(brand, chosen, kind)
@@ -298,7 +339,7 @@ def _plan(
         kind=kind.value,
         lang=lang,
         base_stage=stage.base.value,
-        selling=stage.selling,
+        selling=spec.selling or stage.selling,
         max_words=max_words,
         days_since_contact=silence,
         birthday_in_days=birthday_in,

@@ -203,7 +203,9 @@ def gather(
             ),
             None,
         )
-    if product and plan.trigger == "birthday" and spec.personal and not spec.needs_purchase:
+    if product and not spec.guide:
+        pass  # this kind is not about using the product (an invitation)
+    elif product and plan.trigger == "birthday" and spec.personal and not spec.needs_purchase:
         pass  # a birthday wish carries no product facts (and must not turn into a pitch)
     elif product:
         guide = pack.usage_guide(product)

@@ -15,7 +15,7 @@ from typing import Any
 
 from core.errors import NotFoundError
 from knowledge.chunking import Chunk, chunk_docs
-from knowledge.pack import BrandPack, DocKind
+from knowledge.pack import BrandPack
 from knowledge.retriever import Passage
 
 
@@ -36,10 +36,7 @@ class FakeKnowledge:
     def add(self, pack: BrandPack) -> None:
         brand = pack.brand.id
         self.packs[brand] = pack
-        searchable = [
-            d for d in pack.docs if not (d.kind == DocKind.STORY and d.consent is not True)
-        ]
-        self._chunks[brand] = chunk_docs(brand, searchable)
+        self._chunks[brand] = chunk_docs(brand, [d for d in pack.docs if d.retrievable])
 
     def pack(self, brand_id: str) -> BrandPack:
         try:

@@ -201,6 +201,12 @@ class KnowledgeDoc(_Strict):
     tags: list[str] = Field(default_factory=list)
     path: str = ""
 
+    @property
+    def retrievable(self) -> bool:
+        """Whether this document may ever be indexed, searched or put in a prompt by search:
+        everything but a customer story without that customer's consent."""
+        return not (self.kind == DocKind.STORY and self.consent is not True)
+
     @model_validator(mode="after")
     def _kind_rules(self) -> KnowledgeDoc:
         if self.kind == DocKind.USAGE_GUIDE and not self.product:

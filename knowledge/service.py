@@ -99,7 +99,8 @@ class KnowledgeBase:
         reading = read_pack(path)
         pack = reading.raise_for_problems()
         brand_id = pack.brand.id
-        chunks = chunk_docs(brand_id, pack.docs)
+        # A story without consent is never indexed: no search and no prompt can reach it.
+        chunks = chunk_docs(brand_id, [d for d in pack.docs if d.retrievable])
         self.settings.ensure_data_dir()
         with self.registry.lock(brand_id):
             report = self.store.sync(brand_id, chunks)
@@ -152,7 +153,8 @@ class KnowledgeBase:
         if cached is not None and cached.mtime == mtime:
             return cached
         pack = self.registry.load(brand_id)  # NotFoundError for an unknown brand
-        snap = _Snapshot(mtime=mtime, pack=pack, chunks=chunk_docs(brand_id, pack.docs))
+        retrievable = [d for d in pack.docs if d.retrievable]
+        snap = _Snapshot(mtime=mtime, pack=pack, chunks=chunk_docs(brand_id, retrievable))
         self._snapshots[brand_id] = snap
         return snap
 

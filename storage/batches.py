@@ -317,6 +317,16 @@ class BatchRepository:
             raise ConflictError(f"item {key!r} of batch {batch_id!r} is no longer held by this run")
         return item
 
+    def skip(self, batch_id: str, key: str, reason: str, *, token: str) -> None:
+        """The holder decided at run time that the item must not be drafted (e.g. the
+        customer opted out since the batch was planned)."""
+        with self._write() as s:
+            item = self._held_item(s, batch_id, key, token)
+            item.status = "skipped"
+            item.error = reason[:2000]
+            item.claim_token = None
+            item.lease_until = None
+
     def fail(self, batch_id: str, key: str, error: str, *, token: str) -> None:
         with self._write() as s:
             item = self._held_item(s, batch_id, key, token)

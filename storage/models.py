@@ -211,3 +211,34 @@ class BatchItemRow(Base):
     lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class WebSessionRow(Base):
+    """A review-form sign-in. ``id`` is the sha256 of the random token in the cookie (the
+    token itself is never stored); logout, key revocation and expiry end it server-side."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ConsentRow(Base):
+    """One change of a customer's consent, append-only: what (opted_out | opted_in), when,
+    who (a key prefix, "ingest", "event") and from where (api, pack, event, admin), and why.
+    The newest row is the consent that holds."""
+
+    __tablename__ = "consent_events"
+    __table_args__ = (Index("ix_consent_brand_customer", "brand_id", "customer_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id"))
+    customer_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # opted_out | opted_in
+    actor: Mapped[str] = mapped_column(String(64), default="")
+    source: Mapped[str] = mapped_column(String(16), default="api")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -2,21 +2,28 @@
 
 The same spec gives the same batch (the id is derived from it), so POSTing again resumes
 instead of duplicating. The run happens after the response (202); poll ``GET`` for progress.
-``"queue": true`` hands the items to the Dramatiq workers instead of the API process.
+``"queue": true`` hands the items to the Dramatiq workers instead of the API process: the
+request only sends one message per pending item (bounded: short Redis timeouts, 503 if the
+queue is down) and answers; nothing in a request or background task waits for a worker.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Depends, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Request, status
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from api.deps import CurrentKey, DraftingDep
+from api.deps import CurrentKey, DraftingDep, SettingsDep
 from batch.jobs import BatchKind, BatchSpec
 from batch.service import BatchService
-from core.errors import NotFoundError, ZhenxinError
+from core.errors import NotFoundError, QueueUnavailableError, ZhenxinError
+
+if TYPE_CHECKING:
+    import dramatiq
 
 router = APIRouter(prefix="/v1/batches", tags=["batches"])
 
@@ -68,22 +75,64 @@ ServiceDep = Annotated[BatchService, Depends(get_batch_service)]
 ReaderDep = ServiceDep
 
 
-def _run(service: BatchService, batch_id: str, body: BatchIn) -> None:
-    runner = None
-    if body.queue:
-        from batch.queue import DramatiqRunner
+# Sending must not hang a request on an unreachable Redis: connect and reply timeouts.
+QUEUE_SOCKET_TIMEOUTS: dict[str, Any] = {"socket_connect_timeout": 3.0, "socket_timeout": 5.0}
+BrokerFactory = Callable[[], "dramatiq.Broker"]
+_broker_lock = threading.Lock()
 
-        runner = DramatiqRunner.from_settings(service.settings, service.repo)
-    service.run(
-        batch_id, runner=runner, concurrency=body.concurrency, retry_failed=body.retry_failed
-    )
+
+def get_queue_broker(request: Request, settings: SettingsDep) -> BrokerFactory:
+    """How to reach the batch queue: one broker per app, made on first use (so requests
+    without ``queue`` never need Dramatiq). Tests override this with a ``StubBroker``."""
+
+    def broker() -> dramatiq.Broker:
+        state = request.app.state
+        with _broker_lock:
+            if getattr(state, "queue_broker", None) is None:
+                from batch.queue import make_broker
+
+                state.queue_broker = make_broker(settings.redis_url, **QUEUE_SOCKET_TIMEOUTS)
+            made: dramatiq.Broker = state.queue_broker
+            return made
+
+    return broker
+
+
+QueueDep = Annotated[BrokerFactory, Depends(get_queue_broker)]
+
+
+def _run(service: BatchService, batch_id: str, body: BatchIn) -> None:
+    """The in-process run, after the response (drafting takes as long as the model needs)."""
+    service.run(batch_id, concurrency=body.concurrency, retry_failed=body.retry_failed)
+
+
+def _send(service: BatchService, batch_id: str, body: BatchIn, broker: BrokerFactory) -> None:
+    """Send the pending items to the workers, without waiting for any of them."""
+    from redis.exceptions import RedisError
+
+    from batch.queue import DramatiqRunner
+
+    try:
+        runner = DramatiqRunner(broker(), service.repo, follow=False)
+        service.run(batch_id, runner=runner, retry_failed=body.retry_failed)
+    except (RedisError, OSError) as exc:
+        raise QueueUnavailableError(
+            "批量队列暂时不可用，条目仍在等待中 / the batch queue is unavailable; "
+            "the items stay pending",
+            hint=f"start Redis and `dramatiq batch.worker`, then POST again ({type(exc).__name__})",
+        ) from None
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=BatchOut)
 def create_batch(
-    body: BatchIn, key: CurrentKey, service: ServiceDep, background: BackgroundTasks
+    body: BatchIn,
+    key: CurrentKey,
+    service: ServiceDep,
+    background: BackgroundTasks,
+    queue_broker: QueueDep,
 ) -> dict[str, Any]:
-    """Plan the batch for the key's brand (or find it) and run its pending items."""
+    """Plan the batch for the key's brand (or find it) and run its pending items: after the
+    response in this process, or (``queue``) on the workers, sent before the response."""
     try:
         spec = BatchSpec(
             kind=BatchKind(body.kind),
@@ -96,7 +145,9 @@ def create_batch(
         message = str(exc.errors(include_url=False)[0]["msg"]).removeprefix("Value error, ")
         raise ZhenxinError(message) from None
     record = service.create(spec)
-    if body.run:
+    if body.run and body.queue:
+        _send(service, record.id, body, queue_broker)
+    elif body.run:
         background.add_task(_run, service, record.id, body)
     return service.status(record.id)
 

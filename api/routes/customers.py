@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import CurrentKey, DraftingDep
 from api.schemas import CustomerOut
 from knowledge.pack import Customer
+from storage.keys import Role
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"])
 
@@ -27,9 +30,12 @@ def upsert_customer(
     body: Customer, key: CurrentKey, service: DraftingDep, response: Response
 ) -> CustomerOut:
     """Add a customer to the key's brand (201), or replace one with the same id (200). An
-    opt-out on record stays: the answer shows the consent that holds."""
+    opt-out it carries is recorded; one on record stays (only ``POST .../consent`` by an
+    admin, with a reason, lifts it): the answer shows the consent that holds."""
     brand = service.brand(key.brand)
-    customer, created = service.customers.upsert(key.brand, body, brand=brand, source="api")
+    customer, created = service.customers.upsert(
+        key.brand, body, brand=brand, source="api", actor=key.prefix
+    )
     if not created:
         response.status_code = status.HTTP_200_OK
     stored = service.customers.get(key.brand, customer.id)
@@ -55,5 +61,72 @@ def list_customers(
 ) -> list[CustomerOut]:
     return [
         CustomerOut(brand=key.brand, customer=c)
-        for c in service.customers.list(key.brand, limit=limit, offset=offset)
+        for c in service.customers.page(key.brand, limit=limit, offset=offset)
     ]
+
+
+class ConsentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    opted_out: bool
+    reason: str = Field(default="", max_length=2000)
+
+
+class ConsentChangeOut(BaseModel):
+    status: str
+    actor: str
+    source: str
+    reason: str
+    at: dt.datetime
+
+
+class ConsentOut(BaseModel):
+    customer_id: str
+    opted_out: bool
+    history: list[ConsentChangeOut]
+
+
+def _consent(service: DraftingDep, brand: str, customer_id: str) -> ConsentOut:
+    customer = service.customers.get(brand, customer_id)
+    return ConsentOut(
+        customer_id=customer_id,
+        opted_out=customer.opted_out,
+        history=[
+            ConsentChangeOut(**vars(c))
+            for c in service.customers.consent_history(brand, customer_id)
+        ],
+    )
+
+
+@router.get(
+    "/{customer_id}/consent",
+    response_model=ConsentOut,
+    responses={401: {"description": "no key"}, 404: {"description": "unknown id"}},
+)
+def get_consent(customer_id: str, key: CurrentKey, service: DraftingDep) -> ConsentOut:
+    """The consent that holds and its whole history (what, when, who, from where, why)."""
+    return _consent(service, key.brand, customer_id)
+
+
+@router.post(
+    "/{customer_id}/consent",
+    response_model=ConsentOut,
+    responses={
+        400: {"description": "lifting an opt-out without a reason"},
+        403: {"description": "only an admin may lift an opt-out"},
+        404: {"description": "unknown id"},
+    },
+)
+def set_consent(
+    customer_id: str, body: ConsentIn, key: CurrentKey, service: DraftingDep
+) -> ConsentOut:
+    """Record an opt-out (any role), or lift one (admins only, with a reason)."""
+    service.customers.set_consent(
+        key.brand,
+        customer_id,
+        opted_out=body.opted_out,
+        actor=key.prefix,
+        admin=key.role.allows(Role.ADMIN),
+        reason=body.reason,
+    )
+    return _consent(service, key.brand, customer_id)

@@ -1,6 +1,7 @@
 """The editors' review form: server-rendered pages under ``/review``.
 
-Sign in with an editor key (-> signed session cookie), the brand's queue with filters, one
+Sign in with an editor key (-> server-side session + signed cookie; failed sign-ins are
+throttled per address and per key prefix), the brand's queue with filters, one
 draft with its findings highlighted, live re-check while typing (htmx, debounced), save as a
 new version, diff between versions, approve / reject / approve-with-override, regenerate.
 Every POST checks the session's CSRF token. Every read and write is scoped to the brand of
@@ -10,6 +11,7 @@ the signed-in key (``api.review_desk``).
 from __future__ import annotations
 
 import difflib
+import re
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +21,8 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from api.deps import DraftingDep, SessionDep, SettingsDep
+from api.deps import DraftingDep, LimiterDep, SessionDep, SettingsDep
+from api.forwarded import client_ip
 from api.review_desk import REVIEW_ROLES, DraftView, ReviewDesk, Version, active_key, sign_in
 from api.web_auth import (
     CSRF_FIELD,
@@ -28,16 +31,19 @@ from api.web_auth import (
     SECURITY_HEADERS,
     WebSession,
     clear_session,
+    cookie_secure,
     csrf_ok,
+    end_session,
     login_csrf,
-    new_session,
     read_session,
+    same_token,
+    start_session,
     write_login_csrf,
     write_session,
 )
 from api.web_highlight import Segment, segments, worst
-from api.web_i18n import LANG_COOKIE, request_lang, t
-from core.errors import ConflictError, NotFoundError, ZhenxinError
+from api.web_i18n import LANG_COOKIE, MESSAGES, request_lang, t
+from core.errors import ConflictError, NotFoundError, RateLimitedError, ZhenxinError
 from evals.types import CheckReport, Finding, Verdict
 from generator.drafts import ContentKind
 
@@ -69,8 +75,9 @@ class Editor:
 def _editor(
     request: Request, settings: SettingsDep, db: SessionDep, service: DraftingDep
 ) -> Editor:
-    """The signed-in editor, re-validated on every request (a revoked key ends the session)."""
-    web = read_session(request, settings)
+    """The signed-in editor, re-validated on every request: the server-side session must be
+    live (not logged out, expired or revoked with its key)."""
+    web = read_session(request, settings, db)
     key = active_key(db, web.key_id) if web else None
     if web is None or key is None or key.role not in REVIEW_ROLES or key.brand != web.brand:
         raise _NeedSignIn()
@@ -126,6 +133,7 @@ _FLASHES = {
     "signed_out": "ok",
     "unchanged": "warn",
 }
+_FLASH_NUMBER = re.compile(r"[0-9]{1,6}")  # a version number
 
 
 def _render(
@@ -138,7 +146,8 @@ def _render(
     flash: Flash | None = None,
 ) -> HTMLResponse:
     lang = request_lang(request)
-    query = dict(request.query_params)
+    # The language switch keeps the page's filters, not a one-shot flash (``done``/``n``).
+    query = {k: v for k, v in request.query_params.items() if k not in ("done", "n")}
     query["lang"] = "zh" if lang == "en" else "en"
     base = {
         "lang": lang,
@@ -166,10 +175,15 @@ def _label(prefix: str, value: object, lang: str) -> str:
 
 
 def _flash_from_query(request: Request, lang: str) -> Flash | None:
+    """The flash a redirect asked for: only known codes, and ``n`` only as a small number
+    (a crafted link must not put its own words on our page)."""
     key = request.query_params.get("done")
     if key not in _FLASHES:
         return None
-    return Flash(_FLASHES[key], t(key, lang, n=request.query_params.get("n", "")))
+    n = request.query_params.get("n", "")
+    if "{n}" in " ".join(MESSAGES[key]) and not _FLASH_NUMBER.fullmatch(n):
+        return None
+    return Flash(_FLASHES[key], t(key, lang, n=n))
 
 
 def _stage_name(view: DraftView, names: dict[str, str]) -> str:
@@ -249,8 +263,24 @@ def static(path: str) -> Response:
 def login_page(request: Request, settings: SettingsDep) -> Response:
     token = login_csrf(request)
     response = _render(request, "review/login.html", {"login_csrf": token})
-    write_login_csrf(response, settings, token)
+    write_login_csrf(response, token, secure=cookie_secure(request, settings))
     return response
+
+
+def _login_again(
+    request: Request, token: str, flash: Flash, status_code: int, **headers: str
+) -> Response:
+    response = _render(
+        request, "review/login.html", {"login_csrf": token}, status_code=status_code, flash=flash
+    )
+    response.headers.update(headers)
+    return response
+
+
+def _key_prefix(raw_key: str) -> str:
+    """The prefix a submitted key claims (``zx_<prefix>_<secret>``), for the per-key limit."""
+    parts = raw_key.split("_")
+    return parts[1][:32] if len(parts) == 3 and parts[0] == "zx" else ""
 
 
 @router.post("/login")
@@ -258,32 +288,41 @@ def login(
     request: Request,
     settings: SettingsDep,
     db: SessionDep,
+    limiter: LimiterDep,
     api_key: Annotated[str, Form()] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     lang = request_lang(request)
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not cookie or not csrf_token or cookie != csrf_token:
+    if not same_token(cookie, csrf_token):
         return HTMLResponse(t("csrf_failed", lang), status_code=403)
-    key = sign_in(db, api_key.strip()) if api_key.strip() else None
+    raw_key = api_key.strip()
+    prefix = _key_prefix(raw_key)
+    who = (f"ip:{client_ip(request, settings)}", f"key:{prefix}" if prefix else "")
+    try:
+        limiter.check("sign_in", *who)
+    except RateLimitedError as exc:
+        seconds = exc.retry_after_seconds
+        flash = Flash("error", t("too_many_sign_ins", lang, n=seconds))
+        return _login_again(request, cookie, flash, 429, **{"Retry-After": str(seconds)})
+    key = sign_in(db, raw_key) if raw_key else None
     if key is None or key.role not in REVIEW_ROLES:
+        if key is None:
+            limiter.fail("sign_in", *who)
         problem = "bad_key" if key is None else "role_not_allowed"
-        return _render(
-            request,
-            "review/login.html",
-            {"login_csrf": cookie},
-            status_code=401,
-            flash=Flash("error", t(problem, lang)),
-        )
+        return _login_again(request, cookie, Flash("error", t(problem, lang)), 401)
+    web = start_session(db, key)
+    db.commit()
     response = RedirectResponse("/review", status_code=303)
-    web = new_session(str(key.id), key.brand, key.role.value, key.name or key.prefix)
-    write_session(response, settings, web)
+    write_session(response, settings, web, secure=cookie_secure(request, settings))
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/review")
     return response
 
 
 @router.post("/logout")
-def logout(editor: PostingDep) -> Response:
+def logout(editor: PostingDep, db: SessionDep) -> Response:
+    end_session(db, editor.web)
+    db.commit()
     response = RedirectResponse("/review/login?done=signed_out", status_code=303)
     clear_session(response)
     return response

@@ -17,7 +17,7 @@ from knowledge.stages import DEFAULT_STAGES, BaseStage, Stage, stage_alias
 
 _SENTENCE = re.compile(r"[^。！？!?\n；;：]+[。！？!?；;：]*")
 _EN_WORD = re.compile(r"[A-Za-z][A-Za-z'-]{2,}")
-_PERSONAL_KINDS = ("care_message", "aftersale_email")
+_PERSONAL_KINDS = ("care_message", "aftersale_email", "tier_invitation")
 
 
 def _stage(ctx: CheckContext) -> Stage | None:
@@ -88,13 +88,14 @@ class ToneCheck:
         if ctx.brand is not None and ctx.brand.style.banned:
             banned = words_pattern(ctx.brand.style.banned)
             out += term_findings(ctx, "tone.banned", Severity.WARN, banned)
-        personal = ctx.kind in _PERSONAL_KINDS
+        personal = ctx.personal if ctx.personal is not None else ctx.kind in _PERSONAL_KINDS
         greeting_sev = Severity.WARN if personal else Severity.INFO
         out += term_findings(
             ctx, "tone.generic_greeting", greeting_sev, pattern("tone", "generic_greeting"), limit=1
         )
         out += self._specific(ctx, personal)
         out += self._sells_first(ctx)
+        out += self._kind_selling(ctx)
         out += self._stage(ctx)
         out += self._belief(ctx)
         out += self._unfinished(ctx)
@@ -142,6 +143,19 @@ class ToneCheck:
             finding(
                 ctx, "tone.sells_first", Severity.WARN, sale.start(), sale.end(), term=sale.group(0)
             )
+        ]
+
+    def _kind_selling(self, ctx: CheckContext) -> list[Finding]:
+        """A kind that never sells (an invitation into a tier): any sales or discount word."""
+        if ctx.selling != "never":
+            return []
+        hits = [
+            *affirmed(pattern("spam", "sales"), ctx.text),
+            *affirmed(pattern("spam", "discount"), ctx.text),
+        ]
+        return [
+            finding(ctx, "tone.kind_selling", Severity.WARN, h.start(), h.end(), term=h.group(0))
+            for h in sorted(hits, key=lambda h: h.start())[:3]
         ]
 
     def _stage(self, ctx: CheckContext) -> list[Finding]:

@@ -41,12 +41,12 @@ def done_batch(make_service):  # type: ignore[no-untyped-def]
 
 def test_csv_and_jsonl(done_batch, tmp_path) -> None:  # type: ignore[no-untyped-def]
     service, record, _ = done_batch
-    (path,) = export_batch(service.repo, record.id, "csv", tmp_path)
+    (path,) = export_batch(service.repo, record.id, "csv", tmp_path).files
     with path.open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert {r["customer"] for r in rows} == {"c-mail", "c-chat"}
     assert all(r["batch"] == record.id and "你好" in r["text"] for r in rows)
-    (path,) = export_batch(service.repo, record.id, "jsonl", tmp_path)
+    (path,) = export_batch(service.repo, record.id, "jsonl", tmp_path).files
     lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     assert len(lines) == 2 and lines[0]["draft"]["brand"] == "qingshui"
 
@@ -66,7 +66,7 @@ def test_export_uses_the_edited_text(done_batch, tmp_path) -> None:  # type: ign
             findings=[],
             author="editor",
         )
-    (path,) = export_batch(service.repo, record.id, "csv", tmp_path)
+    (path,) = export_batch(service.repo, record.id, "csv", tmp_path).files
     with path.open(encoding="utf-8-sig", newline="") as fh:
         texts = {r["customer"]: r["text"] for r in csv.DictReader(fh)}
     assert texts["c-chat"] == "生日快乐，小林！编辑改过的版本。"
@@ -90,7 +90,7 @@ def test_eml_parses_back_as_rfc5322(make_service, tmp_path, lang) -> None:  # ty
         BatchSpec(kind=BatchKind.CARE, brand=pack.brand.id, date=dt.date(2026, 12, 1))
     )
     service.run(record.id)
-    (path,) = export_batch(service.repo, record.id, "eml", tmp_path, pack=pack)
+    (path,) = export_batch(service.repo, record.id, "eml", tmp_path, pack=pack).files
     msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
     assert msg["Subject"] == "关怀提醒"
     assert parseaddr(msg["From"])[1] == parseaddr(pack.brand.email.sender)[1]
