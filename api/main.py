@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import error_body, install_error_handlers
@@ -176,6 +177,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (health, drafts, check, knowledge, customers, keys, batches):
         app.include_router(module.router)
     review.install_review(app)
+
+    @app.get("/", include_in_schema=False)
+    def _home() -> RedirectResponse:
+        """A person opening the server's address lands on the review form, not a 404."""
+        return RedirectResponse("/review", status_code=307)
+
     # Uploads may be as large as max_upload_bytes, plus multipart framing.
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + 64 * 1024)
 

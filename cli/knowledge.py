@@ -39,6 +39,13 @@ def ingest(
         f"({report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
         f"{report.deleted} deleted), {report.customers} customers in {report.seconds:.2f}s"
     )
+    print_warnings(report.warnings)
+
+
+def print_warnings(warnings: list[str]) -> None:
+    """Warnings go to stderr, one a line, so scripts reading stdout are not disturbed."""
+    for warning in warnings:
+        typer.echo(f"warning: {warning}", err=True)
 
 
 def search(

@@ -71,21 +71,38 @@ class PackError(ZhenxinError):
     http_status = 422
     code = "invalid_pack"
 
-    def __init__(self, problems: list[PackProblem], *, pack: str = "") -> None:
+    def __init__(
+        self,
+        problems: list[PackProblem],
+        *,
+        pack: str = "",
+        warnings: list[PackProblem] | None = None,
+    ) -> None:
         self.problems = list(problems)
+        # What was accepted but looks off (an unknown column): often the cause of a problem.
+        self.warnings = list(warnings or [])
         head = f"brand pack {pack!r} is invalid" if pack else "brand pack is invalid"
         super().__init__(f"{head}: {len(self.problems)} problem(s)")
 
     def __str__(self) -> str:
-        return "\n".join([self.message, *(f"  {p}" for p in self.problems)])
+        return "\n".join(
+            [
+                self.message,
+                *(f"  {p}" for p in self.problems),
+                *(f"  warning: {w}" for w in self.warnings),
+            ]
+        )
 
     def to_dict(self) -> dict[str, object]:
         body = super().to_dict()
-        body["problems"] = [
-            {"file": p.file, "location": p.location, "message": p.message, "hint": p.hint}
-            for p in self.problems
-        ]
+        body["problems"] = [_problem_dict(p) for p in self.problems]
+        if self.warnings:
+            body["warnings"] = [_problem_dict(w) for w in self.warnings]
         return body
+
+
+def _problem_dict(p: PackProblem) -> dict[str, str]:
+    return {"file": p.file, "location": p.location, "message": p.message, "hint": p.hint}
 
 
 class NotFoundError(ZhenxinError):

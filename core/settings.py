@@ -22,8 +22,10 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path("~/.zhenxin"))
 
     # --- language model ---------------------------------------------------------------
-    # "local" (llama.cpp, offline default) | "openai:<model>" | "fake"
+    # "local" (llama.cpp, offline default) | "openai:<model>" | "langchain:<module>:<Class>"
+    # (any LangChain chat model, built with the JSON keyword arguments of llm_options) | "fake"
     llm: str = "local"
+    llm_options: str = ""
     llm_base_url: str | None = None
     llm_api_key: SecretStr | None = None
     llm_timeout: float = 120.0

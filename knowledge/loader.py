@@ -1,104 +1,44 @@
-"""Load a brand pack folder (``brand.yaml``, ``knowledge/*.md``, ``customers.csv``).
+"""Load a brand pack folder (``brand.yaml``, ``knowledge/*.md``, ``customers.csv`` and/or
+``customers.xlsx``).
 
 :func:`load_pack` either returns a fully validated :class:`~knowledge.pack.BrandPack` or
 raises one :class:`~core.errors.PackError` that lists *every* problem it found, each with the
-file, a location (``line N`` for CSV rows and YAML syntax, the field path such as
-``beliefs.0.text`` for schema errors) and a hint. It never returns half a pack.
+file, a location (``line N`` for CSV rows and YAML syntax, ``row N`` for sheet rows, the field
+path such as ``beliefs.0.text`` for schema errors) and a hint. It never returns half a pack.
+:func:`read_pack` does the same without raising and also returns the *warnings*: what was
+accepted but ignored, kept as is or guessed (an unknown CSV column, a second sheet).
+
+The pack is read the way operators write it: beliefs as plain sentences, no signature (both
+derived in :mod:`knowledge.pack`), customer lists as exported (:mod:`knowledge.customer_files`).
 """
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import io
 import re
-from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import frontmatter
 import yaml
 from pydantic import ValidationError
 
 from core.errors import PackError, PackProblem
-from knowledge.pack import ID_PATTERN, Brand, BrandPack, Channel, Customer, DocKind, KnowledgeDoc
-from knowledge.stages import Stage, stage_alias
+from knowledge.customer_files import (
+    CSV_FILE,
+    CUSTOMER_COLUMNS,
+    CUSTOMER_FILES,
+    CustomerRow,
+    parse_customer,
+    read_customer_rows,
+)
+from knowledge.pack import Brand, BrandPack, Customer, DocKind, KnowledgeDoc
+from knowledge.problems import Problems
+from knowledge.stages import stage_alias
 
 BRAND_FILE = "brand.yaml"
 KNOWLEDGE_DIR = "knowledge"
-CUSTOMERS_FILE = "customers.csv"
-CUSTOMER_COLUMNS = (
-    "id",
-    "name",
-    "stage",
-    "purchases",
-    "tags",
-    "birthday",
-    "channel",
-    "opted_out",
-    "last_contacts",
-)
+CUSTOMERS_FILE = CSV_FILE  # the customer list; customers.xlsx is read too
 _DOC_FIELDS = sorted(set(KnowledgeDoc.model_fields) - {"body", "path"})
-_BOOLS = {"true": True, "false": False, "": False}
-STAGE_ID_PATTERN = str(Stage.model_fields["id"].metadata[0].pattern)
-
-
-class _Problems:
-    """Collects problems while loading; one PackError at the end."""
-
-    def __init__(self) -> None:
-        self.items: list[PackProblem] = []
-
-    def add(self, file: str, location: str, message: str, hint: str = "") -> None:
-        self.items.append(PackProblem(file=file, location=location, message=message, hint=hint))
-
-    def from_validation(self, file: str, exc: ValidationError, *, where: str = "") -> None:
-        for err in exc.errors(include_url=False):
-            self.from_error(file, err, where=where)
-
-    def from_error(self, file: str, err: Mapping[str, Any], *, where: str = "") -> None:
-        path = ".".join(str(p) for p in err["loc"])
-        location = ", ".join(x for x in (where, path) if x) or "top level"
-        message = str(err["msg"]).removeprefix("Value error, ")
-        self.add(file, location, message, _hint_for(err))
-
-
-def _hint_for(err: Mapping[str, Any]) -> str:
-    kind = str(err.get("type", ""))
-    field = str(err["loc"][-1]) if err.get("loc") else ""
-    ctx = err.get("ctx") or {}
-    if kind == "missing":
-        return f"add '{field}'"
-    if kind == "extra_forbidden":
-        return f"remove '{field}' or check its spelling"
-    if kind == "string_pattern_mismatch":
-        if ctx.get("pattern") == ID_PATTERN:
-            return "use 2-64 lowercase letters, digits, '-' or '_', starting with a letter or digit"
-        if ctx.get("pattern") == STAGE_ID_PATTERN:
-            return "use lowercase letters, digits and '_', starting with a letter"
-        return f"must match {ctx.get('pattern', 'the expected pattern')}"
-    if kind in {"enum", "literal_error"}:
-        return f"use one of {ctx.get('expected', 'the allowed values')}"
-    if kind in {"string_too_short", "too_short"}:
-        return f"'{field}' must not be empty" if field else "must not be empty"
-    if kind.startswith("date"):
-        return "write dates as YYYY-MM-DD"
-    if kind in {"int_parsing", "int_type", "int_from_float"}:
-        return "write a whole number"
-    if kind in {"bool_parsing", "bool_type"}:
-        return "write true or false"
-    if kind == "string_type":
-        return "write text; quote values YAML reads as numbers or dates, e.g. '001'"
-    if kind in {"list_type", "tuple_type"}:
-        return "write a list, e.g. [a, b]"
-    if kind in {"dict_type", "model_type"}:
-        return "write a section of 'key: value' lines"
-    if kind.endswith(("_too_long", "_too_big")) or kind in {
-        "greater_than_equal",
-        "less_than_equal",
-    }:
-        return "use a value within the allowed range"
-    return "fix the value as the message says"
 
 
 def _yaml_line(exc: yaml.YAMLError, offset: int = 0) -> str:
@@ -106,7 +46,7 @@ def _yaml_line(exc: yaml.YAMLError, offset: int = 0) -> str:
     return f"line {mark.line + 1 + offset}" if mark is not None else ""
 
 
-def _read_text(path: Path, rel: str, problems: _Problems) -> str | None:
+def _read_text(path: Path, rel: str, problems: Problems) -> str | None:
     try:
         return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -119,7 +59,7 @@ def _read_text(path: Path, rel: str, problems: _Problems) -> str | None:
 # --- brand.yaml ------------------------------------------------------------------------------
 
 
-def _load_brand(root: Path, problems: _Problems) -> Brand | None:
+def _load_brand(root: Path, problems: Problems) -> Brand | None:
     path = root / BRAND_FILE
     if not path.is_file():
         problems.add(BRAND_FILE, "", "missing", "every pack needs a brand.yaml at its top level")
@@ -147,7 +87,7 @@ def _load_brand(root: Path, problems: _Problems) -> Brand | None:
         return None
 
 
-def _add_yaml_error(problems: _Problems, rel: str, exc: yaml.YAMLError, what: str) -> None:
+def _add_yaml_error(problems: Problems, rel: str, exc: yaml.YAMLError, what: str) -> None:
     problem = str(getattr(exc, "problem", None) or exc).strip()
     problems.add(
         rel,
@@ -160,7 +100,7 @@ def _add_yaml_error(problems: _Problems, rel: str, exc: yaml.YAMLError, what: st
 # --- knowledge/*.md --------------------------------------------------------------------------
 
 
-def _load_docs(root: Path, problems: _Problems) -> list[KnowledgeDoc]:
+def _load_docs(root: Path, problems: Problems) -> list[KnowledgeDoc]:
     folder = root / KNOWLEDGE_DIR
     if not folder.is_dir():
         problems.add(
@@ -187,7 +127,7 @@ def _load_docs(root: Path, problems: _Problems) -> list[KnowledgeDoc]:
     return docs
 
 
-def _load_doc(path: Path, rel: str, problems: _Problems) -> KnowledgeDoc | None:
+def _load_doc(path: Path, rel: str, problems: Problems) -> KnowledgeDoc | None:
     text = _read_text(path, rel, problems)
     if text is None:
         return None
@@ -244,138 +184,16 @@ def _load_doc(path: Path, rel: str, problems: _Problems) -> KnowledgeDoc | None:
         return None
 
 
-# --- customers.csv ---------------------------------------------------------------------------
+# --- customers.csv / customers.xlsx ---------------------------------------------------------
 
 
-def _load_customers(root: Path, problems: _Problems) -> list[tuple[int, Customer]]:
-    path = root / CUSTOMERS_FILE
-    if not path.exists():
-        return []
-    text = _read_text(path, CUSTOMERS_FILE, problems)
-    if text is None:
-        return []
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = tuple(h.strip() for h in (reader.fieldnames or ()))
-    if header != CUSTOMER_COLUMNS:
-        problems.add(
-            CUSTOMERS_FILE,
-            "line 1",
-            f"header is {','.join(header) or '(empty)'}",
-            f"the header must be exactly: {','.join(CUSTOMER_COLUMNS)}",
-        )
-        return []
-    reader.fieldnames = list(header)
-    customers: list[tuple[int, Customer]] = []
-    for row in reader:
-        line = reader.line_num  # csv skips blank lines; this is the row's (last) line
-        if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
-            continue
-        if None in row:
-            problems.add(
-                CUSTOMERS_FILE,
-                f"line {line}",
-                "more values than columns",
-                "quote values that contain commas",
-            )
-            continue
-        customer = _parse_customer(row, line, problems)
+def _load_customers(root: Path, problems: Problems) -> list[tuple[CustomerRow, Customer]]:
+    customers: list[tuple[CustomerRow, Customer]] = []
+    for row in read_customer_rows(root, problems):
+        customer = parse_customer(row, problems)
         if customer is not None:
-            customers.append((line, customer))
+            customers.append((row, customer))
     return customers
-
-
-def _parse_customer(row: dict[str, str], line: int, problems: _Problems) -> Customer | None:
-    where = f"line {line}"
-    before = len(problems.items)
-    cell = {k: (v or "").strip() for k, v in row.items()}
-
-    def bad(column: str, message: str, hint: str) -> None:
-        problems.add(CUSTOMERS_FILE, f"{where}, {column}", message, hint)
-
-    purchases = []
-    for item in _split(cell["purchases"]):
-        product, sep, day = item.rpartition("@")
-        date = _date(day) if sep else None
-        if not product or date is None:
-            bad(
-                "purchases",
-                f"cannot read purchase {item!r}",
-                "write product@YYYY-MM-DD, several separated by ';'",
-            )
-            continue
-        purchases.append({"product": product.strip(), "date": date})
-
-    tags: dict[str, str] = {}
-    for item in _split(cell["tags"]):
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            bad("tags", f"cannot read tag {item!r}", "write key=value, several separated by ';'")
-            continue
-        tags[key.strip()] = value.strip()
-
-    birthday: dt.date | None = None
-    if cell["birthday"]:
-        birthday = _date(cell["birthday"])
-        if birthday is None:
-            bad(
-                "birthday",
-                f"cannot read date {cell['birthday']!r}",
-                "write YYYY-MM-DD or leave it empty",
-            )
-
-    opted = cell["opted_out"].lower()
-    if opted not in _BOOLS:
-        bad("opted_out", f"{cell['opted_out']!r} is not true or false", "write true or false")
-
-    channel = cell["channel"].lower() or Channel.WECHAT.value
-    contacts = []
-    for item in _split(cell["last_contacts"]):
-        parts = [p.strip() for p in item.split("/")]
-        date = _date(parts[0]) if parts else None
-        if len(parts) not in (2, 3) or date is None:
-            bad(
-                "last_contacts",
-                f"cannot read contact {item!r}",
-                "write YYYY-MM-DD/channel/purpose (purpose: care, sales or notice)",
-            )
-            continue
-        contacts.append(
-            {
-                "date": date,
-                "channel": parts[1].lower(),
-                "purpose": parts[2].lower() if len(parts) == 3 else "care",
-            }
-        )
-
-    if len(problems.items) > before:
-        return None
-    data = {
-        "id": cell["id"],
-        "name": cell["name"],
-        "stage": cell["stage"],
-        "purchases": purchases,
-        "tags": tags,
-        "birthday": birthday,
-        "channel": channel,
-        "opted_out": _BOOLS[opted],
-        "last_contacts": contacts,
-    }
-    try:
-        return Customer.model_validate(data)
-    except ValidationError as exc:
-        problems.from_validation(CUSTOMERS_FILE, exc, where=where)
-        return None
-
-
-def _split(value: str) -> Iterable[str]:
-    return (part.strip() for part in value.split(";") if part.strip())
-
-
-def _date(value: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        return None
 
 
 # --- cross-checks ----------------------------------------------------------------------------
@@ -394,7 +212,7 @@ def resolve_stage(brand: Brand, value: str) -> str | None:
     return alias if alias in ids else None
 
 
-def _check_unique_doc_ids(docs: list[KnowledgeDoc], problems: _Problems) -> None:
+def _check_unique_doc_ids(docs: list[KnowledgeDoc], problems: Problems) -> None:
     seen: dict[str, str] = {}
     for doc in docs:
         if doc.id in seen:
@@ -410,8 +228,8 @@ def _check_unique_doc_ids(docs: list[KnowledgeDoc], problems: _Problems) -> None
 def _cross_check(
     brand: Brand,
     docs: list[KnowledgeDoc],
-    customers: list[tuple[int, Customer]],
-    problems: _Problems,
+    customers: list[tuple[CustomerRow, Customer]],
+    problems: Problems,
 ) -> tuple[list[KnowledgeDoc], list[Customer]]:
     stage_ids = ", ".join(s.id for s in brand.stages)
     fixed_docs: list[KnowledgeDoc] = []
@@ -431,22 +249,24 @@ def _cross_check(
         fixed_docs.append(doc.model_copy(update={"stages": stages}))
 
     products = {d.product for d in docs if d.kind == DocKind.USAGE_GUIDE and d.product}
-    seen_customers: dict[str, int] = {}
+    seen_customers: dict[str, CustomerRow] = {}
     fixed_customers: list[Customer] = []
-    for line, customer in customers:
-        where = f"line {line}"
+    for row, customer in customers:
+        where, file = row.where, row.file
         if customer.id in seen_customers:
+            first = seen_customers[customer.id]
+            other = first.where if first.file == file else f"{first.file} {first.where}"
             problems.add(
-                CUSTOMERS_FILE,
+                file,
                 f"{where}, id",
-                f"customer id {customer.id!r} also on line {seen_customers[customer.id]}",
+                f"customer id {customer.id!r} also on {other}",
                 "give every customer their own id",
             )
-        seen_customers.setdefault(customer.id, line)
+        seen_customers.setdefault(customer.id, row)
         sid = resolve_stage(brand, customer.stage)
         if sid is None:
             problems.add(
-                CUSTOMERS_FILE,
+                file,
                 f"{where}, stage",
                 f"unknown stage {customer.stage!r}",
                 f"use one of the brand's stages ({stage_ids}) or 初识/相知/相恋/携手/共行",
@@ -454,20 +274,26 @@ def _cross_check(
         for purchase in customer.purchases:
             if purchase.product not in products:
                 problems.add(
-                    CUSTOMERS_FILE,
+                    file,
                     f"{where}, purchases",
                     f"product {purchase.product!r} has no usage guide",
                     f"add a usage_guide with 'product: {purchase.product}' or use one "
                     f"of: {', '.join(sorted(products)) or '(none yet)'}",
                 )
-        if brand.channels and customer.channel not in brand.channels:
+        channel = customer.channel
+        if not row.cells["channel"] and channel not in brand.channels:
+            # No channel given: the brand's first channel, not a default it does not use.
+            channel = brand.channels[0]
+        if channel not in brand.channels:
             problems.add(
-                CUSTOMERS_FILE,
+                file,
                 f"{where}, channel",
-                f"channel {customer.channel.value!r} is not one of the brand's channels",
+                f"channel {channel.value!r} is not one of the brand's channels",
                 f"use one of: {', '.join(c.value for c in brand.channels)}",
             )
-        fixed_customers.append(customer.model_copy(update={"stage": sid or customer.stage}))
+        fixed_customers.append(
+            customer.model_copy(update={"stage": sid or customer.stage, "channel": channel})
+        )
 
     if customers:
         for doc in docs:
@@ -476,7 +302,7 @@ def _cross_check(
                     doc.path,
                     "customer",
                     f"unknown customer {doc.customer!r}",
-                    "use an id from customers.csv",
+                    "use an id from the customer list (customers.csv / customers.xlsx)",
                 )
     return fixed_docs, fixed_customers
 
@@ -484,26 +310,65 @@ def _cross_check(
 # --- entry point -----------------------------------------------------------------------------
 
 
-def load_pack(path: str | Path) -> BrandPack:
-    """Load and validate a brand pack folder; raise one PackError listing every problem."""
+@dataclass
+class PackReading:
+    """What reading a pack folder found: the pack (None if invalid), problems and warnings."""
+
+    pack: BrandPack | None
+    problems: list[PackProblem] = field(default_factory=list)
+    warnings: list[PackProblem] = field(default_factory=list)
+    name: str = ""  # the brand id, or the folder name when brand.yaml is unusable
+
+    @property
+    def valid(self) -> bool:
+        return self.pack is not None and not self.problems
+
+    def raise_for_problems(self) -> BrandPack:
+        """The pack, or one PackError listing every problem."""
+        if self.pack is None or self.problems:
+            raise PackError(self.problems, pack=self.name, warnings=self.warnings)
+        return self.pack
+
+
+def read_pack(path: str | Path) -> PackReading:
+    """Read and validate a brand pack folder; never raises for a problem in the pack."""
     root = Path(path).expanduser()
-    problems = _Problems()
+    problems = Problems()
     if not root.exists():
         problems.add(str(root), "", "no such folder", "give the path of a brand pack folder")
-        raise PackError(problems.items, pack=str(path))
+        return PackReading(None, problems.items, name=str(path))
     if not root.is_dir():
         problems.add(
             str(root), "", "not a folder", "give the folder that holds brand.yaml, not a file in it"
         )
-        raise PackError(problems.items, pack=str(path))
+        return PackReading(None, problems.items, name=str(path))
 
     brand = _load_brand(root, problems)
     docs = _load_docs(root, problems)
     customers = _load_customers(root, problems)
     _check_unique_doc_ids(docs, problems)
     if brand is None:
-        raise PackError(problems.items, pack=root.name)
+        return PackReading(None, problems.items, problems.warnings, name=root.name)
     docs, customer_list = _cross_check(brand, docs, customers, problems)
     if problems.items:
-        raise PackError(problems.items, pack=brand.id)
-    return BrandPack(root=root.resolve(), brand=brand, docs=docs, customers=customer_list)
+        return PackReading(None, problems.items, problems.warnings, name=brand.id)
+    pack = BrandPack(root=root.resolve(), brand=brand, docs=docs, customers=customer_list)
+    return PackReading(pack, [], problems.warnings, name=brand.id)
+
+
+def load_pack(path: str | Path) -> BrandPack:
+    """Load and validate a brand pack folder; raise one PackError listing every problem."""
+    return read_pack(path).raise_for_problems()
+
+
+__all__ = [
+    "BRAND_FILE",
+    "CUSTOMERS_FILE",
+    "CUSTOMER_COLUMNS",
+    "CUSTOMER_FILES",
+    "KNOWLEDGE_DIR",
+    "PackReading",
+    "load_pack",
+    "read_pack",
+    "resolve_stage",
+]

@@ -6,8 +6,11 @@ only says what a valid pack is.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import unicodedata
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -42,15 +45,46 @@ class Persona(_Strict):
     name: str = Field(min_length=1)
     role: str = ""
     voice: str = Field(min_length=1, description="how this person talks, in a sentence or two")
-    signature: str = Field(min_length=1, description="how messages are signed")
+    # Optional in brand.yaml: the Brand derives "—— 阿青 · 青水肌研" / "Maya at Stride".
+    signature: str = Field(default="", description="how messages are signed")
+
+
+def default_signature(persona_name: str, brand_name: str, language: str) -> str:
+    """How messages are signed when brand.yaml gives no ``persona.signature``."""
+    if language == "zh":
+        return f"—— {persona_name} · {brand_name}"
+    return f"{persona_name} at {brand_name}"
 
 
 class Belief(_Strict):
-    """A belief statement: why the brand does what it does, in one or two sentences."""
+    """A belief statement: why the brand does what it does, in one or two sentences.
+
+    brand.yaml may list beliefs as plain sentences; their id is then :func:`belief_id`."""
 
     id: str = Field(pattern=ID_PATTERN)
     text: str = Field(min_length=4)
     topic: str = ""
+
+
+def belief_id(text: str) -> str:
+    """A stable id for a belief written without one: ``b-`` + 8 hex digits of its text.
+
+    Derived from the text, not the position: drafts record the belief they used and the
+    monthly plan rotates beliefs by id, so reordering the list or adding a belief must not
+    move an id onto another sentence. Whitespace and width (NFKC) do not count; rewording
+    the sentence makes a new belief, which it is.
+    """
+    norm = " ".join(unicodedata.normalize("NFKC", text).split())
+    return "b-" + hashlib.sha256(norm.encode("utf-8")).hexdigest()[:8]
+
+
+def _belief_entry(item: Any) -> Any:
+    """A plain sentence (or a mapping without id) becomes a belief with a derived id."""
+    if isinstance(item, str):
+        return {"id": belief_id(item), "text": item.strip()}
+    if isinstance(item, dict) and not item.get("id") and isinstance(item.get("text"), str):
+        return {**item, "id": belief_id(item["text"])}
+    return item
 
 
 class StyleRules(_Strict):
@@ -121,6 +155,23 @@ class Brand(_Strict):
     lexicon: LexiconExtension = Field(default_factory=LexiconExtension)
     privacy: Privacy = Field(default_factory=Privacy)
     founder_story: str = ""
+
+    @field_validator("beliefs", mode="before")
+    @classmethod
+    def _plain_beliefs(cls, value: Any) -> Any:
+        return [_belief_entry(b) for b in value] if isinstance(value, list) else value
+
+    @model_validator(mode="after")
+    def _derived_fields(self) -> Brand:
+        if not self.persona.signature.strip():
+            signature = default_signature(self.persona.name, self.name, self.language)
+            self.persona = self.persona.model_copy(update={"signature": signature})
+        seen: set[str] = set()
+        for b in self.beliefs:
+            if b.id in seen:
+                raise ValueError(f"belief id {b.id!r} is used twice (the same sentence twice?)")
+            seen.add(b.id)
+        return self
 
     @model_validator(mode="after")
     def _channels_have_rules(self) -> Brand:

@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from core.errors import EmptyIndexError, NotFoundError
 from core.settings import Settings
 from knowledge.chunking import Chunk, chunk_docs
 from knowledge.embedder import Embedder
 from knowledge.embedders import make_embedder
-from knowledge.loader import load_pack, resolve_stage
+from knowledge.loader import read_pack, resolve_stage
 from knowledge.pack import BrandPack, Customer, DocKind
 from knowledge.registry import PackRegistry
 from knowledge.retriever import Passage
@@ -39,6 +39,8 @@ class IngestReport(BaseModel):
     deleted: int
     customers: int
     seconds: float
+    # Accepted but worth a look: an unknown customer column kept as a tag, a second sheet...
+    warnings: list[str] = Field(default_factory=list)
 
 
 @dataclass
@@ -94,7 +96,8 @@ class KnowledgeBase:
         """Validate the pack at ``path`` (nothing is written if it is invalid), index its
         changed chunks, drop removed ones, and save the pack snapshot."""
         start = time.perf_counter()
-        pack = load_pack(path)
+        reading = read_pack(path)
+        pack = reading.raise_for_problems()
         brand_id = pack.brand.id
         # A story without consent is never indexed: no search and no prompt can reach it.
         chunks = chunk_docs(brand_id, [d for d in pack.docs if d.retrievable])
@@ -113,6 +116,7 @@ class KnowledgeBase:
             deleted=report.deleted,
             customers=len(pack.customers),
             seconds=round(time.perf_counter() - start, 3),
+            warnings=[str(w) for w in reading.warnings],
         )
 
     def brands(self) -> list[str]:

@@ -3,6 +3,9 @@
     "fake"            FakeLLM with placeholder replies (tests, demos without a model)
     "local"           llama.cpp in process on the verified Qwen2.5-Coder GGUF (offline default)
     "openai:<model>"  any OpenAI-compatible server via LangChain (``settings.llm_base_url``)
+    "langchain:<module>:<Class>"
+                      any LangChain chat model (DeepSeek, Tongyi, Zhipu, Qianfan, Ollama...),
+                      built with the JSON keyword arguments in ``settings.llm_options``
 
 The real providers are imported lazily, so ``import llm`` stays cheap and
 works without llama-cpp-python.
@@ -23,6 +26,7 @@ from llm.guard import (
 )
 
 if TYPE_CHECKING:
+    from llm.langchain_chat import LangChainChatLLM
     from llm.local import LocalLLM
     from llm.openai_compat import OpenAICompatLLM
 
@@ -34,6 +38,7 @@ __all__ = [
     "FakeCall",
     "FakeLLM",
     "FakeLLMExhaustedError",
+    "LangChainChatLLM",
     "LocalLLM",
     "OpenAICompatLLM",
     "check_model_requests_allowed",
@@ -43,6 +48,7 @@ __all__ = [
 ]
 
 _LAZY = {
+    "LangChainChatLLM": "llm.langchain_chat",
     "LocalLLM": "llm.local",
     "OpenAICompatLLM": "llm.openai_compat",
 }
@@ -74,7 +80,12 @@ def make_llm(settings: Settings) -> LLM:
         from llm.openai_compat import OpenAICompatLLM
 
         return OpenAICompatLLM(settings, model=model)
+    if name.startswith("langchain:"):
+        from llm.langchain_chat import LangChainChatLLM
+
+        return LangChainChatLLM.from_settings(settings, name.removeprefix("langchain:"))
     raise ConfigError(
         f"unknown llm {settings.llm!r}",
-        hint='choose "local", "openai:<model>" or "fake" (ZHENXIN_LLM)',
+        hint='choose "local", "openai:<model>", "langchain:<module>:<Class>" or "fake" '
+        "(ZHENXIN_LLM)",
     )

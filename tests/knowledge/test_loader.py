@@ -116,9 +116,8 @@ def test_english_pack_errors(tmp_path: Path) -> None:
         (root / "brand.yaml").read_text(encoding="utf-8").replace("language: en", "language: fr"),
         encoding="utf-8",
     )
-    (root / "customers.csv").write_text(
-        "id,name,stage,purchases\nt01,Ana,repeat,\n", encoding="utf-8"
-    )
+    # Optional columns may be left out; a required one (stage) may not.
+    (root / "customers.csv").write_text("id,name,purchases\nt01,Ana,\n", encoding="utf-8")
     problems = _problems(root)
     where = {(f, loc) for f, loc, _, _ in problems}
     assert ("brand.yaml", "language") in where
