@@ -1,0 +1,178 @@
+"""Where the checks' lexicon matches come from: one door, :func:`matches`, two engines.
+
+``automaton`` (the default) reads every text in simplified Chinese (:mod:`evals.normalise`,
+spans mapped back to the original), passes the combined automaton over it once
+(:mod:`evals.automaton`) and answers each lexicon from that pass; patterns the automaton does
+not hold (a brand's words, a list of regexes) go to the regex engine, skipped when none of
+the substrings they cannot match without is in the text. ``regex`` is the plain-regex engine
+on the text as given: what the checks did before, kept as the reference that tests and
+``python -m bench checks`` compare with.
+
+Everything learnt about a text (its simplified form, the automaton's pass, each pattern's
+matches) is kept in one small record per text, so the dozen look-ups a check makes cost a
+dictionary access each.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from evals.automaton import FOLD_TRAPS, TextScan, anchors_of, index, side_matches
+from evals.lexicon import Lexicon, Pattern, pattern
+from evals.normalise import Normalised, normalise
+from evals.regex_engine import Hit, merge, regex_matches
+
+ENGINES = ("automaton", "regex")
+_engine = "automaton"
+
+
+@contextmanager
+def use_engine(name: str) -> Iterator[None]:
+    """Match with ``name`` ("automaton" or "regex") for a while. For benchmarks and tests:
+    not for concurrent use (it is a process-wide switch)."""
+    global _engine
+    if name not in ENGINES:
+        raise ValueError(f"unknown match engine {name!r}; known: {', '.join(ENGINES)}")
+    previous, _engine = _engine, name
+    clear_match_cache()
+    try:
+        yield
+    finally:
+        _engine = previous
+        clear_match_cache()
+
+
+def engine() -> str:
+    return _engine
+
+
+@dataclass(slots=True)
+class _Text:
+    """What is known about one text: its simplified form, the automaton's pass over it
+    (None when the text needs the regex engine), and the matches found so far."""
+
+    norm: Normalised
+    scan: TextScan | None
+    found: dict[int, tuple[Pattern, tuple[Hit, ...]]] = field(default_factory=dict)
+
+
+@lru_cache(maxsize=1024)
+def _text(text: str) -> _Text:
+    if _engine == "regex":
+        return _Text(Normalised(text, text), None)
+    norm = normalise(text)
+    plain = norm.text
+    lowered = plain.lower()
+    scan = None
+    if len(lowered) == len(plain) and FOLD_TRAPS.isdisjoint(plain):
+        scan = index().scan(plain, lowered)
+    return _Text(norm, scan)
+
+
+def matches(pat: Pattern | None, text: str) -> tuple[Hit, ...]:
+    """Non-overlapping, non-empty matches of ``pat`` in ``text`` (none when ``pat`` is None)
+    that respect word boundaries: a match that starts or ends with a Latin letter must not
+    continue a word ("sale" in "wholesale"); a rejected match is retried one character later.
+    Matching runs on the simplified-Chinese form of ``text``; the spans and ``group()`` are
+    those of ``text`` itself. Cached: several checks scan the same text with one lexicon."""
+    if pat is None:
+        return ()
+    state = _text(text)
+    # Keyed by identity: hashing a compiled pattern costs more than a small match.
+    known = state.found.get(id(pat))
+    if known is not None and known[0] is pat:
+        return known[1]
+    hits = _hits(pat, text, state)
+    state.found[id(pat)] = (pat, hits)
+    return hits
+
+
+def _hits(pat: Pattern, text: str, state: _Text) -> tuple[Hit, ...]:
+    if _engine == "regex":
+        return tuple(Hit(a, b, text[a:b]) for a, b in regex_matches(pat, text))
+    norm = state.norm
+    spans = _spans(pat, norm.text, state.scan)
+    if not spans:
+        return ()
+    if norm.identity:
+        return tuple(Hit(a, b, text[a:b]) for a, b in spans)
+    out: list[Hit] = []
+    for span in spans:
+        a, b = norm.span(*span)
+        if b > a and (not out or a >= out[-1].stop):
+            out.append(Hit(a, b, text[a:b]))
+    return tuple(out)
+
+
+def _spans(pat: Pattern, plain: str, scan: TextScan | None) -> list[tuple[int, int]]:
+    """The automaton for a lexicon it holds, the regex engine otherwise."""
+    if scan is not None and isinstance(pat, Lexicon) and pat.source is not None:
+        sides = index().sides.get(pat.source)
+        if sides is not None and (pat.en is not None or pat.en_ci is None):
+            zh, en = sides
+            zh_on = zh is not None and zh.id in scan.active
+            en_on = en is not None and en.id in scan.active
+            if not (zh_on or en_on):
+                return []
+            spans = side_matches(zh, scan) if zh_on and zh is not None else []
+            if en_on and en is not None:
+                spans += side_matches(en, scan)
+                if zh_on and spans:
+                    spans = merge(spans)
+            return spans
+    if scan is not None and isinstance(pat, re.Pattern):
+        anchors = _pattern_anchors(pat)
+        if anchors is not None and not any(a in scan.lowered for a in anchors):
+            return []  # none of what every match contains is there
+    return regex_matches(pat, plain)
+
+
+_ANCHORS_MAX = 32  # more substrings to look for cost more than the regex
+_anchors: dict[int, tuple[re.Pattern[str], frozenset[str] | None]] = {}
+
+
+def _pattern_anchors(pat: re.Pattern[str]) -> frozenset[str] | None:
+    """What a plain pattern (a list entry, a brand's words) cannot match without."""
+    known = _anchors.get(id(pat))
+    if known is not None and known[0] is pat:
+        return known[1]
+    anchors = anchors_of(pat.pattern) if pat.flags & re.IGNORECASE else None
+    if anchors is not None and len(anchors) > _ANCHORS_MAX:
+        anchors = None
+    if len(_anchors) > 4096:
+        _anchors.clear()
+    _anchors[id(pat)] = (pat, anchors)
+    return anchors
+
+
+_CLAUSE_BREAK = re.compile(r"[。！？!?；;，,.:：\n]")
+_NEGATION_WINDOW = 20
+
+
+def negated(text: str, start: int) -> bool:
+    """Whether a negation ("不用", "no need to", "don't") precedes ``start`` in its clause
+    (read in the simplified text, as every lexicon is)."""
+    if _engine == "automaton":
+        norm = _text(text).norm
+        text, start = norm.text, norm.position(start)
+    clause = _CLAUSE_BREAK.split(text[max(0, start - _NEGATION_WINDOW) : start])[-1]
+    return bool(clause) and _negation_in(clause)
+
+
+@lru_cache(maxsize=1024)
+def _negation_in(clause: str) -> bool:
+    # A clause is a few characters, already simplified: the plain regex is cheaper here than
+    # a pass of the automaton, and finds the same (tests/evals/test_engine.py).
+    return bool(regex_matches(pattern("spam", "negation"), clause))
+
+
+def clear_match_cache() -> None:
+    """Forget everything learnt about texts (benchmarks use it so repeated texts are not
+    free)."""
+    _text.cache_clear()
+    _negation_in.cache_clear()
+    normalise.cache_clear()
