@@ -7,6 +7,7 @@ from evals.lexicon import Pattern, message
 from evals.matching import clear_match_cache, matches, negated
 from evals.regex_engine import Hit
 from evals.types import CheckContext, Finding, Severity
+from knowledge.languages import base_language
 
 __all__ = [
     "Hit",
@@ -26,7 +27,8 @@ __all__ = [
 
 
 def lang_of(ctx: CheckContext) -> str:
-    return "en" if ctx.lang == "en" else "zh"
+    """The language of the rules' messages: zh-Hant reads as zh."""
+    return base_language(ctx.lang)
 
 
 def purchased(ctx: CheckContext) -> list[str]:

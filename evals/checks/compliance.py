@@ -11,6 +11,7 @@ from functools import cache
 
 from evals.checks.base import finding, matches
 from evals.lexicon import Pattern, pattern, words, words_pattern
+from evals.normalise import simplified
 from evals.types import CheckContext, Finding, Severity
 
 _EXEMPT_WINDOW = 10
@@ -84,7 +85,8 @@ class ComplianceCheck:
                 if span in seen or _inside(span, allowed):
                     continue
                 if exempt:
-                    around = ctx.text[max(0, m.start() - _EXEMPT_WINDOW) : m.end()].lower()
+                    around = ctx.text[max(0, m.start() - _EXEMPT_WINDOW) : m.end()]
+                    around = simplified(around).lower()
                     if any(w in around for w in exempt_words):
                         continue
                 seen.add(span)
