@@ -1,5 +1,6 @@
 """Spam signals: urgency, discount density, prize language, exclamation and emoji floods,
-repetition, many or shortened links, ALL CAPS, forward-to-groups asks, chasing replies."""
+repetition, many or shortened links, ALL CAPS, forward-to-groups asks, chasing replies, and
+stacked pressure (several pressure tactics in one message)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ import re
 from collections.abc import Iterator
 from functools import cache
 
-from evals.checks.base import affirmed, finding, term_findings
+from evals.checks.base import affirmed, finding, lang_of, term_findings
 from evals.lexicon import load, pattern, threshold, words, words_pattern
 from evals.types import CheckContext, Finding, Severity
 
 _CAPS_WORD = re.compile(r"(?<![A-Za-z])[A-Z]{2,}(?![A-Za-z])")
 _CAPS_RUN = re.compile(r"(?<![A-Za-z])[A-Z]{2,}(?:[\s!！,.'’-]+[A-Z]{2,})+(?![A-Za-z])")
+_TACTIC_LEXICONS = ("flash_sale", "deadline", "scarcity")  # spam.yaml entries
 _TWO_CAPS = re.compile(r"[A-Z]{2}")
 _EXCLAIM = re.compile(r"[!！]+")
 
@@ -82,6 +84,7 @@ class SpamCheck:
         out += self._repetition(ctx)
         out += self._links(ctx)
         out += self._caps(ctx)
+        stacked = self._stacked_pressure(ctx, out)
         signals = [f for f in out if f.severity != Severity.INFO]
         kinds = sorted({f.rule for f in signals})
         if len(kinds) >= int(threshold("spam", "many_signals")) or len(signals) >= int(
@@ -98,7 +101,31 @@ class SpamCheck:
                     rules=", ".join(k.split(".", 1)[1] for k in kinds),
                 )
             )
-        return out
+        return out + stacked
+
+    def _stacked_pressure(self, ctx: CheckContext, found: list[Finding]) -> list[Finding]:
+        """Several pressure tactics in one message (flash sale + deadline + scarcity + a
+        discount + an exclamation flood) block it, however mild each one looks alone."""
+        tactics = [t for t in _TACTIC_LEXICONS if affirmed(pattern("spam", t), ctx.text)]
+        if affirmed(pattern("spam", "discount"), ctx.text):
+            tactics.append("discount")
+        if any(f.rule == "spam.exclamation" for f in found):
+            tactics.append("exclamation")
+        if len(tactics) < int(threshold("spam", "stacked_pressure")):
+            return []
+        names = load("spam")["tactic_names"][lang_of(ctx)]
+        sep = "、" if lang_of(ctx) == "zh" else ", "
+        return [
+            finding(
+                ctx,
+                "spam.stacked_pressure",
+                Severity.ERROR,
+                0,
+                len(ctx.text),
+                count=len(tactics),
+                tactics=sep.join(names[t] for t in tactics),
+            )
+        ]
 
     def _discount(self, ctx: CheckContext) -> list[Finding]:
         found = affirmed(pattern("spam", "discount"), ctx.text)
