@@ -297,8 +297,9 @@ class LexiconIndex:
         return TextScan(text, lowered, literals, triggered, active)
 
 
-def side_matches(side: Side, scan: TextScan) -> list[tuple[int, int]]:
-    """The spans the reference would find for one side of a lexicon in ``scan.text``."""
+def side_matches(side: Side, scan: TextScan, limit: int = 0) -> list[tuple[int, int]]:
+    """The spans the reference would find for one side of a lexicon in ``scan.text`` (the
+    first ``limit`` of them when ``limit`` is set)."""
     if side.id not in scan.active:
         return []
     text, lowered = scan.text, scan.lowered
@@ -323,6 +324,8 @@ def side_matches(side: Side, scan: TextScan) -> list[tuple[int, int]]:
                 pos_ = start + 1
                 continue
             out_.append((start, end))
+            if len(out_) == limit:
+                break
             pos_ = end
         return out_
     haystack = lowered if side.english else text
@@ -351,6 +354,8 @@ def side_matches(side: Side, scan: TextScan) -> list[tuple[int, int]]:
             pos = best_start + 1
             continue
         out.append((best_start, best_end))
+        if len(out) == limit:
+            break
         pos = best_end
     return out
 

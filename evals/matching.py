@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from evals.automaton import FOLD_TRAPS, TextScan, anchors_of, index, side_matches
+from evals.automaton import FOLD_TRAPS, Side, TextScan, anchors_of, index, side_matches
 from evals.lexicon import Lexicon, Pattern, pattern
 from evals.normalise import Normalised, normalise
 from evals.regex_engine import Hit, merge, regex_matches
@@ -58,6 +58,7 @@ class _Text:
     norm: Normalised
     scan: TextScan | None
     found: dict[int, tuple[Pattern, tuple[Hit, ...]]] = field(default_factory=dict)
+    affirmed: dict[int, tuple[Pattern, tuple[Hit, ...]]] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=1024)
@@ -91,6 +92,66 @@ def matches(pat: Pattern | None, text: str) -> tuple[Hit, ...]:
     return hits
 
 
+def first(pat: Pattern | None, text: str) -> Hit | None:
+    """The first of :func:`matches` (the earliest, then longest), found without looking for
+    the others when the automaton holds ``pat`` ("warmth" has a dozen hits in a message)."""
+    if pat is None:
+        return None
+    state = _text(text)
+    known = state.found.get(id(pat))
+    if known is not None and known[0] is pat:
+        return known[1][0] if known[1] else None
+    plan = _plans.get(id(pat))
+    if plan is None or plan.pattern is not pat:
+        plan = _plan(pat)
+    if _engine == "regex" or state.scan is None or not plan.held:
+        hits = matches(pat, text)
+        return hits[0] if hits else None
+    active = state.scan.active
+    spans: list[tuple[int, int]] = []
+    for side in (plan.zh, plan.en):
+        if side is not None and side.id in active:
+            spans += side_matches(side, state.scan, limit=1)
+    if not spans:
+        return None
+    a, b = min(spans, key=lambda s: (s[0], -s[1]))
+    if not state.norm.identity:
+        a, b = state.norm.span(a, b)
+    return Hit(a, b, text[a:b])
+
+
+def may_match(pat: Pattern | None, text: str) -> bool:
+    """False when ``pat`` certainly has no match in ``text`` (the automaton's pass found none
+    of its words or anchors); True otherwise. Cheaper than :func:`matches`."""
+    if pat is None:
+        return False
+    state = _text(text)
+    if state.scan is None or not isinstance(pat, Lexicon):
+        return True
+    plan = _plans.get(id(pat))
+    if plan is None or plan.pattern is not pat:
+        plan = _plan(pat)
+    if not plan.held:
+        return True
+    active = state.scan.active
+    return (plan.zh is not None and plan.zh.id in active) or (
+        plan.en is not None and plan.en.id in active
+    )
+
+
+def affirmed(pat: Pattern | None, text: str) -> tuple[Hit, ...]:
+    """:func:`matches` that are not negated in their clause ("我们不打折" is no discount)."""
+    if pat is None:
+        return ()
+    state = _text(text)
+    known = state.affirmed.get(id(pat))
+    if known is not None and known[0] is pat:
+        return known[1]
+    hits = tuple(m for m in matches(pat, text) if not negated(text, m.start()))
+    state.affirmed[id(pat)] = (pat, hits)
+    return hits
+
+
 def _hits(pat: Pattern, text: str, state: _Text) -> tuple[Hit, ...]:
     if _engine == "regex":
         return tuple(Hit(a, b, text[a:b]) for a, b in regex_matches(pat, text))
@@ -110,43 +171,61 @@ def _hits(pat: Pattern, text: str, state: _Text) -> tuple[Hit, ...]:
 
 def _spans(pat: Pattern, plain: str, scan: TextScan | None) -> list[tuple[int, int]]:
     """The automaton for a lexicon it holds, the regex engine otherwise."""
-    if scan is not None and isinstance(pat, Lexicon) and pat.source is not None:
-        sides = index().sides.get(pat.source)
-        if sides is not None and (pat.en is not None or pat.en_ci is None):
-            zh, en = sides
-            zh_on = zh is not None and zh.id in scan.active
-            en_on = en is not None and en.id in scan.active
-            if not (zh_on or en_on):
-                return []
-            spans = side_matches(zh, scan) if zh_on and zh is not None else []
-            if en_on and en is not None:
-                spans += side_matches(en, scan)
-                if zh_on and spans:
-                    spans = merge(spans)
-            return spans
-    if scan is not None and isinstance(pat, re.Pattern):
-        anchors = _pattern_anchors(pat)
-        if anchors is not None and not any(a in scan.lowered for a in anchors):
+    if scan is None:
+        return regex_matches(pat, plain)
+    plan = _plans.get(id(pat))
+    if plan is None or plan.pattern is not pat:
+        plan = _plan(pat)
+    if plan.held:
+        zh, en = plan.zh, plan.en
+        active = scan.active
+        zh_on = zh is not None and zh.id in active
+        en_on = en is not None and en.id in active
+        if not (zh_on or en_on):
+            return []
+        spans = side_matches(zh, scan) if zh_on and zh is not None else []
+        if en_on and en is not None:
+            spans += side_matches(en, scan)
+            if zh_on and spans:
+                spans = merge(spans)
+        return spans
+    if plan.anchors is not None:
+        lowered = scan.lowered
+        if not any(a in lowered for a in plan.anchors):
             return []  # none of what every match contains is there
     return regex_matches(pat, plain)
 
 
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """How to match one pattern: by the automaton's sides (``held``), or by the regex engine
+    behind a check for its anchors (None: always run the regex)."""
+
+    pattern: Pattern
+    held: bool
+    zh: Side | None = None
+    en: Side | None = None
+    anchors: frozenset[str] | None = None
+
+
 _ANCHORS_MAX = 32  # more substrings to look for cost more than the regex
-_anchors: dict[int, tuple[re.Pattern[str], frozenset[str] | None]] = {}
+_plans: dict[int, _Plan] = {}  # by id(pattern): hashing a compiled pattern is slow
 
 
-def _pattern_anchors(pat: re.Pattern[str]) -> frozenset[str] | None:
-    """What a plain pattern (a list entry, a brand's words) cannot match without."""
-    known = _anchors.get(id(pat))
-    if known is not None and known[0] is pat:
-        return known[1]
-    anchors = anchors_of(pat.pattern) if pat.flags & re.IGNORECASE else None
-    if anchors is not None and len(anchors) > _ANCHORS_MAX:
-        anchors = None
-    if len(_anchors) > 4096:
-        _anchors.clear()
-    _anchors[id(pat)] = (pat, anchors)
-    return anchors
+def _plan(pat: Pattern) -> _Plan:
+    plan = _Plan(pat, held=False)
+    if isinstance(pat, Lexicon) and pat.source is not None:
+        sides = index().sides.get(pat.source)
+        if sides is not None and (pat.en is not None or pat.en_ci is None):
+            plan = _Plan(pat, held=True, zh=sides[0], en=sides[1])
+    elif isinstance(pat, re.Pattern) and pat.flags & re.IGNORECASE:
+        anchors = anchors_of(pat.pattern)
+        if anchors is not None and len(anchors) <= _ANCHORS_MAX:
+            plan = _Plan(pat, held=False, anchors=anchors)
+    if len(_plans) > 4096:  # brand word lists come and go
+        _plans.clear()
+    _plans[id(pat)] = plan  # the plan holds the pattern: its id is not reused meanwhile
+    return plan
 
 
 _CLAUSE_BREAK = re.compile(r"[。！？!?；;，,.:：\n]")

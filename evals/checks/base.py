@@ -4,7 +4,9 @@ language, and turning pattern matches into findings."""
 from __future__ import annotations
 
 from evals.lexicon import Pattern, message
+from evals.matching import affirmed as affirmed_matches
 from evals.matching import clear_match_cache, matches, negated
+from evals.matching import first as first_match
 from evals.regex_engine import Hit
 from evals.types import CheckContext, Finding, Severity
 from knowledge.languages import base_language
@@ -81,18 +83,17 @@ def tail_span(text: str) -> tuple[int, int]:
 
 def first(pat: Pattern | None, text: str) -> Hit | None:
     """The first boundary-respecting match, or None."""
-    found_ = matches(pat, text)
-    return found_[0] if found_ else None
+    return first_match(pat, text)
 
 
 def found(pat: Pattern | None, text: str) -> bool:
     """Whether ``pat`` has a boundary-respecting match in ``text``."""
-    return bool(matches(pat, text))
+    return first_match(pat, text) is not None
 
 
 def affirmed(pat: Pattern | None, text: str) -> list[Hit]:
     """Matches of ``pat`` that are not negated ("我们不打折" is not a discount)."""
-    return [m for m in matches(pat, text) if not negated(text, m.start())]
+    return list(affirmed_matches(pat, text))
 
 
 def term_findings(

@@ -10,6 +10,7 @@ from functools import cache
 
 from evals.checks.base import affirmed, finding, lang_of, term_findings
 from evals.lexicon import load, pattern, threshold, words, words_pattern
+from evals.matching import may_match
 from evals.types import CheckContext, Finding, Severity
 
 _CAPS_WORD = re.compile(r"(?<![A-Za-z])[A-Z]{2,}(?![A-Za-z])")
@@ -106,12 +107,16 @@ class SpamCheck:
     def _stacked_pressure(self, ctx: CheckContext, found: list[Finding]) -> list[Finding]:
         """Several pressure tactics in one message (flash sale + deadline + scarcity + a
         discount + an exclamation flood) block it, however mild each one looks alone."""
-        tactics = [t for t in _TACTIC_LEXICONS if affirmed(pattern("spam", t), ctx.text)]
-        if affirmed(pattern("spam", "discount"), ctx.text):
-            tactics.append("discount")
-        if any(f.rule == "spam.exclamation" for f in found):
+        needed = int(threshold("spam", "stacked_pressure"))
+        flood = any(f.rule == "spam.exclamation" for f in found)
+        lexicons = [*_TACTIC_LEXICONS, "discount"]
+        possible = [t for t in lexicons if may_match(pattern("spam", t), ctx.text)]
+        if len(possible) + flood < needed:
+            return []  # most messages: not even the words are there
+        tactics = [t for t in possible if affirmed(pattern("spam", t), ctx.text)]
+        if flood:
             tactics.append("exclamation")
-        if len(tactics) < int(threshold("spam", "stacked_pressure")):
+        if len(tactics) < needed:
             return []
         names = load("spam")["tactic_names"][lang_of(ctx)]
         sep = "、" if lang_of(ctx) == "zh" else ", "
@@ -153,6 +158,8 @@ class SpamCheck:
         ]
 
     def _exclamation(self, ctx: CheckContext) -> list[Finding]:
+        if "!" not in ctx.text and "！" not in ctx.text:
+            return []
         runs = list(_EXCLAIM.finditer(ctx.text))
         total = sum(len(m.group(0)) for m in runs)
         run_min = int(threshold("spam", "exclamation_run"))

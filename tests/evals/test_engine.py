@@ -194,3 +194,30 @@ def test_repetition_hint_finds_every_repeat_the_full_pattern_finds() -> None:
     for text in texts:
         expected = [m.span() for m in _repetition().finditer(text)]
         assert [m.span() for m in SpamCheck._repeats(text)] == expected, text
+
+
+def test_may_match_is_never_wrong_about_a_match() -> None:
+    """``may_match`` lets a rule skip a lexicon: it may say yes in vain, never no in vain."""
+    from evals.matching import may_match
+
+    texts = [e.text for e in load_labelled()] + _generated(200, seed=5)
+    said_no = 0
+    for text in texts:
+        for name, pat in _all_patterns():
+            if not may_match(pat, text):
+                said_no += 1
+                assert matches(pat, text) == (), (name, text)
+    assert said_no > len(texts)  # it does rule lexicons out
+
+
+def test_first_is_the_first_of_all_matches() -> None:
+    """``first`` stops at the first match: it must be the one ``matches`` lists first."""
+    from evals.matching import clear_match_cache, first
+
+    texts = [e.text for e in load_labelled()] + _generated(200, seed=3)
+    for text in texts:
+        clear_match_cache()  # first() must not lean on a cached matches()
+        got = [(name, first(pat, text)) for name, pat in _all_patterns()]
+        for name, hit in got:
+            everything = matches(dict(_all_patterns())[name], text)
+            assert hit == (everything[0] if everything else None), (name, text)
