@@ -220,7 +220,7 @@ def _side(side_id: int, items: list[str], english: bool) -> Side:
     return Side(side_id, english, alts, always)
 
 
-# One candidate: (start, end, alternative index) in the text.
+# One candidate: (start, alternative index, end) in the text (sorts as the engine decides).
 Candidate = tuple[int, int, int]
 
 
@@ -284,9 +284,9 @@ class LexiconIndex:
                 for side_id, alt in lits[word]:
                     found = literals.get(side_id)
                     if found is None:
-                        literals[side_id] = [(start, end, alt)]
+                        literals[side_id] = [(start, alt, end)]
                     else:
-                        found.append((start, end, alt))
+                        found.append((start, alt, end))
                 for side_id, alt in anchors[word]:
                     fired = triggered.get(side_id)
                     if fired is None:
@@ -312,12 +312,12 @@ def side_matches(side: Side, scan: TextScan, limit: int = 0) -> list[tuple[int, 
         return []
     n = len(text)
     if side.english and lits:  # the word-end look-ahead of every English alternative
-        lits = [c for c in lits if c[1] >= n or not _ascii_letter(lowered[c[1]])]
-    lits.sort(key=lambda c: (c[0], c[2]))
+        lits = [c for c in lits if c[2] >= n or not _ascii_letter(lowered[c[2]])]
+    lits.sort()
     if not regexes:  # literals only: at each start the first alternative in order wins
         out_: list[tuple[int, int]] = []
         pos_ = 0
-        for start, end, _alt in lits:
+        for start, _alt, end in lits:
             if start < pos_:
                 continue
             if inside_word(text, start, end):
@@ -338,7 +338,7 @@ def side_matches(side: Side, scan: TextScan, limit: int = 0) -> list[tuple[int, 
             li += 1
         best_start, best_end, best_alt = n + 1, 0, 1 << 30
         if li < len(lits):
-            best_start, best_end, best_alt = lits[li]
+            best_start, best_alt, best_end = lits[li]
         for k, alt in enumerate(regexes):
             nxt = nexts[k]
             if nxt is not None and nxt[0] < pos:
