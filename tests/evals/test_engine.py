@@ -221,3 +221,30 @@ def test_first_is_the_first_of_all_matches() -> None:
         for name, hit in got:
             everything = matches(dict(_all_patterns())[name], text)
             assert hit == (everything[0] if everything else None), (name, text)
+
+
+def test_checks_from_many_threads_agree_with_one_thread() -> None:
+    """The engine's caches are shared by threads (the API checks drafts concurrently)."""
+    import threading
+
+    from evals.matching import clear_match_cache
+
+    examples = load_labelled()
+    serial = [_report(check(e.context())) for e in examples]
+    clear_match_cache()
+    results: dict[int, list[object]] = {}
+    start = threading.Barrier(8)
+
+    def work(i: int) -> None:
+        start.wait(timeout=30)
+        order = examples[i:] + examples[:i]  # every thread starts elsewhere
+        got = {e.id: _report(check(e.context())) for e in order}
+        results[i] = [got[e.id] for e in examples]
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert len(results) == 8
+    assert all(r == serial for r in results.values())
