@@ -2,32 +2,34 @@
 
 SettingsDep   the app's Settings
 SessionDep    a SQLAlchemy session for this request
-CurrentKey    the caller's API key (brand + role); 401 without a valid one
+LimiterDep    the app's failure counters (``api.rate_limit``)
+CurrentKey    the caller's API key (brand + role); 401 without a valid one, 429 after too many
+              wrong ones from the caller's address
+OptionalKey   the caller's API key, or None when none was sent (a wrong one still counts)
 EditorKey / AdminKey   the same, requiring at least that role (403 otherwise)
-PipelineDep   the generation pipeline (built once, lazily: the model loads on first use)
-KnowledgeDep  the knowledge base (brand packs + vector store)
-CheckerDep    the eval suite's ``check(ctx) -> CheckReport``
+KnowledgeDep  the brand knowledge (``knowledge.retriever.Knowledge``: packs + search)
+DraftingDep   the drafting service (requests, jobs, re-checks, decisions), built once
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from api.errors import UnauthorizedError
+from api.forwarded import client_ip
+from api.rate_limit import RateLimiter
 from core.errors import PermissionDeniedError
 from core.settings import Settings
+from drafting.service import DraftingService
+from knowledge.retriever import Knowledge
 from storage.keys import KeyInfo, Role, authenticate
-
-if TYPE_CHECKING:
-    from evals.types import CheckContext, CheckReport
-    from generator.pipeline import Pipeline
-    from knowledge.service import KnowledgeBase
 
 _build_lock = threading.Lock()
 
@@ -50,18 +52,60 @@ SessionDep = Annotated[Session, Depends(get_session)]
 bearer = HTTPBearer(auto_error=False, description="An API key: `zhenxin keys create`")
 
 
+def get_limiter(request: Request) -> RateLimiter:
+    limiter: RateLimiter = request.app.state.limiter
+    return limiter
+
+
+LimiterDep = Annotated[RateLimiter, Depends(get_limiter)]
+
+
+def _authenticate(
+    request: Request, settings: Settings, session: Session, limiter: RateLimiter, key: str
+) -> KeyInfo | None:
+    """The key's identity; a wrong key counts against the caller's address, and an address
+    over its limit gets 429 before its key is even looked at."""
+    address = client_ip(request, settings)
+    limiter.check("api_key", address)
+    info = authenticate(session, key)
+    if info is None:
+        limiter.fail("api_key", address)
+    return info
+
+
 def get_current_key(
+    request: Request,
+    settings: SettingsDep,
     session: SessionDep,
+    limiter: LimiterDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> KeyInfo:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise UnauthorizedError("missing API key", hint="send 'Authorization: Bearer <key>'")
-    info = authenticate(session, credentials.credentials.strip())
+    info = _authenticate(request, settings, session, limiter, credentials.credentials.strip())
     if info is None:
         raise UnauthorizedError("invalid or revoked API key")
     return info
 
 
+def get_optional_key(
+    request: Request,
+    settings: SettingsDep,
+    session: SessionDep,
+    limiter: LimiterDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> KeyInfo | None:
+    """For open routes that tell more to a key holder (``/readyz``): None without a key, and
+    when the database cannot be asked (the route itself reports that)."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        return None
+    try:
+        return _authenticate(request, settings, session, limiter, credentials.credentials.strip())
+    except SQLAlchemyError:
+        return None
+
+
+OptionalKey = Annotated[KeyInfo | None, Depends(get_optional_key)]
 CurrentKey = Annotated[KeyInfo, Depends(get_current_key)]
 KeyDep = CurrentKey
 
@@ -93,39 +137,47 @@ def _cached(request: Request, name: str, build: Callable[[], Any]) -> Any:
     return value
 
 
-def get_knowledge(request: Request) -> KnowledgeBase:
-    def build() -> KnowledgeBase:
+def get_knowledge(request: Request) -> Knowledge:
+    def build() -> Knowledge:
         from knowledge.service import KnowledgeBase
 
         return KnowledgeBase(request.app.state.settings)
 
-    kb: KnowledgeBase = _cached(request, "knowledge", build)
+    kb: Knowledge = _cached(request, "knowledge", build)
     return kb
 
 
-# ``Any``: the knowledge and generation modules load lazily (and may be overridden in tests).
-KnowledgeDep = Annotated[Any, Depends(get_knowledge)]
+KnowledgeDep = Annotated[Knowledge, Depends(get_knowledge)]
 
 
-def get_pipeline(request: Request) -> Pipeline:
-    def build() -> Pipeline:
-        from generator.pipeline import build_pipeline
+def build_drafting(app: Any, knowledge: Knowledge) -> DraftingService:
+    """The app's drafting service: the pipeline (the model loads on the first draft) on a
+    worker pool in this process, or on the Dramatiq workers (``ZHENXIN_JOB_QUEUE``)."""
+    from drafting.jobs import DramatiqQueue, WorkerPool
+    from generator.pipeline import build_pipeline
 
-        return build_pipeline(request.app.state.settings)
+    settings: Settings = app.state.settings
+    service = DraftingService(
+        settings,
+        sessions=app.state.sessions,
+        knowledge=knowledge,
+        drafter_factory=lambda: build_pipeline(settings, knowledge=knowledge),  # type: ignore[arg-type]
+    )
+    if settings.job_queue == "dramatiq":
+        from batch.queue import make_broker
 
-    pipeline: Pipeline = _cached(request, "pipeline", build)
-    return pipeline
+        service.queue = DramatiqQueue(make_broker(settings.redis_url))
+    else:
+        workers = settings.job_workers or (1 if settings.uses_local_model else 4)
+        service.queue = WorkerPool(service.run, workers=workers, capacity=settings.job_queue_size)
+    return service
 
 
-PipelineDep = Annotated[Any, Depends(get_pipeline)]
-
-Checker = Callable[["CheckContext"], "CheckReport"]
-
-
-def get_checker() -> Checker:
-    from evals import check
-
-    return check
+def get_drafting(request: Request, knowledge: KnowledgeDep) -> DraftingService:
+    service: DraftingService = _cached(
+        request, "drafting", lambda: build_drafting(request.app, knowledge)
+    )
+    return service
 
 
-CheckerDep = Annotated[Any, Depends(get_checker)]
+DraftingDep = Annotated[DraftingService, Depends(get_drafting)]

@@ -2,6 +2,7 @@
 
 ``core.errors.ZhenxinError`` subclasses carry their status; request validation is 422 with one
 entry per field; anything unexpected is a 500 whose body says nothing about internals.
+A 401 carries ``WWW-Authenticate: Bearer``; a 429 (``RateLimitedError``) ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from core.errors import ZhenxinError
+from core.errors import RateLimitedError, ZhenxinError
 
 log = logging.getLogger("zhenxin.api")
 
@@ -41,6 +42,8 @@ def _zhenxin(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ZhenxinError)
     body = {**exc.to_dict(), **getattr(exc, "details", {})}
     headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
+    if isinstance(exc, RateLimitedError) and exc.retry_after_seconds is not None:
+        headers = {"Retry-After": str(exc.retry_after_seconds)}
     return JSONResponse({"error": body}, status_code=exc.http_status, headers=headers)
 
 

@@ -1,22 +1,26 @@
 """The HTTP API: ``create_app(settings)`` builds it; ``zhenxin serve`` runs it with uvicorn.
 
-Startup migrates the database to head. Every ``/v1`` route needs an API key and sees only
-its brand; ``/healthz`` and ``/readyz`` are open.
+Startup migrates the database to head and resolves the review form's session secret. Every
+``/v1`` route needs an API key and sees only its brand; ``/healthz`` and ``/readyz`` are open
+(``/readyz`` gives details only to a key). Wrong keys are throttled (``api.rate_limit``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import error_body, install_error_handlers
-from api.pii import install_pii_masking
-from api.routes import check, customers, drafts, health, keys, knowledge
-from core.errors import ConfigError
+from api.rate_limit import build_limiter
+from api.routes import batches, check, customers, drafts, health, keys, knowledge, review
+from api.web_auth import with_session_secret
+from core.pii import install_pii_masking
 from core.settings import Settings, get_settings
 from storage.db import open_database
 
@@ -116,18 +120,44 @@ async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
     await send({"type": "http.response.body", "body": data})
 
 
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """At start, pick up draft jobs a previous process left unfinished; at stop, let the
+    job workers finish what they run (queued jobs stay stored for the next start)."""
+    from api.deps import build_drafting, get_drafting, get_knowledge
+
+    override = app.dependency_overrides.get(get_drafting)
+    service = None
+    try:
+        if override is not None:
+            service = override()
+        else:
+            from knowledge.service import KnowledgeBase
+
+            knowledge = app.dependency_overrides.get(get_knowledge)
+            kb = knowledge() if knowledge is not None else KnowledgeBase(app.state.settings)
+            service = build_drafting(app, kb)
+            app.state.drafting = service
+        recovered = service.recover()
+        if recovered:
+            log.info("picked up %d unfinished draft job(s)", recovered)
+    except Exception:  # never keep the API from starting over a recovery problem
+        log.exception("could not recover unfinished draft jobs")
+    yield
+    close = getattr(getattr(service, "queue", None), "close", None)
+    if close is not None:
+        close()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or get_settings()
-    if settings.environment == "production" and (
-        settings.session_secret.get_secret_value() == "dev-only-change-me"
-    ):
-        raise ConfigError(
-            "ZHENXIN_SESSION_SECRET must be set in production",
-            hint="a long random string; the review form signs sessions with it",
-        )
+    # The review form's session secret: the setting (refused if a placeholder) or the random
+    # one kept in the data dir, made on first start.
+    settings = with_session_secret(settings or get_settings())
+    limiter = build_limiter(settings)
     install_pii_masking()
     engine, sessions = open_database(settings)
     app = FastAPI(
+        lifespan=_lifespan,
         title="zhenxin 真心",
         version="0.1.0",
         summary="Sincere customer-care drafts for private-domain brands.",
@@ -141,29 +171,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = sessions
+    app.state.limiter = limiter
     install_error_handlers(app)
-    for module in (health, drafts, check, knowledge, customers, keys):
+    for module in (health, drafts, check, knowledge, customers, keys, batches):
         app.include_router(module.router)
-    _install_optional(app)
+    review.install_review(app)
     # Uploads may be as large as max_upload_bytes, plus multipart framing.
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + 64 * 1024)
 
     app.add_middleware(AccessLog)
     return app
-
-
-def _install_optional(app: FastAPI) -> None:
-    """The review form and batch routes, owned by other areas, when present."""
-    import importlib
-
-    for name, hook in (("api.routes.review", "install_review"), ("api.routes.batches", None)):
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue
-            raise
-        if hook and hasattr(module, hook):
-            getattr(module, hook)(app)
-        elif hasattr(module, "router"):
-            app.include_router(module.router)

@@ -1,40 +1,37 @@
 """What the review form does with drafts, for one signed-in key: read the brand's drafts as
 view models, re-check text, save a version, decide, regenerate.
 
-Writes go through ``api.drafting`` (the same code as the ``/v1/drafts`` routes): the same
-check context, conditional version update, block-needs-override rule and contact log on
-approval. Every read and write is scoped to the key's brand; another brand's id is "not
-found".
+Checks and writes go through the drafting service (the same code as the ``/v1/drafts``
+routes): the draft's stored check basis, the conditional version update, the
+block-needs-override rule, consent at approval and the contact log. Every read and write is
+scoped to the key's brand; another brand's id is "not found".
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api import drafting
-from core.errors import NotFoundError
+from core.errors import NotFoundError, ZhenxinError
 from core.settings import Settings
-from evals.types import CheckContext, CheckReport, Finding
-from generator.drafts import Draft, DraftRequest, Source, Trigger
+from drafting.service import DraftingService
+from evals.types import CheckReport, Finding
+from generator.drafts import Draft, Source
 from knowledge.chunking import chunk_docs
-from knowledge.pack import Customer
+from knowledge.pack import BrandPack, Customer
 from knowledge.stages import DEFAULT_STAGES
-from storage import customers as customers_repo
 from storage import drafts as repo
 from storage import keys as keys_repo
 from storage.drafts import DraftRecord as StoredRecord
 from storage.keys import KeyInfo, Role
-from storage.models import ApiKeyRow, CustomerRow, DraftVersionRow
+from storage.models import ApiKeyRow, DraftVersionRow
 
-QUEUE_LIMIT = 200
+PAGE_SIZE = 50
 REVIEW_ROLES = frozenset({Role.EDITOR, Role.ADMIN})
 
 
@@ -111,16 +108,13 @@ class ReviewDesk:
         db: Session,
         key: KeyInfo,
         *,
-        knowledge: Any,
-        checker: Callable[[CheckContext], CheckReport],
-        settings: Settings,
+        service: DraftingService,
     ) -> None:
         self.db = db
         self.key = key
         self.brand = key.brand
-        self.knowledge = knowledge
-        self.checker = checker
-        self.settings = settings
+        self.service = service
+        self.settings: Settings = service.settings
         self._names: dict[str, str] | None = None
 
     def _name(self, author: str) -> str:
@@ -132,16 +126,35 @@ class ReviewDesk:
             }
         return self._names.get(author, author)
 
-    def drafts(self) -> list[DraftView]:
-        """The brand's drafts that have text, newest first; each with its current version."""
+    def drafts(self, *, page: int = 1, **filters: str | None) -> tuple[list[DraftView], int]:
+        """One page of the brand's drafts that have text, newest first, each with its current
+        version, and how many match in all; ``filters`` (status, kind, stage, verdict, batch)
+        are applied in SQL, so an old pending draft is found however many came after it."""
+        given = {k: v for k, v in filters.items() if v}
+        total = repo.count_records(self.db, self.brand, with_text=True, **given)
+        records = repo.list_records(
+            self.db,
+            self.brand,
+            with_text=True,
+            limit=PAGE_SIZE,
+            offset=(max(page, 1) - 1) * PAGE_SIZE,
+            **given,
+        )
         out = []
-        for rec in repo.list_records(self.db, self.brand, limit=QUEUE_LIMIT):
+        for rec in records:
             if rec.draft is None or rec.current is None:
-                continue  # a failed or running request has no text to review
+                continue
             view = self._view(rec, [rec.current])
             if view is not None:
                 out.append(view)
-        return out
+        return out, total
+
+    def stages_in_use(self) -> list[str]:
+        return repo.stages(self.db, self.brand)
+
+    def approve_passing(self, batch_id: str) -> tuple[list[str], list[tuple[str, str]]]:
+        """Approve the batch's drafts that pass every check (see the drafting service)."""
+        return self.service.approve_batch(self.brand, batch_id, reviewer=self.key.prefix)
 
     def get(self, draft_id: str) -> DraftView:
         rec = repo.get_record(self.db, self.brand, draft_id)  # NotFoundError across brands
@@ -201,26 +214,19 @@ class ReviewDesk:
         )
 
     def check(self, view: DraftView, text: str) -> CheckReport:
-        """Check ``text`` as this draft: same context as an edit through the API."""
-        d = view.draft
-        ctx = drafting.check_context(
-            self.db,
-            self.knowledge,
-            self.brand,
-            text,
-            channel=d.channel,
-            kind=str(d.kind),
-            customer=self._customer(view),
-            stage=d.stage,
-            belief=d.belief,
-            source_docs=[s.doc_id for s in d.sources],
-        )
-        return self.checker(ctx)
+        """Check ``text`` as this draft: its stored check basis, as an edit through the API."""
+        return self.service.recheck(self.brand, view.id, text)
+
+    def _pack(self) -> BrandPack | None:
+        try:
+            return self.service.pack(self.brand)
+        except ZhenxinError:
+            return None
 
     def passages(self, view: DraftView) -> list[tuple[Source, str]]:
         """Each knowledge source of the draft with the text it points at (the chunk when
         known, else the start of the document); empty text if the pack is not ingested."""
-        pack = drafting.brand_pack(self.knowledge, self.brand)
+        pack = self._pack()
         out = []
         for source in view.draft.sources:
             text = ""
@@ -239,49 +245,29 @@ class ReviewDesk:
         """Stage id -> name in ``lang``: the brand's own stages if its pack is ingested,
         plus the five defaults."""
         names = {s.id: s.name(lang) for s in DEFAULT_STAGES}
-        pack = drafting.brand_pack(self.knowledge, self.brand)
+        pack = self._pack()
         if pack is not None:
             names |= {s.id: s.name(lang) for s in pack.brand.stages}
         return names
 
     def customer_names(self, customer_ids: set[str]) -> dict[str, str]:
         """Names of the brand's stored customers, for the queue."""
-        if not customer_ids:
-            return {}
-        rows = self.db.execute(
-            select(CustomerRow.customer_id, CustomerRow.data).where(
-                CustomerRow.brand_id == self.brand,
-                CustomerRow.customer_id.in_(sorted(customer_ids)),
-            )
-        )
-        return {cid: str(data.get("name") or cid) for cid, data in rows}
+        return self.service.customers.names(self.brand, customer_ids)
 
     def customer(self, view: DraftView) -> Customer | None:
-        """The draft's customer as stored (inline in the request, or the brand's record)."""
-        return self._customer(view)
-
-    def _customer(self, view: DraftView) -> Customer | None:
-        inline = view.request.get("customer")
-        if inline:
-            try:
-                return Customer.model_validate(inline)
-            except ValidationError:
-                return None
+        """The draft's customer as stored now (the one customer store)."""
         cid = view.draft.customer
-        return customers_repo.find_customer(self.db, self.brand, cid) if cid else None
+        return self.service.customers.find(self.brand, cid) if cid else None
 
     def save(self, draft_id: str, text: str, base_version: int) -> int:
         """A new version; ConflictError when ``base_version`` is stale. Returns its number."""
-        record = drafting.edit(
-            self.db,
-            self.key,
+        record = self.service.edit(
+            self.brand,
             draft_id,
-            text,
-            base_version,
-            "edited in the review form",
-            knowledge=self.knowledge,
-            checker=self.checker,
-            settings=self.settings,
+            text=text,
+            version=base_version,
+            author=self.key.prefix,
+            note="edited in the review form",
         )
         assert record.draft is not None
         return record.draft.current_version
@@ -289,49 +275,24 @@ class ReviewDesk:
     def decide(
         self, draft_id: str, *, approve: bool, reason: str, override_reason: str, version: int
     ) -> None:
-        drafting.decide(
-            self.db,
-            self.key,
+        self.service.decide(
+            self.brand,
             draft_id,
             approve=approve,
+            reviewer=self.key.prefix,
             reason=reason,
             override_reason=override_reason,
             version=version,
         )
 
-    def regenerate(self, view: DraftView, pipeline: Any) -> str:
-        """A new draft for the same customer and kind (the old one stays). Returns its id."""
-        payload = request_payload(view)
-        row = repo.new_request(
-            self.db,
-            self.brand,
-            payload,
-            kind=str(view.draft.kind),
-            customer_id=view.draft.customer,
-            requested_by=self.key.prefix,
-        )
-        self.db.commit()
-        return drafting.generate(self.db, row, pipeline).id
+    def regenerate(self, view: DraftView) -> str:
+        """A new draft for the same request (the old one stays); its job runs in the
+        background. Returns the new draft's id."""
+        return self.service.regenerate(self.brand, view.id, requested_by=self.key.prefix)
 
-
-def request_payload(view: DraftView) -> dict[str, Any]:
-    """The stored request of a draft, or one rebuilt from the draft (batch drafts)."""
-    payload = {k: v for k, v in view.request.items() if k != "brand"}
-    try:
-        DraftRequest.model_validate({**payload, "brand": view.brand})
-        if payload.get("kind"):
-            return payload
-    except ValidationError:
-        pass
-    d = view.draft
-    rebuilt: dict[str, Any] = {"kind": str(d.kind), "channel": d.channel}
-    if d.customer:
-        rebuilt["customer_id"] = d.customer
-    if d.trigger in {t.value for t in Trigger}:
-        rebuilt["trigger"] = d.trigger
-    if d.story_doc:
-        rebuilt["story_doc"] = d.story_doc
-    return rebuilt
+    def job(self, draft_id: str) -> repo.DraftRecord:
+        """The stored request (job) of a draft that may have no text yet."""
+        return repo.get_record(self.db, self.brand, draft_id)
 
 
 _MARKDOWN = re.compile(r"(^|\s)#{1,6}\s|\*\*|__|`")

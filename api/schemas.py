@@ -40,9 +40,11 @@ class DraftCreate(_In):
 
 
 class DraftEdit(_In):
-    """A new text for a draft, based on ``version`` (409 if that is no longer current)."""
+    """A new text for a draft, based on ``version`` (409 if that is no longer current).
+    For an email the subject is the text's first line; ``subject`` replaces it."""
 
     text: str = Field(min_length=1)
+    subject: str | None = Field(default=None, min_length=1, max_length=300)
     version: int = Field(ge=1, le=1_000_000)
     note: str = Field(default="", max_length=1000)
 
@@ -75,6 +77,7 @@ class ReviewOut(BaseModel):
 class VersionOut(BaseModel):
     version: int
     text: str
+    subject: str | None = None
     verdict: str
     score: float
     findings: list[Finding]
@@ -84,11 +87,12 @@ class VersionOut(BaseModel):
 
 
 class DraftOut(BaseModel):
-    """A draft, or a request that has no draft yet (status ``pending`` or ``failed``)."""
+    """A draft, or a request that has no draft yet (status ``generating`` or ``failed``)."""
 
     id: str
     status: str = Field(
-        description="pending | failed (request, no text yet) · pending_review | approved | rejected"
+        description="generating | failed (a job, no text yet) · "
+        "pending_review | approved | rejected (a draft)"
     )
     brand: str
     kind: str
@@ -165,7 +169,16 @@ class ComponentStatus(BaseModel):
     detail: str = ""
 
 
+class ReadyBrief(BaseModel):
+    """``/readyz`` without an API key: ready or not, nothing about the deployment."""
+
+    status: Literal["ok", "unavailable"]
+
+
 class ReadyOut(BaseModel):
+    """``/readyz`` with an API key: each component and what it is."""
+
+    status: Literal["ok", "unavailable"]
     ready: bool
     components: dict[str, ComponentStatus]
 

@@ -11,6 +11,8 @@ from typing import Literal
 
 from fastapi import Request
 
+from generator.kinds import KINDS
+
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
 LANG_COOKIE = "zx_lang"
@@ -48,6 +50,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The form expired or did not come from this site; reload the page and try again.",
     ),
     "signed_out": ("已退出登录。", "You are signed out."),
+    "too_many_sign_ins": (
+        "登录尝试次数太多，请 {n} 秒后再试。如果忘了密钥，请联系管理员。",
+        "Too many attempts to sign in; try again in {n} seconds. Lost your key? Ask your admin.",
+    ),
     # queue
     "queue_title": ("待审草稿", "Drafts waiting for review"),
     "queue_empty": ("没有符合条件的草稿。", "No drafts match."),
@@ -64,10 +70,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "none": ("无", "none"),
     "drafts_count": ("条草稿", "drafts"),
     # kinds
-    "kind_care_message": ("关怀消息", "Care message"),
-    "kind_aftersale_email": ("售后邮件", "After-sale email"),
-    "kind_user_story_post": ("用户故事", "User story post"),
-    "kind_community_post": ("社群内容", "Community post"),
     # verdicts
     "verdict_pass": ("通过", "Pass"),
     "verdict_review": ("需人工看", "Review"),
@@ -91,6 +93,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "trigger_welcome": ("欢迎", "Welcome"),
     "trigger_after_purchase": ("购买之后", "After purchase"),
     "trigger_monthly": ("月度内容", "Monthly series"),
+    "trigger_tier_invite": ("邀请加入圈子", "Tier invitation"),
     # severities
     "severity_info": ("提示", "Info"),
     "severity_warn": ("注意", "Warning"),
@@ -187,7 +190,34 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "为同一位客户重新写一条草稿（当前草稿会保留）。",
         "Write a new draft for the same customer (this one is kept).",
     ),
-    "regenerated": ("已重新生成。", "A new draft was generated."),
+    "regenerated": (
+        "已开始重新生成，稍等片刻。",
+        "A new draft is being written; it takes a moment.",
+    ),
+    "generating_title": ("正在生成草稿…", "Writing the draft…"),
+    "generating_help": (
+        "模型正在写这一稿，本页每3秒自动刷新，写好后直接显示。",
+        "The model is writing this draft; this page refreshes every 3 seconds and shows it "
+        "when it is ready.",
+    ),
+    "generation_failed": ("这一稿没能生成", "This draft could not be written"),
+    "batch_approve": (
+        "通过这一批里检查全部通过的草稿",
+        "Approve this batch's drafts that pass every check",
+    ),
+    "batch_approve_help": (
+        "每一条都单独记为一次审核；有问题或待确认的草稿留在队列里，等人来读。",
+        "Each is recorded as its own decision; drafts with findings stay in the queue for a "
+        "person to read.",
+    ),
+    "batch_approved": (
+        "已通过 {n} 条检查全部通过的草稿；其余的仍在队列里。",
+        "Approved {n} draft(s) that pass every check; the rest stay in the queue.",
+    ),
+    "batch": ("批次", "Batch"),
+    "page_of": ("第 {page} / {pages} 页，共 {total} 条", "Page {page} of {pages}, {total} in all"),
+    "prev_page": ("← 上一页", "← Previous"),
+    "next_page": ("下一页 →", "Next →"),
     "regenerate_failed": ("重新生成失败：{error}", "Could not regenerate: {error}"),
     "decided_by": ("审核人", "Decided by"),
     "history": ("审核记录", "Review history"),
@@ -195,6 +225,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "not_found": ("找不到这条草稿。", "This draft was not found."),
     "error": ("出错了", "Something went wrong"),
 }
+
+
+# Content kinds are named once, in their KindSpec (generator/kinds.py).
+MESSAGES |= {f"kind_{k.value}": (spec.label_zh, spec.label_en) for k, spec in KINDS.items()}
 
 
 def t(key: str, lang: str, **kwargs: object) -> str:

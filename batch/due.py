@@ -18,8 +18,9 @@ A milestone is due from its day for ``window_days`` days (so a weekly run does n
 unless the customer was already contacted for care since that day.
 
 Then the guards, which turn a due customer into a *skipped* one (recorded with a reason):
-opted-out customers get nothing; the pressure caps (:class:`PressureCaps`, the eval
-suite's per-channel windows plus a minimum gap) count the customer's contacts
+opted-out customers get nothing; the pressure caps (:class:`PressureCaps`: the contact
+windows of ``knowledge.contact_policy``, which the pressure check uses too, plus a minimum
+gap) count the customer's contacts
 (``Customer.last_contacts`` plus the stored contact log); and an
 ``occurrence`` already handled by an earlier batch (e.g. ``birthday:2026-12-03``) is not
 drafted twice.
@@ -33,6 +34,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from generator.drafts import Trigger
+from knowledge.contact_policy import MIN_GAP_DAYS, WINDOWS
 from knowledge.pack import BrandPack, Contact, Customer
 from knowledge.stages import BaseStage
 
@@ -46,24 +48,16 @@ PRIORITY: tuple[Trigger, ...] = (
 )
 
 
-def eval_windows() -> dict[str, tuple[int, int]]:
-    """Per channel ``(days, max messages)``: the eval suite's pressure caps (one source)."""
-    from evals.lexicon import load
-
-    windows = load("pressure")["windows"]
-    return {ch: (int(w["days"]), int(w["max"])) for ch, w in windows.items()}
-
-
 @dataclass(frozen=True)
 class PressureCaps:
-    """How much contact one customer may get. Per channel the caps are the eval suite's
-    (``evals/lexicons/pressure.yaml``: e.g. wechat 3 in 7 days, sms 4 in 30), so the batch
-    never drafts what the pressure check would then flag; on top, no care message within
-    ``min_gap_days`` of the last contact on any channel.
+    """How much contact one customer may get. Per channel the caps are the contact windows
+    (``knowledge.contact_policy``: e.g. wechat 3 in 7 days, sms 4 in 30), the same the
+    pressure check holds drafts to, so the batch never drafts what it would then flag; on top,
+    no care message within ``min_gap_days`` of the last contact on any channel.
     """
 
-    min_gap_days: int = 2
-    windows: Mapping[str, tuple[int, int]] | None = None  # None: the eval suite's caps
+    min_gap_days: int = MIN_GAP_DAYS
+    windows: Mapping[str, tuple[int, int]] | None = None  # None: the contact policy's
 
     def blocked(self, contacts: Sequence[Contact], on: dt.date, channel: str) -> str | None:
         """The reason a new message on ``on`` via ``channel`` would be too much, or ``None``."""
@@ -73,7 +67,11 @@ class PressureCaps:
         gap = (on - max(c.date for c in past)).days
         if gap < self.min_gap_days:
             return f"pressure: last contact {gap} day(s) ago (< {self.min_gap_days})"
-        windows = self.windows if self.windows is not None else eval_windows()
+        windows = (
+            self.windows
+            if self.windows is not None
+            else {ch.value: (w.days, w.max) for ch, w in WINDOWS.items()}
+        )
         if channel in windows:
             days, cap = windows[channel]
             recent = sum(1 for c in past if c.channel == channel and (on - c.date).days < days)
@@ -242,8 +240,10 @@ def find_due(
     contact_log: Mapping[str, Sequence[Contact]] | None = None,
     handled: Collection[str] = (),
     customers: Iterable[str] | None = None,
+    people: Iterable[Customer] | None = None,
 ) -> list[Due]:
-    """Every customer of ``pack`` with a trigger on ``on``: one :class:`Due` each.
+    """Every customer (``people``, from the customer store; default: the pack's) with a
+    trigger on ``on``: one :class:`Due` each.
 
     ``contact_log`` adds stored contacts per customer id to ``Customer.last_contacts``;
     ``handled`` holds occurrences already drafted by earlier batches. Customers with no
@@ -253,7 +253,7 @@ def find_due(
     log = contact_log or {}
     only = set(customers) if customers is not None else None
     out: list[Due] = []
-    for customer in sorted(pack.customers, key=lambda c: c.id):
+    for customer in sorted(pack.customers if people is None else people, key=lambda c: c.id):
         if only is not None and customer.id not in only:
             continue
         contacts = [*customer.last_contacts, *log.get(customer.id, ())]

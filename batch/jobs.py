@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from enum import StrEnum
 from typing import Any
 
@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from batch.due import Due, DueRules, find_due
 from batch.monthly import PlannedPost, parse_month, plan_month
 from generator.drafts import ContentKind, DraftRequest, Trigger
-from knowledge.pack import BrandPack, Channel, Contact
+from knowledge.pack import BrandPack, Channel, Contact, Customer
 
 
 class BatchKind(StrEnum):
@@ -132,8 +132,11 @@ def care_items(
     contact_log: Mapping[str, Sequence[Contact]],
     handled: Collection[str],
     rules: DueRules | None = None,
+    people: Iterable[Customer] | None = None,
 ) -> list[dict[str, Any]]:
-    due = find_due(pack, spec.as_of, rules=rules, contact_log=contact_log, handled=handled)
+    due = find_due(
+        pack, spec.as_of, rules=rules, contact_log=contact_log, handled=handled, people=people
+    )
     return [_care_item(spec.brand, d) for d in due]
 
 

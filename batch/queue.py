@@ -47,8 +47,9 @@ _executor: ItemExecutor | None = None
 _lock = threading.Lock()
 
 
-def make_broker(url: str, *, namespace: str = "dramatiq") -> RedisBroker:
-    return RedisBroker(url=url, namespace=namespace)
+def make_broker(url: str, *, namespace: str = "dramatiq", **params: Any) -> RedisBroker:
+    """A Redis broker; ``params`` go to the Redis client (e.g. ``socket_connect_timeout``)."""
+    return RedisBroker(url=url, namespace=namespace, **params)
 
 
 def set_executor_factory(factory: ExecutorFactory | None) -> None:
@@ -61,8 +62,7 @@ def set_executor_factory(factory: ExecutorFactory | None) -> None:
 def _default_executor() -> ItemExecutor:
     from batch.service import BatchService
 
-    service = BatchService(get_settings())
-    return ItemExecutor(service.repo, service.drafter)
+    return BatchService.from_settings(get_settings()).executor()
 
 
 def _worker_executor() -> ItemExecutor:
@@ -95,7 +95,11 @@ def declare_actor(broker: dramatiq.Broker) -> dramatiq.Actor[Any, Any]:
 
 
 class DramatiqRunner:
-    """Sends the items to the queue, then follows their state in the database."""
+    """Sends the items to the queue, then (``follow=True``, the CLI) follows their state in the
+    database until each is done, failed or skipped, or ``timeout`` seconds pass.
+
+    ``follow=False`` only sends (the HTTP API: a request must never wait for workers; clients
+    read the progress with ``GET /v1/batches/{id}``)."""
 
     def __init__(
         self,
@@ -104,12 +108,14 @@ class DramatiqRunner:
         *,
         poll_seconds: float = 0.2,
         timeout: float | None = None,
+        follow: bool = True,
     ) -> None:
         self.broker = broker
         self.repo = repo
         self.actor = declare_actor(broker)
         self.poll_seconds = poll_seconds
         self.timeout = timeout
+        self.follow = follow
 
     @classmethod
     def from_settings(cls, settings: Settings, repo: BatchRepository) -> DramatiqRunner:
@@ -124,8 +130,10 @@ class DramatiqRunner:
         on_outcome: OnOutcome,
     ) -> None:
         waiting = {key for key, _ in items}
-        for key in waiting:
+        for key, _ in items:  # in plan order (prompt-prefix order for a local model)
             self.actor.send(batch_id, key, as_of.isoformat())
+        if not self.follow:
+            return
         deadline = None if self.timeout is None else time.monotonic() + self.timeout
         while waiting:
             for item in self.repo.items(batch_id, TERMINAL):

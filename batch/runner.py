@@ -5,15 +5,17 @@
   items with the same prompt prefix (same tier and slot, same trigger and channel) next to
   each other so a local llama.cpp model reuses its prompt cache; this is what the local model
   always gets. With ``concurrency=N`` it runs a bounded thread pool for remote models.
-- Rate limits: an HTTP 429 from the provider (or a ``ProviderError`` saying so) does not fail
-  the item: every worker pauses behind a shared :class:`RateGate` (``Retry-After`` if given,
-  else exponential backoff with jitter) and the item is tried again.
+- Rate limits: a provider's 429 (:class:`~core.errors.RateLimitedError`, raised by the
+  providers with its ``retry_after``) does not fail the item: every worker pauses behind a
+  shared :class:`RateGate` (``Retry-After`` if given, else exponential backoff with jitter)
+  and the item is tried again.
 - :class:`batch.queue.DramatiqRunner` sends the same items to a Dramatiq/Redis queue instead,
   behind the same :class:`Runner` interface.
 
 An item failure never stops the batch: it is recorded (``failed`` + error) and
-``--retry-failed`` puts it back. Anything that is not an ``Exception`` (KeyboardInterrupt, a
-kill) leaves the item ``running``; the next run resets it to pending and continues.
+``--retry-failed`` puts it back. A claimed item's lease is renewed while it drafts; Ctrl-C
+gives the item back at once, and a killed process stops renewing, so its items are reset
+to pending by the next run once their lease ran out (``ZHENXIN_JOB_LEASE_SECONDS``).
 """
 
 from __future__ import annotations
@@ -27,10 +29,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
+from core.errors import RateLimitedError, RefusedError
+from drafting.jobs import lease_kept
 from generator.drafts import Draft, DraftRequest
 from storage.batches import BatchRepository
 
-Drafter = Callable[[DraftRequest, dt.date], Draft]
+DraftItem = Callable[[DraftRequest, dt.date], Draft]  # DraftingService.draft, in effect
 OnOutcome = Callable[["Outcome"], None]
 
 
@@ -100,52 +104,68 @@ class RateGate:
 
 
 def rate_limit_delay(exc: BaseException) -> float | None:
-    """If ``exc`` (or what caused it) is an HTTP 429, the ``Retry-After`` seconds (or -1)."""
+    """If ``exc`` (or what caused it) is a rate limit, its ``retry_after`` seconds (-1 when
+    the provider did not say); None for any other error."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        status = getattr(current, "status_code", None) or getattr(current, "http_status", None)
-        text = str(current).lower()
-        if status == 429 or "too many requests" in text or "rate limit" in text:
-            response: Any = getattr(current, "response", None)
-            headers = getattr(response, "headers", None) or {}
-            try:
-                return float(str(headers.get("retry-after")))
-            except ValueError:
-                return -1.0
+        if isinstance(current, RateLimitedError):
+            return -1.0 if current.retry_after is None else current.retry_after
         current = current.__cause__ or current.__context__
     return None
 
 
 class ItemExecutor:
-    """Claims one item, drafts it, and stores the draft (or the failure)."""
+    """Claims one item (token + lease), drafts it through the drafting service (customer from
+    the store, consent checked), and stores the draft with the item state (or the failure)."""
 
     def __init__(
         self,
         repo: BatchRepository,
-        drafter: Drafter,
+        draft: DraftItem,
         *,
         gate: RateGate | None = None,
         max_rate_retries: int = 8,
+        lease_seconds: float = 60.0,
     ) -> None:
         self.repo = repo
-        self.drafter = drafter
+        self.draft = draft
         self.gate = gate or RateGate()
         self.max_rate_retries = max_rate_retries
+        self.lease_seconds = lease_seconds
 
     def execute(self, batch_id: str, key: str, spec: dict[str, Any], as_of: dt.date) -> Outcome:
         started = time.perf_counter()
-        if not self.repo.claim(batch_id, key):
+        token = self.repo.claim(batch_id, key, lease_seconds=self.lease_seconds)
+        if token is None:
             return Outcome(key, "claimed")
+
+        def renew() -> bool:
+            return self.repo.renew(batch_id, key, token, lease_seconds=self.lease_seconds)
+
         try:
             request = DraftRequest.model_validate(spec["request"])
-            draft = self._draft(request, as_of)
-            draft_id = self.repo.complete(batch_id, key, draft, request=spec["request"])
+            with lease_kept(renew, every=self.lease_seconds / 3):
+                draft = self._draft(request, as_of)
+            draft_id = self.repo.complete(
+                batch_id,
+                key,
+                draft.model_dump(mode="json"),
+                request=spec["request"],
+                token=token,
+                as_of=as_of,
+            )
+        except RefusedError as exc:  # e.g. opted out since the batch was planned
+            self.repo.skip(batch_id, key, f"refused: {exc}", token=token)
+            return Outcome(key, "skipped", error=str(exc), seconds=time.perf_counter() - started)
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
-            self.repo.fail(batch_id, key, error)
+            self.repo.fail(batch_id, key, error, token=token)
             return Outcome(key, "failed", error=error, seconds=time.perf_counter() - started)
+        except BaseException:  # Ctrl-C: give the item back now, the next run drafts it
+            self.repo.release(batch_id, key, token)
+            raise
         return Outcome(
             key,
             "done",
@@ -159,7 +179,7 @@ class ItemExecutor:
         while True:
             self.gate.wait()
             try:
-                return self.drafter(request, as_of)
+                return self.draft(request, as_of)
             except Exception as exc:
                 delay = rate_limit_delay(exc)
                 if delay is None or attempt >= self.max_rate_retries:
@@ -232,7 +252,7 @@ class InProcessRunner:
 
 
 __all__ = [
-    "Drafter",
+    "DraftItem",
     "InProcessRunner",
     "ItemExecutor",
     "OnOutcome",

@@ -1,12 +1,14 @@
 """The batch facade used by the CLI and the HTTP API: create a batch, run it, report on it.
 
-    service = BatchService(settings)
+    service = BatchService.from_settings(settings)
     record = service.create(BatchSpec(kind="monthly", brand="qingshui", month="2026-12"))
     summary = service.run(record.id, concurrency=4)
 
 ``create`` is idempotent (the same spec gives the same batch id, nothing is re-planned);
-``run`` resets items a killed run left ``running`` (and failed ones with
-``retry_failed=True``) and executes every pending item through a :class:`Runner`.
+care batches read customers from the one customer store. ``run`` refuses while another run
+holds items of the batch, resets items whose run died (and failed ones with
+``retry_failed=True``) and executes every pending item through a :class:`Runner`; each item
+is drafted by the drafting service, like any other draft.
 """
 
 from __future__ import annotations
@@ -17,24 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.orm import Session, sessionmaker
-
 from batch.jobs import BatchKind, BatchSpec, care_items, monthly_items
-from batch.runner import (
-    Drafter,
-    InProcessRunner,
-    ItemExecutor,
-    OnOutcome,
-    Outcome,
-    Runner,
-    prefix_order,
-)
-from core.errors import NotFoundError
+from batch.runner import InProcessRunner, ItemExecutor, OnOutcome, Outcome, Runner, prefix_order
+from core.errors import ConflictError, NotFoundError
 from core.settings import Settings
-from knowledge.pack import BrandPack
+from drafting.service import DraftingService
+from generator.drafts import Draft, DraftRequest
 from storage.batches import BatchRecord, BatchRepository
-
-PackLoader = Callable[[str], BrandPack]
 
 
 @dataclass
@@ -57,53 +48,24 @@ class RunSummary:
         }
 
 
-def default_pack_loader(settings: Settings) -> PackLoader:
-    def load(brand_id: str) -> BrandPack:
-        from knowledge.service import KnowledgeBase  # the knowledge facade
-
-        return KnowledgeBase(settings).pack(brand_id)
-
-    return load
-
-
-def default_drafter(settings: Settings) -> Drafter:
-    from generator.pipeline import build_pipeline
-
-    pipeline = build_pipeline(settings)
-
-    def draft(request: Any, as_of: dt.date) -> Any:
-        return pipeline.draft(request, as_of=as_of)
-
-    return draft
-
-
-def is_local_model(settings: Settings) -> bool:
-    return settings.llm.strip() == "local"
-
-
 class BatchService:
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        sessions: sessionmaker[Session] | None = None,
-        pack_loader: PackLoader | None = None,
-        drafter: Drafter | None = None,
-    ) -> None:
-        self.settings = settings
-        if sessions is None:
-            from storage.db import open_database
+    def __init__(self, drafting: DraftingService) -> None:
+        self.drafting = drafting
+        self.settings: Settings = drafting.settings
+        self.repo = BatchRepository(drafting.sessions)
 
-            _, sessions = open_database(settings)
-        self.repo = BatchRepository(sessions)
-        self.pack_loader = pack_loader or default_pack_loader(settings)
-        self._drafter = drafter
+    @classmethod
+    def from_settings(cls, settings: Settings) -> BatchService:
+        return cls(DraftingService.from_settings(settings))
 
-    @property
-    def drafter(self) -> Drafter:
-        if self._drafter is None:
-            self._drafter = default_drafter(self.settings)
-        return self._drafter
+    def draft_item(self, request: DraftRequest, as_of: dt.date) -> Draft:
+        """One item's draft, made by the drafting service (customer store, consent)."""
+        return self.drafting.draft(request.brand, request, as_of=as_of)
+
+    def executor(self) -> ItemExecutor:
+        return ItemExecutor(
+            self.repo, self.draft_item, lease_seconds=self.settings.job_lease_seconds
+        )
 
     # --- planning --------------------------------------------------------------------------
     def create(self, spec: BatchSpec) -> BatchRecord:
@@ -113,7 +75,7 @@ class BatchService:
             return self.repo.get(batch_id)
         except NotFoundError:
             pass
-        pack = self.pack_loader(spec.brand)
+        pack = self.drafting.pack(spec.brand)
         if spec.kind == BatchKind.MONTHLY:
             items = monthly_items(spec, pack, self._theme_history(spec))
         else:
@@ -122,6 +84,7 @@ class BatchService:
                 pack,
                 contact_log=self.repo.contact_log(spec.brand),
                 handled=self._handled(spec),
+                people=self.drafting.customers.iter_all(spec.brand),
             )
         params = {"spec": spec.model_dump(mode="json"), "as_of": spec.as_of.isoformat()}
         self.repo.create(
@@ -155,9 +118,9 @@ class BatchService:
     # --- running ---------------------------------------------------------------------------
     def make_runner(self, concurrency: int = 1) -> Runner:
         """The in-process runner; the local model always runs sequentially."""
-        if is_local_model(self.settings):
+        if self.settings.uses_local_model:
             concurrency = 1
-        return InProcessRunner(ItemExecutor(self.repo, self.drafter), concurrency=concurrency)
+        return InProcessRunner(self.executor(), concurrency=concurrency)
 
     def run(
         self,
@@ -170,6 +133,12 @@ class BatchService:
         on_start: Callable[[BatchRecord, int], None] | None = None,
     ) -> RunSummary:
         record = self.repo.get(batch_id)
+        held = self.repo.held(batch_id)
+        if held:
+            raise ConflictError(
+                f"batch {batch_id} is being run ({held} item(s) in progress)",
+                hint="wait for that run to finish, or follow it with `zhenxin batch status`",
+            )
         self.repo.reset(batch_id, retry_failed=retry_failed)
         pending = prefix_order([(it.key, it.spec) for it in self.repo.items(batch_id, ["pending"])])
         record = self.repo.get(batch_id)
@@ -229,4 +198,4 @@ class BatchService:
         }
 
 
-__all__ = ["BatchService", "PackLoader", "RunSummary", "is_local_model"]
+__all__ = ["BatchService", "RunSummary"]

@@ -32,23 +32,20 @@ def _free_port() -> int:
 
 
 def _setup(data_dir: Path) -> tuple[Any, dict[str, str], str]:
-    from api.deps import get_knowledge, get_pipeline
+    from api.deps import get_knowledge
     from api.main import create_app
     from core.settings import Settings
-    from generator.pipeline import Pipeline
+    from drafting.customers import CustomerStore
+    from drafting.packs import ingest_pack
     from knowledge.service import KnowledgeBase
-    from llm.fake import FakeLLM, placeholder_reply
-    from storage import customers, keys
+    from storage import keys
 
     settings = Settings(data_dir=data_dir, llm="fake", embedder="hash", environment="test")
     kb = KnowledgeBase(settings)
-    kb.ingest(EXAMPLES / "qingshui")
-    pipeline = Pipeline(settings, llm=FakeLLM(reply_fn=placeholder_reply), knowledge=kb)
     app = create_app(settings)
+    ingest_pack(kb, CustomerStore(app.state.sessions), EXAMPLES / "qingshui")
     app.dependency_overrides[get_knowledge] = lambda: kb
-    app.dependency_overrides[get_pipeline] = lambda: pipeline
     with app.state.sessions.begin() as s:
-        customers.import_customers(s, "qingshui", kb.pack("qingshui").customers)
         key = keys.create_key(s, "qingshui", keys.Role.EDITOR).secret
     headers = {"Authorization": f"Bearer {key}"}
     return app, headers, "qs-002"

@@ -179,16 +179,20 @@ def _bench_pack(root: Path) -> Path:
     return pack
 
 
-def thin_drafter(settings: Any) -> Any:
+class ThinDrafter:
     """One model call per item and no pipeline work: isolates the runner + storage path."""
-    from evals.types import Verdict
-    from generator.drafts import Draft, DraftRequest, Plan
-    from llm import make_llm
 
-    llm = make_llm(settings)
+    def __init__(self, settings: Any) -> None:
+        from llm import make_llm
 
-    def draft(request: DraftRequest, as_of: dt.date) -> Draft:
-        who = request.customer_id or ""
+        self.llm = make_llm(settings)
+
+    def draft(self, request: Any, *, customer: Any = None, as_of: dt.date | None = None) -> Any:
+        from evals.types import Verdict
+        from generator.drafts import Draft, Plan
+
+        llm = self.llm
+        who = customer.id if customer else (request.customer_id or "")
         reply = llm.complete([{"role": "user", "content": f"{request.trigger} for {who}"}])
         trigger, channel = str(request.trigger or ""), str(request.channel or "wechat")
         return Draft(
@@ -214,8 +218,6 @@ def thin_drafter(settings: Any) -> Any:
             ),
         )
 
-    return draft
-
 
 def _run(
     server: ModelServer, root: Path, n: int, mode: str, concurrency: int, limit_every: int = 0
@@ -223,7 +225,11 @@ def _run(
     from batch.jobs import BatchKind, BatchSpec
     from batch.service import BatchService
     from core.settings import Settings
+    from drafting.packs import ingest_pack
+    from drafting.service import DraftingService
+    from generator.pipeline import build_pipeline
     from knowledge.service import KnowledgeBase
+    from storage.db import open_database
 
     settings = Settings(
         data_dir=root / f"data-{n}",
@@ -234,11 +240,13 @@ def _run(
         embedder="hash",
         environment="test",
     )
-    KnowledgeBase(settings).ingest(_bench_pack(root / f"p{n}"))
-    drafter = thin_drafter(settings) if mode == "runner" else None
-    service = BatchService(settings, drafter=drafter)
+    kb = KnowledgeBase(settings)
+    _, sessions = open_database(settings)
+    drafter = ThinDrafter(settings) if mode == "runner" else build_pipeline(settings, knowledge=kb)
+    drafting = DraftingService(settings, sessions=sessions, knowledge=kb, drafter=drafter)
+    ingest_pack(kb, drafting.customers, _bench_pack(root / f"p{n}"))
+    service = BatchService(drafting)
     record = service.create(BatchSpec(kind=BatchKind.CARE, brand="qingshui", date=DATE))
-    service.drafter  # build the pipeline before timing  # noqa: B018
     server.every.value, server.limited.value = limit_every, 0
     calls_before = server.calls.value
     started, cpu_started = time.perf_counter(), time.process_time()

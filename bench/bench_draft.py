@@ -64,7 +64,11 @@ def main() -> None:
         )
         drafts: list[Draft] = []
         for brand, cid, kind in RUNS:
-            d = pipeline.draft(DraftRequest(brand=brand, customer_id=cid, kind=kind), as_of=AS_OF)
+            d = pipeline.draft(
+                DraftRequest(brand=brand, kind=kind),
+                customer=kb.pack(brand).customer(cid),
+                as_of=AS_OF,
+            )
             drafts.append(d)
             a = d.attempts[0]
             model_s = _model_seconds(d)

@@ -55,7 +55,9 @@ def main() -> None:
             pipeline = Pipeline(seeded, llm=make_llm(seeded), knowledge=kb)
             for brand, cid, kind in cases:
                 d = pipeline.draft(
-                    DraftRequest(brand=brand, customer_id=cid, kind=kind), as_of=AS_OF
+                    DraftRequest(brand=brand, kind=kind),
+                    customer=kb.pack(brand).customer(cid),
+                    as_of=AS_OF,
                 )
                 verdicts[d.verdict.value] += 1
                 by_kind.setdefault(kind, Counter())[d.verdict.value] += 1

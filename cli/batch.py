@@ -48,7 +48,7 @@ Queue = Annotated[
 def _service() -> BatchService:
     from batch.service import BatchService
 
-    return BatchService(get_settings())
+    return BatchService.from_settings(get_settings())
 
 
 def _runner(service: BatchService, queue: bool) -> Runner | None:
@@ -161,8 +161,16 @@ def export(
     batch: Annotated[str, typer.Option("--batch", help="batch id")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="csv | jsonl | eml")] = "csv",
     out: Annotated[Path, typer.Option("--out", "-o", help="output folder")] = Path("."),
+    unreviewed: Annotated[
+        bool,
+        typer.Option(
+            "--include-unreviewed",
+            help="also drafts nobody has approved yet (never rejected ones)",
+        ),
+    ] = False,
 ) -> None:
-    """Export a batch's drafts (current text) as CSV, JSON Lines or .eml files."""
+    """Export a batch's approved drafts, as approved, as CSV, JSON Lines or .eml files.
+    Customers who opted out since are skipped; every item left out is listed."""
     from batch.export import ExportFormat, export_batch
 
     try:
@@ -171,9 +179,18 @@ def export(
         raise ZhenxinError(f"unknown format {fmt!r}", hint="use csv, jsonl or eml") from None
     service = _service()
     record = service.repo.get(batch)
-    pack = service.pack_loader(record.brand_id) if chosen == ExportFormat.EML else None
-    files = export_batch(service.repo, batch, chosen, out, pack=pack)
-    typer.echo(f"wrote {len(files)} file(s) to {out}")
+    pack = service.drafting.pack(record.brand_id) if chosen == ExportFormat.EML else None
+    statuses = ("approved", "pending_review") if unreviewed else ("approved",)
+    summary = export_batch(
+        service.repo,
+        batch,
+        chosen,
+        out,
+        pack=pack,
+        customers=service.drafting.customers,
+        statuses=statuses,
+    )
+    typer.echo(summary.describe(out))
 
 
 def register(app: typer.Typer) -> None:

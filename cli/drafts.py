@@ -47,8 +47,9 @@ def draft(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the draft as JSON")] = False,
 ) -> None:
-    """Draft a care message, after-sale email or user-story post for one customer."""
-    from generator.pipeline import build_pipeline
+    """Draft a care message, after-sale email or user-story post for one customer. The draft
+    is stored like any other: it waits in the review queue under the id printed."""
+    from drafting.service import DraftingService
 
     day = _as_of(as_of)
     request = DraftRequest(
@@ -60,11 +61,15 @@ def draft(
         question=question,
         story_doc=story,
     )
-    result = build_pipeline(get_settings()).draft(request, as_of=day)
+    record = DraftingService.from_settings(get_settings()).generate(
+        brand, request, requested_by="cli", as_of=day
+    )
+    result = Draft.model_validate(record.generated or {})
     if as_json:
-        print_json(result.model_dump(mode="json"))
+        print_json({"id": record.id, **result.model_dump(mode="json")})
     else:
         _print(result)
+        typer.echo(f"draft id: {record.id} (in the review queue)")
 
 
 def _print(d: Draft) -> None:

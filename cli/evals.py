@@ -15,7 +15,7 @@ from cli.output import print_json
 from core.errors import ZhenxinError
 from core.settings import get_settings
 from generator.drafts import ContentKind
-from knowledge.pack import Brand, Channel
+from knowledge.pack import BrandPack, Channel
 
 if TYPE_CHECKING:
     from evals import LLMJudge
@@ -37,12 +37,12 @@ def _read(file: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def _brand(brand_id: str | None) -> Brand | None:
+def _pack(brand_id: str | None) -> BrandPack | None:
     if brand_id is None:
         return None
     from knowledge.service import KnowledgeBase
 
-    return KnowledgeBase(get_settings()).pack(brand_id).brand
+    return KnowledgeBase(get_settings()).pack(brand_id)
 
 
 def _check_one(
@@ -51,18 +51,20 @@ def _check_one(
     lang: str | None,
     channel: str | None,
     kind: str | None,
-    brand: Brand | None,
+    pack: BrandPack | None,
     judge: LLMJudge | None = None,
 ) -> dict[str, Any]:
-    from evals import CheckContext, check, detect_lang, report_json
+    from evals import check, detect_lang, report_json
+    from generator.basis import CheckBasis
 
-    ctx = CheckContext(
-        text=text,
+    brand = pack.brand if pack else None
+    basis = CheckBasis.for_text(
+        pack,
         lang=lang or (brand.language if brand else None) or detect_lang(text),
         channel=channel,
         kind=kind,
-        brand=brand,
     )
+    ctx = basis.context(text, brand)
     result = report_json(check(ctx, judge=judge))
     if judge is not None and judge.last is not None:
         result["judge"] = judge.last.model_dump(exclude={"runs"})
@@ -116,24 +118,24 @@ def check_command(
     ] = 0,
 ) -> None:
     """Check a text for spam, compliance, channel, tone, grounding and injection problems."""
-    the_brand = _brand(brand)
+    the_pack = _pack(brand)
     defaults = {
         "lang": lang.value if lang else None,
         "channel": channel.value if channel else None,
         "kind": kind.value if kind else None,
     }
     if jsonl:
-        _check_lines(_read(file), defaults, the_brand)
+        _check_lines(_read(file), defaults, the_pack)
         return
     text = _read(file)
-    result = _check_one(text, brand=the_brand, judge=_judge(judge), **defaults)
+    result = _check_one(text, pack=the_pack, judge=_judge(judge), **defaults)
     if as_json:
         print_json(result)
     else:
         _print_human(text, result)
 
 
-def _check_lines(data: str, defaults: dict[str, Any], brand: Brand | None) -> None:
+def _check_lines(data: str, defaults: dict[str, Any], pack: BrandPack | None) -> None:
     channels = {c.value for c in Channel}
     for number, line in enumerate(data.splitlines(), 1):
         if not line.strip():
@@ -152,7 +154,7 @@ def _check_lines(data: str, defaults: dict[str, Any], brand: Brand | None) -> No
                 raise ValueError(f"kind {opts['kind']!r} is not a content kind")
             if opts["channel"] not in (None, *channels):
                 raise ValueError(f"channel {opts['channel']!r} is not one of {sorted(channels)}")
-            out = {"id": item_id, **_check_one(item["text"], brand=brand, **opts)}
+            out = {"id": item_id, **_check_one(item["text"], pack=pack, **opts)}
         except (ValueError, ZhenxinError) as exc:  # json.JSONDecodeError is a ValueError
             out = {"id": item_id, "error": f"line {number}: {exc}"}
         sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")

@@ -21,10 +21,16 @@ def ingest(
     path: Annotated[Path, typer.Argument(help="brand pack folder (brand.yaml, knowledge/, ...)")],
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
-    """Validate a brand pack and index its knowledge (only changed chunks are re-embedded)."""
+    """Validate a brand pack, index its knowledge (only changed chunks are re-embedded) and
+    store its customers (opt-outs recorded since are kept)."""
+    from drafting.customers import CustomerStore
+    from drafting.packs import ingest_pack
     from knowledge.service import KnowledgeBase
+    from storage.db import open_database
 
-    report = KnowledgeBase(get_settings()).ingest(path)
+    settings = get_settings()
+    _, sessions = open_database(settings)
+    report = ingest_pack(KnowledgeBase(settings), CustomerStore(sessions), path)
     if as_json:
         print_json(report.model_dump())
         return

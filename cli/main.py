@@ -10,6 +10,7 @@ import typer
 
 from cli import batch, drafts, evals, knowledge, model, serve
 from core.errors import ZhenxinError
+from core.pii import install_pii_masking
 
 app = typer.Typer(
     name="zhenxin",
@@ -39,6 +40,7 @@ def version() -> None:
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the CLI with ``argv`` and return the exit code (tests call this directly)."""
+    install_pii_masking()  # CLI logs (batches, ingest) never carry a customer's contact data
     try:
         app(args=list(argv) if argv is not None else None, prog_name="zhenxin")
     except SystemExit as exc:  # typer/click finish with SystemExit, usage errors with 2

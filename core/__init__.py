@@ -11,6 +11,8 @@ from core.errors import (
     PayloadTooLargeError,
     PermissionDeniedError,
     ProviderError,
+    QueueUnavailableError,
+    RateLimitedError,
     RefusedError,
     ZhenxinError,
 )
@@ -27,6 +29,8 @@ __all__ = [
     "PayloadTooLargeError",
     "PermissionDeniedError",
     "ProviderError",
+    "QueueUnavailableError",
+    "RateLimitedError",
     "RefusedError",
     "Settings",
     "ZhenxinError",

@@ -13,11 +13,15 @@ single clear line and exit code 2, the HTTP API into a JSON body and ``http_stat
     ├── PermissionDeniedError    the caller's role may not do this
     ├── ConflictError            a stale version was edited, a state change is not allowed
     ├── PayloadTooLargeError     text or upload over the limit
+    ├── RateLimitedError         too many requests (failed sign-ins, a provider's 429) or a
+    │                            full job queue: try again after ``retry_after`` seconds
+    ├── QueueUnavailableError    the queue's broker (Redis) cannot take messages now
     └── ProviderError            the model or embedding service failed or timed out
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 
@@ -117,6 +121,40 @@ class ConflictError(ZhenxinError):
 class PayloadTooLargeError(ZhenxinError):
     http_status = 413
     code = "too_large"
+
+
+class RateLimitedError(ZhenxinError):
+    """Too many requests — failures from one client or against one key, a provider
+    answering 429 — or a full job queue. ``retry_after`` is the seconds to wait, when known;
+    the HTTP API answers 429 with a ``Retry-After`` header (whole seconds, at least 1)."""
+
+    http_status = 429
+    code = "rate_limited"
+
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, hint: str | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.retry_after = None if retry_after is None else float(retry_after)
+
+    @property
+    def retry_after_seconds(self) -> int | None:
+        """``retry_after`` as the whole seconds of a ``Retry-After`` header (at least 1)."""
+        return None if self.retry_after is None else max(1, math.ceil(self.retry_after))
+
+    def to_dict(self) -> dict[str, object]:
+        body = super().to_dict()
+        if self.retry_after_seconds is not None:
+            body["retry_after"] = self.retry_after_seconds
+        return body
+
+
+class QueueUnavailableError(ZhenxinError):
+    """The queue's broker (Redis) did not take the messages; nothing was lost: the items
+    stay pending and a later run sends them again."""
+
+    http_status = 503
+    code = "queue_unavailable"
 
 
 class ProviderError(ZhenxinError):

@@ -65,11 +65,35 @@ class Settings(BaseSettings):
     max_attempts: int = 2
     retrieve_k: int = 4
 
+    # --- draft jobs --------------------------------------------------------------------------
+    # "thread": a worker pool inside the API process; "dramatiq": the Dramatiq/Redis workers.
+    job_queue: Literal["thread", "dramatiq"] = "thread"
+    job_workers: int | None = Field(default=None, ge=1, le=64)  # None: 1 for "local", else 4
+    job_queue_size: int = Field(default=100, ge=1)  # waiting jobs before 429
+    # A claimed job's (or batch item's) lease, renewed every third of it while the model
+    # writes: a worker that died loses its jobs to the next one within this time.
+    job_lease_seconds: float = Field(default=60.0, gt=0)
+    max_wait_seconds: float = Field(default=120.0, ge=0)  # the cap on ``Prefer: wait=N``
+
     # --- API ----------------------------------------------------------------------------------
     max_text_chars: int = 20_000
     max_upload_bytes: int = 5_000_000
-    session_secret: SecretStr = SecretStr("dev-only-change-me")
+    # Signs the review form's session cookies. Empty: a random one is made on first start and
+    # kept in ``data_dir/session_secret`` (mode 0600); a known placeholder is refused.
+    session_secret: SecretStr | None = None
     environment: Literal["development", "production", "test"] = "development"
+    # Behind a reverse proxy: trust its X-Forwarded-Proto (Secure cookies) and the last
+    # X-Forwarded-For entry (the client address the rate limits count). Never set it when the
+    # app is reachable directly: anyone could then claim any address.
+    trust_proxy_headers: bool = False
+
+    # --- rate limits (the ``limits`` library's notation: "10/minute", "100/hour") -----------
+    # Failed review-form sign-ins, counted per client address and per key prefix.
+    sign_in_rate_limit: str = "10/minute"
+    # Failed API-key authentications (a key sent but wrong or revoked), per client address.
+    api_key_rate_limit: str = "10/minute"
+    # "memory": per API process. "redis": shared by every process, at ``redis_url``.
+    rate_limit_storage: Literal["memory", "redis"] = "memory"
 
     @field_validator("data_dir", mode="after")
     @classmethod
@@ -85,8 +109,17 @@ class Settings(BaseSettings):
         return self.data_dir / "models"
 
     @property
+    def session_secret_file(self) -> Path:
+        return self.data_dir / "session_secret"
+
+    @property
     def sqlalchemy_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'zhenxin.db'}"
+
+    @property
+    def uses_local_model(self) -> bool:
+        """True when drafts run on the embedded llama.cpp model (one at a time)."""
+        return self.llm.strip() == "local"
 
     def ensure_data_dir(self) -> Path:
         self.data_dir.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,6 @@
 """The eval suite: rule-based checks (spam, compliance, channel, pressure, tone, grounding,
-injection) that explain themselves, an optional LLM judge, and the scenario runner.
+injection, truth, coherence) that explain themselves, an optional LLM judge, and the
+scenario runner.
 
     from evals import CheckContext, check
     report = check(CheckContext(text="...", lang="zh", channel="sms"))

@@ -16,7 +16,7 @@ dictionary access each.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -249,9 +249,19 @@ def _negation_in(clause: str) -> bool:
     return bool(regex_matches(pattern("spam", "negation"), clause))
 
 
+_CACHES: list[Callable[[], None]] = []
+
+
+def register_cache(clear: Callable[[], None]) -> None:
+    """Have :func:`clear_match_cache` also clear another per-text cache (``cache_clear``)."""
+    _CACHES.append(clear)
+
+
 def clear_match_cache() -> None:
-    """Forget everything learnt about texts (benchmarks use it so repeated texts are not
-    free)."""
+    """Forget everything learnt about texts, and every registered per-text cache (benchmarks
+    use it so repeated texts are not free)."""
     _text.cache_clear()
     _negation_in.cache_clear()
     normalise.cache_clear()
+    for clear in _CACHES:
+        clear()

@@ -15,12 +15,14 @@ from functools import cache
 from typing import Any
 
 from evals.checks.channel import ChannelCheck
+from evals.checks.coherence import CoherenceCheck
 from evals.checks.compliance import ComplianceCheck
 from evals.checks.grounding import GroundingCheck
 from evals.checks.injection import InjectionCheck
 from evals.checks.pressure import PressureCheck
 from evals.checks.spam import SpamCheck
 from evals.checks.tone import ToneCheck
+from evals.checks.truth import TruthCheck
 from evals.lexicon import load
 from evals.types import Check, CheckContext, CheckReport, Finding, Severity, Verdict
 from knowledge.embedder import Embedder
@@ -38,6 +40,8 @@ def rule_checks(embedder: Embedder | None = None) -> list[Check]:
         ToneCheck(embedder),
         GroundingCheck(),
         InjectionCheck(),
+        TruthCheck(),
+        CoherenceCheck(),
     ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
@@ -72,6 +73,11 @@ class CheckContext:
         default_factory=dict
     )  # the plan's customer facts (days_since_contact ...)
     personal: bool | None = None  # sent to one customer (None: decide from ``kind``)
+    selling: str | None = None  # "never": this kind never sells (an invitation), any stage
+
+
+Checker = Callable[[CheckContext], CheckReport]
+"""The whole suite as one callable: ``evals.check`` (or a fake, see ``evals.fake``)."""
 
 
 @runtime_checkable

@@ -2,32 +2,12 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from evals.types import Finding, Verdict
+from generator.basis import CheckBasis
+from generator.kinds import ContentKind, Trigger
 from knowledge.pack import Channel, Customer
-
-
-class ContentKind(StrEnum):
-    CARE_MESSAGE = "care_message"
-    AFTERSALE_EMAIL = "aftersale_email"
-    USER_STORY_POST = "user_story_post"
-    COMMUNITY_POST = "community_post"
-
-
-class Trigger(StrEnum):
-    DAY3 = "day3"
-    HALF_USED = "half_used"
-    ALMOST_FINISHED = "almost_finished"
-    BIRTHDAY = "birthday"
-    STAGE_UP = "stage_up"
-    LONG_SILENCE = "long_silence"
-    QUESTION = "question"
-    WELCOME = "welcome"
-    AFTER_PURCHASE = "after_purchase"
-    MONTHLY = "monthly"
 
 
 class DraftRequest(BaseModel):
@@ -118,6 +98,7 @@ class Draft(BaseModel):
     verdict: Verdict
     score: float
     findings: list[Finding] = Field(default_factory=list)
+    notes: list[Finding] = Field(default_factory=list)  # how it was made (e.g. an echo cut)
     provider: str
     model: str
     template: str
@@ -125,3 +106,5 @@ class Draft(BaseModel):
     plan: Plan
     attempts: list[Attempt] = Field(default_factory=list)
     timings: dict[str, float] = Field(default_factory=dict)
+    # What the checks of this draft see besides its text; every re-check starts from it.
+    basis: CheckBasis | None = None

@@ -117,6 +117,8 @@ TRIGGER_GOAL: dict[Lang, dict[str, str]] = {
         "把使用指南里的一个用法要点具体告诉客户，"
         "再问问用得怎么样",
         "monthly": "本月社群内容",
+        "tier_invite": "邀请客户加入「{tier}」：说一句为什么想到TA（TA自己的经历），"
+        "这个圈子是什么、能一起做什么；是邀请不是推销，不提价格或优惠，告诉TA不来也完全没关系",
     },
     "en": {
         "day3": "day {days} of using it: tell them the one thing the usage guide says about the "
@@ -138,6 +140,9 @@ TRIGGER_GOAL: dict[Lang, dict[str, str]] = {
         "after_purchase": "they bought {product} (day {days}): tell them one usage point from the "
         "guide, then ask how it is going",
         "monthly": "this month's community content",
+        "tier_invite": "invite them into {tier}: one line on why you thought of them (their own "
+        "story), what the circle is and what you do together; an invitation, not a sale: no "
+        "price, no offer, and it is fine if they say no",
     },
 }
 
@@ -171,10 +176,8 @@ CHANNEL_RULE: dict[Lang, dict[str, str]] = {
     },
 }
 
-# (zh max characters, en max words) per channel; SMS is computed from the segment size.
-CHANNEL_LIMITS: dict[str, tuple[int, int]] = {
-    "wechat": (150, 90),
-    "email": (400, 220),
-    "community": (400, 250),
+# Kinds that never sell (an invitation), whatever the stage allows.
+NO_SELLING: dict[Lang, str] = {
+    "zh": "任何推销、价格、优惠或购买暗示",
+    "en": "any selling, price, offer or hint to buy",
 }
-SMS_SEGMENT = {"zh": 70, "en": 160}

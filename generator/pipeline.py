@@ -1,15 +1,19 @@
 """The generation pipeline: plan -> retrieve -> render -> generate -> check -> revise.
 
     pipeline = build_pipeline(settings)
-    draft = pipeline.draft(DraftRequest(brand="qingshui", customer_id="qs-006",
-                                        kind="care_message"))
+    draft = pipeline.draft(DraftRequest(brand="qingshui", kind="care_message"),
+                           customer=customer, as_of=day)
+
+The customer comes resolved from the caller — the drafting service reads it from the one
+customer store, with its contact history and consent — so the pipeline never looks customers
+up itself. A ``Pipeline`` is a :class:`Drafter`; so is :class:`generator.fake.FakeDrafter`.
 
 Every attempt is checked by the eval suite; findings that are not a pass go back to the
 model as feedback, up to ``settings.max_attempts``. The best attempt (verdict, then score)
 is returned with its findings either way, and the draft records its provenance: provider,
 model, template and hash, retrieved chunks, the plan, each attempt and the timings.
-Unknown brand or customer, an opted-out customer, a story without consent or a product
-without a usage guide are errors: the pipeline never makes a draft up.
+Unknown brand, a missing customer, an opted-out customer, a story without consent or a
+product without a usage guide are errors: the pipeline never makes a draft up.
 """
 
 from __future__ import annotations
@@ -17,27 +21,28 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
-from collections.abc import Callable
+from typing import Protocol
 
-from core.errors import ConfigError, NotFoundError, RefusedError, ZhenxinError
+from core.errors import NotFoundError, RefusedError, ZhenxinError
 from core.settings import Settings
-from evals.types import CheckContext, CheckReport, Finding, Severity, Verdict
+from evals.types import Checker, Finding, Severity, Verdict
 from generator import planner
+from generator.basis import CheckBasis, product_names
 from generator.compose import Composed, compose
 from generator.drafts import Attempt, ContentKind, Draft, DraftRequest, Plan, Trigger
 from generator.echo import PromptEcho
+from generator.kinds import kind_spec
 from generator.parse import ParseFailure, parse_reply
 from generator.render import render_prompt, render_revision
-from generator.retrieve import Evidence, KnowledgeSource, gather
-from generator.schemas import json_schema, reply_model
-from knowledge.pack import BrandPack, Customer, DocKind, KnowledgeDoc
+from generator.retrieve import gather
+from generator.sanitize import clean
+from generator.schemas import json_schema
+from knowledge.pack import BrandPack, Customer, DocKind, Tier
+from knowledge.retriever import Knowledge
 from llm.base import LLM, ChatMessage
 
-Checker = Callable[[CheckContext], CheckReport]
-
 VERDICT_RANK = {Verdict.PASS: 2, Verdict.REVIEW: 1, Verdict.BLOCK: 0}
-_NEEDS_CUSTOMER = (ContentKind.CARE_MESSAGE, ContentKind.AFTERSALE_EMAIL)
-_CARRIES_BELIEF = (ContentKind.AFTERSALE_EMAIL.value,)
+ECHO_RULE = "generator.prompt_echo"
 _ECHO_MESSAGE = {
     "zh": "模型把提示里的段落抄进了草稿，已删去：{lines}",
     "en": "The model copied parts of its prompt into the draft; removed: {lines}",
@@ -48,12 +53,12 @@ _PARSE_HINT = {
 }
 
 
-def _default_checker() -> Checker:
-    try:
-        from evals import check
-    except ImportError as exc:  # the eval suite is its own package; say so clearly
-        raise ConfigError("the eval suite (evals.check) is not available") from exc
-    return check
+class Drafter(Protocol):
+    """Writes one draft for a request; the customer is already resolved by the caller."""
+
+    def draft(
+        self, request: DraftRequest, *, customer: Customer | None, as_of: dt.date
+    ) -> Draft: ...
 
 
 class Pipeline:
@@ -64,7 +69,7 @@ class Pipeline:
         settings: Settings,
         *,
         llm: LLM,
-        knowledge: KnowledgeSource,
+        knowledge: Knowledge,
         checker: Checker | None = None,
     ) -> None:
         self.settings = settings
@@ -75,25 +80,19 @@ class Pipeline:
     @property
     def checker(self) -> Checker:
         if self._checker is None:
-            self._checker = _default_checker()
+            from evals import check
+
+            self._checker = check
         return self._checker
 
     # --- steps ---------------------------------------------------------------------------
-    def _customer(self, pack: BrandPack, request: DraftRequest) -> Customer | None:
-        kind = ContentKind(request.kind)
-        if request.customer is not None:
-            customer: Customer | None = request.customer
-        elif request.customer_id:
-            try:
-                customer = pack.customer(request.customer_id)
-            except KeyError:
-                raise NotFoundError(
-                    f"brand {pack.brand.id!r} has no customer {request.customer_id!r}"
-                ) from None
-        elif kind in _NEEDS_CUSTOMER:
-            raise NotFoundError(f"a {kind.value} needs a customer", hint="give customer_id")
-        else:
-            customer = None
+    @staticmethod
+    def _customer(request: DraftRequest, customer: Customer | None) -> Customer | None:
+        """The customer given (or the request's own inline one); never looked up here."""
+        spec = kind_spec(request.kind)
+        customer = customer or request.customer
+        if customer is None and spec.needs_customer:
+            raise NotFoundError(f"a {spec.kind.value} needs a customer", hint="give customer_id")
         if customer is not None and customer.opted_out:
             raise RefusedError(
                 f"customer {customer.id!r} opted out: no drafts for them",
@@ -108,7 +107,6 @@ class Pipeline:
             raise ZhenxinError("trigger 'question' needs the question", hint="pass --question")
         guides = [d for d in pack.docs if d.kind == DocKind.USAGE_GUIDE and d.product]
         usage_days = {d.product: d.usage_days for d in guides if d.product and d.usage_days}
-        names = {d.product: product_name(d) for d in guides if d.product}
         return planner.plan(
             pack.brand,
             customer,
@@ -117,10 +115,20 @@ class Pipeline:
             request.channel,
             as_of,
             usage_days=usage_days,
-            product_names=names,
+            product_names=product_names(pack),
             question=request.question,
             stage=self._tier_stage(pack, request),
+            tier=self._tier(pack, request, customer),
         )
+
+    @staticmethod
+    def _tier(pack: BrandPack, request: DraftRequest, customer: Customer | None) -> Tier | None:
+        """The tier an invitation is for (the customer must qualify for it)."""
+        if not kind_spec(request.kind).needs_tier:
+            return None
+        if customer is None:
+            raise NotFoundError("an invitation needs a customer", hint="give customer_id")
+        return planner.invitation_tier(pack.brand, request.tier, customer)
 
     @staticmethod
     def _tier_stage(pack: BrandPack, request: DraftRequest) -> str | None:
@@ -130,61 +138,32 @@ class Pipeline:
                 return tier.stages[0]
         return None
 
-    def _check(
-        self,
-        composed: Composed,
-        plan: Plan,
-        pack: BrandPack,
-        customer: Customer | None,
-        evidence: Evidence,
-        inputs: list[str],
-        as_of: dt.date,
-    ) -> CheckReport:
-        guides = [d for d in pack.docs if d.kind == DocKind.USAGE_GUIDE]
-        names = {d.product: product_name(d) for d in guides if d.product}
-        products = sorted({product_name(d) for d in guides} | set(names))
-        return self.checker(
-            CheckContext(
-                text=composed.text,
-                lang=plan.lang,
-                channel=plan.channel,
-                kind=plan.kind,
-                brand=pack.brand,
-                customer=customer,
-                stage=plan.stage,
-                sources=evidence.texts(),
-                # Only the kinds that must carry a belief are held to it (care: optional).
-                belief=evidence.belief.text
-                if evidence.belief and plan.kind in _CARRIES_BELIEF
-                else None,
-                inputs=inputs,
-                history=list(customer.last_contacts) if customer else [],
-                as_of=as_of,
-                products=products,
-                product_names=names,
-                purpose="care",
-            )
-        )
-
     def _max_tokens(self, kind: ContentKind) -> int:
-        if kind == ContentKind.CARE_MESSAGE:  # ~150 Chinese characters / ~90 words and the JSON
-            return min(self.settings.llm_max_tokens, 240)
-        return max(self.settings.llm_max_tokens, 600)
+        return kind_spec(kind).max_tokens
 
     # --- the whole thing -----------------------------------------------------------------
-    def draft(self, request: DraftRequest, *, as_of: dt.date | None = None) -> Draft:
-        """Plan, retrieve, render, generate, check and revise one draft."""
+    def draft(
+        self,
+        request: DraftRequest,
+        *,
+        customer: Customer | None = None,
+        as_of: dt.date | None = None,
+    ) -> Draft:
+        """Plan, retrieve, render, generate, check and revise one draft for ``customer``."""
         started = time.perf_counter()
         timings: dict[str, float] = {}
         kind = ContentKind(request.kind)
+        spec = kind_spec(kind)
         as_of = as_of or dt.date.today()
 
         tick = time.perf_counter()
         pack = self.knowledge.pack(request.brand)
-        customer = self._customer(pack, request)
+        customer = self._customer(request, customer)
         plan = self.plan(pack, customer, request, as_of)
         timings["plan"] = time.perf_counter() - tick
 
+        theme = clean_theme(request.theme)
+        tier = planner.find_tier(pack.brand, request.tier) if request.tier else None
         tick = time.perf_counter()
         evidence = gather(
             self.knowledge,
@@ -193,7 +172,7 @@ class Pipeline:
             customer,
             k=self.settings.retrieve_k,
             story_doc=request.story_doc,
-            theme=request.theme,
+            theme=theme,
         )
         timings["retrieve"] = time.perf_counter() - tick
 
@@ -208,18 +187,17 @@ class Pipeline:
             notes=evidence.notes,
             story=evidence.story,
             belief=evidence.belief,
-            theme=request.theme or "",
-            tier=next(
-                (t.name for t in pack.brand.tiers if request.tier in (t.id, t.name)),
-                request.tier or "",
-            ),
+            theme=theme,
+            tier=tier.name if tier else "",
+            tier_info=tier,
         )
         timings["render"] = time.perf_counter() - tick
 
         inputs = _untrusted(customer, request)
+        basis = CheckBasis.for_draft(pack, plan, customer, evidence, inputs, as_of)
         echo = PromptEcho("\n".join(m["content"] for m in prompt.messages))
-        schema = json_schema(kind)
-        model = reply_model(kind)
+        model = spec.reply
+        schema = json_schema(model)
         messages: list[ChatMessage] = list(prompt.messages)
         attempts: list[Attempt] = []
         composed_by_attempt: dict[int, Composed] = {}
@@ -254,7 +232,7 @@ class Pipeline:
                 parsed, echoed = echo.cut_reply(parsed)
                 composed = compose(kind, parsed, pack.brand, plan.channel)
                 composed_by_attempt[number] = composed
-                report = self._check(composed, plan, pack, customer, evidence, inputs, as_of)
+                report = self.checker(basis.context(composed.text, pack.brand))
                 findings, verdict, score, text = (
                     list(report.findings),
                     report.verdict,
@@ -310,7 +288,9 @@ class Pipeline:
             sources=evidence.sources(),
             verdict=best.verdict,
             score=best.score,
-            findings=best.findings,
+            # What the checks said of the text; how it was made (an echo cut) is a note.
+            findings=[f for f in best.findings if f.rule != ECHO_RULE],
+            notes=[f for f in best.findings if f.rule == ECHO_RULE],
             provider=self.llm.provider,
             model=model_name,
             template=prompt.template,
@@ -318,18 +298,14 @@ class Pipeline:
             plan=plan,
             attempts=attempts,
             timings={k: round(v, 4) for k, v in timings.items()},
+            basis=basis,
         )
-
-
-_GUIDE_SUFFIX = re.compile(
-    r"\s*(使用指南|使用说明|用法指南|usage guide|guide|how to use)\s*$", re.I
-)
 
 
 def _echo_finding(lang: str, lines: list[str]) -> Finding:
     shown = " / ".join(line[:30] for line in lines[:3]) + (" …" if len(lines) > 3 else "")
     return Finding(
-        rule="generator.prompt_echo",
+        rule=ECHO_RULE,
         severity=Severity.INFO,
         start=0,
         end=0,
@@ -338,26 +314,42 @@ def _echo_finding(lang: str, lines: list[str]) -> Finding:
     )
 
 
-def product_name(guide: KnowledgeDoc) -> str:
-    """The product's display name: its usage guide's title without "使用指南" / "guide"."""
-    return _GUIDE_SUFFIX.sub("", guide.title).strip() or (guide.product or guide.title)
-
-
 def _untrusted(customer: Customer | None, request: DraftRequest) -> list[str]:
-    """The customer-controlled text that went into the prompt (for the injection checks)."""
+    """The caller-controlled text that went into the prompt, raw (for the injection checks):
+    the customer's name and tags, their question, the theme and tier an operator typed."""
     values: list[str] = []
     if customer is not None:
         values.append(customer.name)
         values.extend(f"{k}={v}" for k, v in customer.tags.items())
-    if request.question:
-        values.append(request.question)
+    values += [v for v in (request.question, request.theme, request.tier) if v]
     return values
 
 
-def build_pipeline(settings: Settings) -> Pipeline:
-    """The pipeline the CLI, the API and the batch jobs use: providers and knowledge from
-    settings, the eval suite as the checker."""
-    from knowledge.service import KnowledgeBase
+_URL = re.compile(r"(?:https?://|www\.)\S+|\b[a-z0-9-]+\.(?:cn|com|net|io|me|cc|ly)/\S*", re.I)
+
+
+def clean_theme(theme: str | None) -> str:
+    """An operator's theme as data for the prompt: cleaned like a customer field, links
+    removed (a post needs none from the theme); a theme that reads like an instruction to
+    the model is refused (422), never quoted."""
+    if not theme:
+        return ""
+    cleaned = clean(_URL.sub("", theme), max_len=120)
+    if cleaned.dropped:
+        raise RefusedError(
+            f"the theme {cleaned.reason}: {theme[:60]!r}",
+            hint="a theme names a topic, e.g. 换季护肤 / Saturday long run",
+        )
+    return cleaned.value
+
+
+def build_pipeline(settings: Settings, *, knowledge: Knowledge | None = None) -> Pipeline:
+    """The pipeline the drafting service uses: the model from settings, the brand knowledge
+    (``knowledge``, or a knowledge base from settings), the eval suite as the checker."""
     from llm import make_llm
 
-    return Pipeline(settings, llm=make_llm(settings), knowledge=KnowledgeBase(settings))
+    if knowledge is None:
+        from knowledge.service import KnowledgeBase
+
+        knowledge = KnowledgeBase(settings)
+    return Pipeline(settings, llm=make_llm(settings), knowledge=knowledge)

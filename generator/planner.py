@@ -10,22 +10,21 @@ through :func:`generator.sanitize.clean` (a dropped field is listed in ``plan.dr
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 
 from core.errors import NotFoundError, RefusedError
+from core.pii import contains_pii
 from generator import guidance as g
 from generator.drafts import ContentKind, Plan, Trigger
+from generator.kinds import kind_spec
 from generator.sanitize import clean
-from knowledge.pack import Brand, Channel, Customer
+from knowledge.channels import SMS_SEGMENT, limits
+from knowledge.pack import Brand, Channel, Customer, Tier
 from knowledge.stages import Stage, stage_alias
 
 LONG_SILENCE_DAYS = 45
 BIRTHDAY_WINDOW = (-1, 7)  # from yesterday to a week ahead
-_KIND_CHANNEL = {
-    ContentKind.AFTERSALE_EMAIL: Channel.EMAIL,
-    ContentKind.USER_STORY_POST: Channel.COMMUNITY,
-    ContentKind.COMMUNITY_POST: Channel.COMMUNITY,
-}
 
 
 def resolve_stage(brand: Brand, stage: str) -> Stage:
@@ -37,6 +36,35 @@ def resolve_stage(brand: Brand, stage: str) -> Stage:
     raise NotFoundError(
         f"brand {brand.id!r} has no stage {stage!r}",
         hint="stages: " + ", ".join(s.id for s in brand.stages),
+    )
+
+
+def find_tier(brand: Brand, value: str | None) -> Tier:
+    """The brand's tier by id or name; NotFoundError naming the tiers otherwise."""
+    for tier in brand.tiers:
+        if value in (tier.id, tier.name):
+            return tier
+    raise NotFoundError(
+        f"brand {brand.id!r} has no tier {value!r}",
+        hint="tiers: " + (", ".join(t.id for t in brand.tiers) or "none in brand.yaml"),
+    )
+
+
+def invitation_tier(brand: Brand, value: str | None, customer: Customer) -> Tier:
+    """The tier a customer may be invited into: one whose stages include theirs, or the tier
+    that begins one stage above theirs (an invitation up one step). RefusedError otherwise:
+    an invitation to a circle someone does not belong to reads like a sales trick."""
+    tier = find_tier(brand, value)
+    ids = [s.id for s in brand.stages]
+    stage = resolve_stage(brand, customer.stage).id
+    if stage in tier.stages:
+        return tier
+    firsts = [ids.index(s) for s in tier.stages if s in ids]
+    if firsts and ids.index(stage) + 1 == min(firsts):
+        return tier
+    raise RefusedError(
+        f"customer {customer.id!r} ({stage}) does not qualify for tier {tier.id!r}",
+        hint=f"tier {tier.id} is for stages: " + ", ".join(tier.stages),
     )
 
 
@@ -73,10 +101,11 @@ def days_to_birthday(birthday: dt.date | None, as_of: dt.date) -> int | None:
 def choose_channel(
     brand: Brand, customer: Customer | None, kind: ContentKind, channel: str | None
 ) -> Channel:
+    fixed = kind_spec(kind).channel
     if channel:
         chosen = Channel(channel)
-    elif kind in _KIND_CHANNEL:
-        chosen = _KIND_CHANNEL[kind]
+    elif fixed is not None:
+        chosen = fixed
     elif customer is not None and customer.channel in brand.channels:
         chosen = customer.channel
     else:
@@ -91,14 +120,14 @@ def choose_channel(
 
 def _limits(brand: Brand, channel: Channel, kind: ContentKind) -> tuple[int | None, int | None]:
     """(max characters, max English words) of the part the model writes."""
-    lang = brand.language
+    lang = "en" if brand.language == "en" else "zh"
     if channel == Channel.SMS and brand.sms is not None:
         fixed = len(brand.sms.signature) + len(brand.sms.opt_out) + 1
-        chars = g.SMS_SEGMENT[lang] - fixed
+        chars = SMS_SEGMENT[lang] - fixed
         return chars, (None if lang == "zh" else chars // 6)
-    zh_chars, en_words = g.CHANNEL_LIMITS[channel.value]
-    if kind == ContentKind.USER_STORY_POST:
-        zh_chars, en_words = zh_chars + 100, en_words + 50
+    room = limits(channel)
+    extra = kind_spec(kind).extra_chars
+    zh_chars, en_words = room.zh_chars + extra, room.en_words + extra // 2
     return (zh_chars, None) if lang == "zh" else (en_words * 7, en_words)
 
 
@@ -112,7 +141,7 @@ def _infer_trigger(
     birthday_in: int | None,
     question: str | None,
 ) -> Trigger:
-    if kind in (ContentKind.USER_STORY_POST, ContentKind.COMMUNITY_POST):
+    if not kind_spec(kind).needs_customer:  # written for a community, not a person
         return Trigger.MONTHLY
     if question:
         return Trigger.QUESTION
@@ -138,8 +167,34 @@ def _age(born: dt.date, as_of: dt.date, lang: str) -> str:
     return f"{years} years {rest} months" if years else f"{rest} months"
 
 
+# Tag keys that name contact details: never in a prompt, whatever their value looks like.
+_CONTACT_KEYS = re.compile(
+    r"e-?mail|mail|phone|mobile|tel|wechat|weixin|wx|whatsapp|line_id|address|addr|id_?card"
+    r"|passport|邮箱|电话|手机|微信|地址|身份证|证件",
+    re.IGNORECASE,
+)
+
+
+_LINK = re.compile(r"(?:https?://|www\.)\S+|\b[a-z0-9-]+\.(?:cn|com|net|io|me|cc|ly)/\S*", re.I)
+
+
+def _private(key: str, value: str, allowed: list[str] | None) -> str | None:
+    """Why a tag must stay out of the prompt, or None if it may go in."""
+    if _CONTACT_KEYS.search(key) or contains_pii(value):
+        return "contact details never enter a prompt"
+    if _LINK.search(value):
+        return "links never enter a prompt from a customer record"
+    if allowed is not None and key not in allowed:
+        return "not in the brand's privacy.prompt_fields"
+    return None
+
+
 def _customer_facts(
-    customer: Customer, as_of: dt.date, lang: str, dropped: list[str]
+    customer: Customer,
+    as_of: dt.date,
+    lang: str,
+    dropped: list[str],
+    allowed: list[str] | None = None,
 ) -> dict[str, str]:
     facts: dict[str, str] = {}
     name = clean(customer.name, max_len=20)
@@ -149,6 +204,10 @@ def _customer_facts(
         facts["name"] = name.value
     facts["purchases"] = str(len(customer.purchases))
     for key, value in customer.tags.items():
+        private = _private(key, value, allowed)
+        if private is not None:
+            dropped.append(f"tag {key[:20]}: {private}")
+            continue
         k, v = clean(key, max_len=20), clean(value, max_len=40)
         if k.dropped or v.dropped or not k.value:
             dropped.append(f"tag {k.value or '?'}: {v.reason or k.reason or 'empty key'}")
@@ -178,11 +237,12 @@ def plan(
     product_names: Mapping[str, str] | None = None,
     question: str | None = None,
     stage: str | None = None,
+    tier: Tier | None = None,
 ) -> Plan:
     """Decide what this draft must do and must not do (see the module docstring).
 
     ``stage`` is for drafts without a customer (a community post for a tier); a customer's
-    own stage wins."""
+    own stage wins. ``tier`` is the tier an invitation is for."""
     kind = ContentKind(kind)
     as_of = as_of or dt.date.today()
     lang = brand.language if brand.language in g.STAGE_GOAL else "zh"
@@ -204,6 +264,7 @@ def plan(
         usage_days,
         product_names,
         question,
+        tier,
     )
 
 
@@ -219,7 +280,9 @@ def _plan(
     usage_days: Mapping[str, int] | None,
     product_names: Mapping[str, str] | None,
     question: str | None,
+    tier: Tier | None = None,
 ) -> Plan:
+    spec = kind_spec(kind)
     chosen = choose_channel(
         brand, customer, kind, channel.value if isinstance(channel, Channel) else channel
     )
@@ -241,7 +304,7 @@ def _plan(
         since = max(contacts) if contacts else (last.date if last else None)
         silence = (as_of - since).days if since else None
         birthday_in = days_to_birthday(customer.birthday, as_of)
-        facts = _customer_facts(customer, as_of, lang, dropped)
+        facts = _customer_facts(customer, as_of, lang, dropped, brand.privacy.prompt_fields)
 
     asked: str | None = None
     if question:
@@ -250,11 +313,14 @@ def _plan(
             dropped.append(f"question: {cleaned.reason}")
         asked = cleaned.value or None
 
-    chosen_trigger = (
-        Trigger(trigger)
-        if trigger
-        else _infer_trigger(customer, kind, stage, days, guide_days, silence, birthday_in, asked)
-    )
+    if spec.trigger is not None:  # a kind written for one moment only (an invitation)
+        chosen_trigger = spec.trigger
+    elif trigger:
+        chosen_trigger = Trigger(trigger)
+    else:
+        chosen_trigger = _infer_trigger(
+            customer, kind, stage, days, guide_days, silence, birthday_in, asked
+        )
     product_name = (product_names or {}).get(product or "", product or "")
     if product:
         facts["product"] = product_name
@@ -273,12 +339,17 @@ def _plan(
         "birthday": facts.get("birthday", ""),
         "stage_name": stage.name(lang),
         "silence_days": silence if silence is not None else "?",
+        "tier": tier.name if tier else "",
     }
+    if tier is not None:
+        facts["tier"] = tier.name
     # The stage's purpose (g.STAGE_GOAL) stays out of the prompt: small models parrot it.
     goal = g.TRIGGER_GOAL[lang][chosen_trigger.value].format(**goal_fill)
 
     must = list(g.STAGE_MUST[lang][stage.base])
     must_not = list(g.STAGE_MUST_NOT[lang][stage.base]) + list(g.ALWAYS_MUST_NOT[lang])
+    if spec.selling == "never":
+        must_not.append(g.NO_SELLING[lang])
     if chosen_trigger == Trigger.ALMOST_FINISHED:
         must.append(g.REPLENISH[lang][stage.selling])
     max_chars, max_words = _limits(brand, chosen, kind)
@@ -300,7 +371,7 @@ def _plan(
         kind=kind.value,
         lang=lang,
         base_stage=stage.base.value,
-        selling=stage.selling,
+        selling=spec.selling or stage.selling,
         max_words=max_words,
         days_since_contact=silence,
         birthday_in_days=birthday_in,

@@ -10,19 +10,12 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from core.errors import MissingKnowledgeError, NotFoundError, RefusedError
-from generator.drafts import ContentKind, Plan, Source
+from generator.drafts import Plan, Source
+from generator.kinds import kind_spec
 from knowledge.pack import Belief, BrandPack, Customer, DocKind, KnowledgeDoc
-from knowledge.retriever import Passage, Retriever
-
-
-class KnowledgeSource(Retriever, Protocol):
-    """What the pipeline needs of ``knowledge.service.KnowledgeBase``: search plus the pack."""
-
-    def pack(self, brand_id: str) -> BrandPack: ...
-
+from knowledge.retriever import Knowledge, Passage
 
 # Words that steer the guide search toward the passage for this moment.
 _MOMENT_QUERY = {
@@ -66,6 +59,8 @@ class Evidence:
     notes: list[Passage] = field(default_factory=list)  # other knowledge (community posts)
     belief: Belief | None = None
     story: KnowledgeDoc | None = None
+    tip: str | None = None  # the guide passage this moment calls for (the draft must carry it)
+    safety: list[str] = field(default_factory=list)  # the guide's safety statements, verbatim
 
     def sources(self) -> list[Source]:
         out = [
@@ -135,7 +130,7 @@ def choose_belief(beliefs: list[Belief], situation: str, key: str) -> Belief | N
 
 
 def choose_story(
-    kb: KnowledgeSource, pack: BrandPack, customer: Customer | None, story_doc: str | None
+    kb: Knowledge, pack: BrandPack, customer: Customer | None, story_doc: str | None
 ) -> KnowledgeDoc:
     """A story with ``consent: true``: the one asked for, the customer's own, or the best
     match. A story without consent is refused, never used."""
@@ -177,7 +172,7 @@ def choose_story(
 
 
 def gather(
-    kb: KnowledgeSource,
+    kb: Knowledge,
     pack: BrandPack,
     plan: Plan,
     customer: Customer | None,
@@ -189,10 +184,10 @@ def gather(
     """Retrieve everything this plan needs (see the module docstring)."""
     brand = pack.brand
     lang = plan.lang
-    kind = ContentKind(plan.kind)
+    spec = kind_spec(plan.kind)
     evidence = Evidence()
 
-    if kind == ContentKind.USER_STORY_POST or (kind == ContentKind.COMMUNITY_POST and story_doc):
+    if spec.needs_story or story_doc:
         story = choose_story(kb, pack, customer, story_doc)
         if len(story.body) > STORY_BUDGET[lang]:
             story = story.model_copy(update={"body": story.body[: STORY_BUDGET[lang]] + "…"})
@@ -208,7 +203,9 @@ def gather(
             ),
             None,
         )
-    if product and plan.trigger == "birthday" and kind == ContentKind.CARE_MESSAGE:
+    if product and not spec.guide:
+        pass  # this kind is not about using the product (an invitation)
+    elif product and plan.trigger == "birthday" and spec.personal and not spec.needs_purchase:
         pass  # a birthday wish carries no product facts (and must not turn into a pitch)
     elif product:
         guide = pack.usage_guide(product)
@@ -229,18 +226,18 @@ def gather(
                 hint=f"run: zhenxin ingest <pack folder of {brand.id}>",
             )
         evidence.guide = _within_budget(found, GUIDE_BUDGET[lang])
-    elif kind == ContentKind.AFTERSALE_EMAIL:
+    elif spec.needs_purchase:
         raise MissingKnowledgeError(
-            "an after-sale email needs a purchase, and this customer has none",
+            f"a {spec.kind.value} needs a purchase, and this customer has none",
             hint="add the purchase to customers.csv (product@YYYY-MM-DD)",
         )
 
-    if plan.question or (not product and kind == ContentKind.CARE_MESSAGE):
+    if plan.question or (not product and spec.personal):
         query = plan.question or _MOMENT_QUERY[lang]["welcome"]
         faq = kb.search(brand.id, query, kind=DocKind.FAQ.value, k=2)
         evidence.faq = _within_budget(faq, GUIDE_BUDGET[lang] // 2)
 
-    if kind == ContentKind.COMMUNITY_POST and theme:
+    if theme:
         found = kb.search(brand.id, theme, k=3)
         evidence.notes = _within_budget(found, GUIDE_BUDGET[lang])
 
@@ -248,6 +245,6 @@ def gather(
     if evidence.story is not None:
         situation += " " + evidence.story.body
     key = f"{customer.id if customer else '-'}|{plan.kind}|{plan.trigger}"
-    if kind != ContentKind.CARE_MESSAGE:  # a short care message keeps to one point
+    if spec.belief != "none":
         evidence.belief = choose_belief(brand.beliefs, situation, key)
     return evidence

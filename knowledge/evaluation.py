@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, Field, TypeAdapter
 
-from knowledge.retriever import Retriever
+from knowledge.retriever import Knowledge
 
 
 class LabelledQuery(BaseModel):
@@ -56,7 +56,7 @@ class Accuracy:
         )
 
 
-def ranked_docs(retriever: Retriever, brand: str, query: str, n: int = 3) -> list[str]:
+def ranked_docs(retriever: Knowledge, brand: str, query: str, n: int = 3) -> list[str]:
     """The first ``n`` distinct doc ids for ``query`` (chunks of one doc count once)."""
     docs: list[str] = []
     for passage in retriever.search(brand, query, k=4 * n):
@@ -65,7 +65,7 @@ def ranked_docs(retriever: Retriever, brand: str, query: str, n: int = 3) -> lis
     return docs[:n]
 
 
-def evaluate(retriever: Retriever, queries: QuerySet) -> dict[str, Accuracy]:
+def evaluate(retriever: Knowledge, queries: QuerySet) -> dict[str, Accuracy]:
     """Accuracy per brand, plus ``"all"``."""
     out: dict[str, Accuracy] = {}
     overall = Accuracy()

@@ -82,6 +82,20 @@ class Tier(_Strict):
 class Compliance(_Strict):
     # Relative claims the brand can prove, which the absolute-term check then lets pass.
     allowed_claims: list[str] = Field(default_factory=list)
+    # Links, phone numbers, WeChat ids, e-mail addresses and promo codes a draft may carry
+    # besides those in the brand's knowledge (the unknown-contact check lets them pass).
+    allowed_contacts: list[str] = Field(default_factory=list)
+
+
+class Privacy(_Strict):
+    """What of a customer record may enter a prompt (and so, with a remote model, leave the
+    machine). Contact details — phone, e-mail, WeChat id, address, ID number — never do."""
+
+    prompt_fields: list[str] | None = Field(
+        default=None,
+        description="tag keys a prompt may use (e.g. [skin, child_birthday]); unset: every "
+        "tag that is not a contact detail",
+    )
 
 
 class LexiconExtension(_Strict):
@@ -106,6 +120,7 @@ class Brand(_Strict):
     tiers: list[Tier] = Field(default_factory=list)
     compliance: Compliance = Field(default_factory=Compliance)
     lexicon: LexiconExtension = Field(default_factory=LexiconExtension)
+    privacy: Privacy = Field(default_factory=Privacy)
     founder_story: str = ""
 
     @model_validator(mode="after")
@@ -150,6 +165,12 @@ class KnowledgeDoc(_Strict):
     customer: str | None = None
     tags: list[str] = Field(default_factory=list)
     path: str = ""
+
+    @property
+    def retrievable(self) -> bool:
+        """Whether this document may ever be indexed, searched or put in a prompt by search:
+        everything but a customer story without that customer's consent."""
+        return not (self.kind == DocKind.STORY and self.consent is not True)
 
     @model_validator(mode="after")
     def _kind_rules(self) -> KnowledgeDoc:

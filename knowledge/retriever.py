@@ -1,10 +1,14 @@
-"""What the retrieval layer hands to its callers: ranked passages of one brand's knowledge."""
+"""What the knowledge layer offers its callers: a brand's pack and ranked passages of its
+knowledge. :class:`Knowledge` is the one protocol for it; ``knowledge.service.KnowledgeBase``
+is the real one (Chroma + BM25), ``knowledge.fake.FakeKnowledge`` the in-memory one for tests."""
 
 from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
+
+from knowledge.pack import BrandPack
 
 
 class Passage(BaseModel):
@@ -21,8 +25,13 @@ class Passage(BaseModel):
 
 
 @runtime_checkable
-class Retriever(Protocol):
-    """Searches one brand's knowledge. Never returns another brand's chunks."""
+class Knowledge(Protocol):
+    """One brand's knowledge at a time: its pack and a search that never returns another
+    brand's chunks."""
+
+    def pack(self, brand_id: str) -> BrandPack: ...
+
+    def brands(self) -> list[str]: ...
 
     def search(
         self,

@@ -1,6 +1,6 @@
 """The knowledge facade: ingest brand packs, load them back, search one brand's knowledge.
 
-``KnowledgeBase`` satisfies :class:`knowledge.retriever.Retriever`. A brand's vectors live
+``KnowledgeBase`` satisfies :class:`knowledge.retriever.Knowledge`. A brand's vectors live
 in its own Chroma collection and every query is also filtered on the brand id, so a search
 can never return another brand's chunks.
 """
@@ -96,7 +96,8 @@ class KnowledgeBase:
         start = time.perf_counter()
         pack = load_pack(path)
         brand_id = pack.brand.id
-        chunks = chunk_docs(brand_id, pack.docs)
+        # A story without consent is never indexed: no search and no prompt can reach it.
+        chunks = chunk_docs(brand_id, [d for d in pack.docs if d.retrievable])
         self.settings.ensure_data_dir()
         with self.registry.lock(brand_id):
             report = self.store.sync(brand_id, chunks)
@@ -148,7 +149,8 @@ class KnowledgeBase:
         if cached is not None and cached.mtime == mtime:
             return cached
         pack = self.registry.load(brand_id)  # NotFoundError for an unknown brand
-        snap = _Snapshot(mtime=mtime, pack=pack, chunks=chunk_docs(brand_id, pack.docs))
+        retrievable = [d for d in pack.docs if d.retrievable]
+        snap = _Snapshot(mtime=mtime, pack=pack, chunks=chunk_docs(brand_id, retrievable))
         self._snapshots[brand_id] = snap
         return snap
 

@@ -19,7 +19,7 @@ import openai
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from langchain_openai import ChatOpenAI
 
-from core.errors import ConfigError, ProviderError
+from core.errors import ConfigError, ProviderError, RateLimitedError
 from core.settings import Settings
 from llm.base import ChatMessage, Completion
 from llm.guard import check_model_requests_allowed
@@ -117,6 +117,11 @@ class OpenAICompatLLM:
             reply = self._chat.invoke(lc_messages, **kwargs)
         except openai.APITimeoutError as exc:
             raise ProviderError(f"{self.model} timed out: {exc}") from exc
+        except openai.RateLimitError as exc:  # 429 after the SDK's own retries
+            raise RateLimitedError(
+                f"{self.model} answered HTTP 429: {exc.message}",
+                retry_after=_retry_after(exc.response.headers.get("retry-after")),
+            ) from exc
         except openai.APIStatusError as exc:
             raise ProviderError(
                 f"{self.model} answered HTTP {exc.status_code}: {exc.message}"
@@ -137,3 +142,11 @@ class OpenAICompatLLM:
             completion_tokens=usage.get("output_tokens") if usage else None,
             cached_prompt_tokens=details.get("cache_read"),
         )
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header (a number; an HTTP date counts as unknown)."""
+    try:
+        return max(0.0, float(value)) if value else None
+    except ValueError:
+        return None

@@ -1,6 +1,8 @@
 """The scenario runner: every scenario in ``scenarios/files/*.yaml`` goes through the
-generator (``Pipeline.draft``) and its expectations are checked; results are grouped by
-brand, kind and stage for the report (:mod:`scenarios.report`).
+drafting service (``DraftingService.generate``, like every other door) and its expectations
+are checked; results are grouped by brand, kind and stage for the report
+(:mod:`scenarios.report`). A run keeps its drafts in a database of its own, so it never
+fills an operator's review queue; the brand knowledge is the data dir's.
 
 A scenario file names a brand, the pack folder to ingest when the brand is not yet in the
 knowledge base, the day to plan as (``as_of``) and a list of scenarios (see the comment at
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -22,8 +25,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from core.errors import RefusedError, ZhenxinError
 from core.settings import Settings
+from drafting.customers import CustomerStore
+from drafting.service import DraftingService
 from generator.drafts import ContentKind, Draft, DraftRequest, Trigger
 from knowledge.pack import BrandPack, Channel
+from knowledge.service import KnowledgeBase
 from knowledge.stages import stage_alias
 
 SCENARIO_DIR = Path(__file__).resolve().parent / "files"
@@ -123,16 +129,21 @@ def _group(
     return out
 
 
-class Drafter(Protocol):
-    def draft(self, request: DraftRequest, *, as_of: dt.date | None = None) -> Draft: ...
+class Generate(Protocol):
+    """Draft one request for a brand (``ServiceGenerator`` in real runs, a stub in tests)."""
+
+    def draft(self, brand: str, request: DraftRequest, *, as_of: dt.date | None) -> Draft: ...
 
 
-class Knowledge(Protocol):
-    def brands(self) -> list[str]: ...
+class ServiceGenerator:
+    """Drafts through the drafting service and reads back the stored draft."""
 
-    def pack(self, brand_id: str) -> BrandPack: ...
+    def __init__(self, service: DraftingService) -> None:
+        self.service = service
 
-    def ingest(self, path: str | Path) -> Any: ...
+    def draft(self, brand: str, request: DraftRequest, *, as_of: dt.date | None) -> Draft:
+        record = self.service.generate(brand, request, requested_by="eval", as_of=as_of)
+        return Draft.model_validate(record.generated or {})
 
 
 def load_scenarios(directory: Path | None = None) -> list[ScenarioFile]:
@@ -183,7 +194,7 @@ def _stage_of(pack: BrandPack | None, customer_id: str | None) -> str:
 
 
 def run_scenario(
-    drafter: Drafter,
+    drafter: Generate,
     brand: str,
     scenario: Scenario,
     *,
@@ -203,7 +214,7 @@ def run_scenario(
     )
     tick = time.perf_counter()
     try:
-        draft = drafter.draft(request, as_of=as_of)
+        draft = drafter.draft(brand, request, as_of=as_of)
     except RefusedError as exc:
         ok = scenario.expect.refused
         return ScenarioResult(
@@ -253,45 +264,62 @@ def run_suite(
     *,
     scenarios_dir: Path | None = None,
     brands: list[str] | None = None,
-    drafter: Drafter | None = None,
-    knowledge: Knowledge | None = None,
+    drafter: Generate | None = None,
+    knowledge: KnowledgeBase | None = None,
     provider: str | None = None,
 ) -> SuiteResult:
-    """Run the suite. Without ``drafter``/``knowledge`` it builds the real ones from settings
-    (the LLM named by ``settings.llm``) and ingests a scenario file's pack when needed."""
+    """Run the suite. Without ``drafter`` it drafts through a drafting service on the model
+    named by ``settings.llm``, with a database of its own, and ingests a scenario file's
+    pack when the brand is not in the knowledge base yet."""
     files = load_scenarios(scenarios_dir)
     if brands:
         files = [f for f in files if f.brand in brands]
-    if knowledge is None:
-        from knowledge.service import KnowledgeBase
-
-        knowledge = KnowledgeBase(settings)
+    knowledge = knowledge or KnowledgeBase(settings)
     model = ""
-    if drafter is None:
-        from generator.pipeline import Pipeline
-        from llm import make_llm
-
-        llm = make_llm(settings)
-        model = llm.model
-        drafter = Pipeline(settings, llm=llm, knowledge=knowledge)  # type: ignore[arg-type]
-    started = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    tick = time.perf_counter()
-    suite = SuiteResult(started_at=started, provider=provider or settings.llm, model=model)
-    for f in files:
-        pack = _ensure_ingested(knowledge, f)
-        for scenario in f.scenarios:
-            suite.results.append(run_scenario(drafter, f.brand, scenario, as_of=f.as_of, pack=pack))
-    suite.seconds = round(time.perf_counter() - tick, 3)
+    with tempfile.TemporaryDirectory(prefix="zhenxin-eval-") as scratch:
+        customers: CustomerStore | None = None
+        if drafter is None:
+            service = _service(settings, knowledge, Path(scratch))
+            customers = service.customers
+            model = str(getattr(getattr(service.drafter, "llm", None), "model", ""))
+            drafter = ServiceGenerator(service)
+        started = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        tick = time.perf_counter()
+        suite = SuiteResult(started_at=started, provider=provider or settings.llm, model=model)
+        for f in files:
+            pack = _ensure_ingested(knowledge, f, customers)
+            for scenario in f.scenarios:
+                suite.results.append(
+                    run_scenario(drafter, f.brand, scenario, as_of=f.as_of, pack=pack)
+                )
+        suite.seconds = round(time.perf_counter() - tick, 3)
     return suite
 
 
-def _ensure_ingested(knowledge: Knowledge, f: ScenarioFile) -> BrandPack | None:
+def _service(settings: Settings, knowledge: KnowledgeBase, scratch: Path) -> DraftingService:
+    from generator.pipeline import build_pipeline
+    from storage.db import make_engine, session_factory, upgrade_to_head
+
+    engine = make_engine(f"sqlite:///{scratch / 'eval.db'}")
+    upgrade_to_head(engine)
+    pipeline = build_pipeline(settings, knowledge=knowledge)
+    return DraftingService(
+        settings, sessions=session_factory(engine), knowledge=knowledge, drafter=pipeline
+    )
+
+
+def _ensure_ingested(
+    knowledge: KnowledgeBase, f: ScenarioFile, customers: CustomerStore | None
+) -> BrandPack | None:
     if f.brand not in knowledge.brands() and f.pack:
         path = Path(f.pack)
         if not path.is_absolute():
             path = REPO_ROOT / path
         knowledge.ingest(path)  # a PackError says exactly what is wrong with the pack
     try:
-        return knowledge.pack(f.brand)
+        pack = knowledge.pack(f.brand)
     except ZhenxinError:
         return None
+    if customers is not None:  # the run's own customer store holds the pack's customers
+        customers.import_many(f.brand, pack.customers, brand=pack.brand, source="pack")
+    return pack

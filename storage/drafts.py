@@ -1,18 +1,32 @@
-"""Draft requests, drafts, their versions and reviews, always scoped to one brand.
+"""Draft requests (jobs), drafts, their versions and reviews, always scoped to one brand.
 
 A draft's id is its request's id, so a request that failed (model down, timeout) is found,
-listed and retried under the same id. Edits append a version; the version number is checked
-with a conditional UPDATE, so of two concurrent editors of one version exactly one wins.
+listed and retried under the same id. A request is a job::
+
+    generating ──claim (token, lease)──▶ done     (draft + version 1 written with it)
+        ▲                           └──▶ failed   (error kept)
+        └──────────── retry ────────────────┘
+
+:func:`claim` hands a generating job to exactly one worker (a conditional UPDATE writes a
+random token and a lease); :func:`save_generated` and :func:`mark_failed` only succeed for the
+token holder, so a worker whose lease ran out and was replaced cannot overwrite the new
+holder's result. :func:`stale_jobs` lists jobs nobody holds (never claimed, or the lease ran
+out: the process died) for a runner to pick up again.
+
+Edits append a version; the version number is checked with a conditional UPDATE, so of two
+concurrent editors of one version exactly one wins.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,7 +34,7 @@ from core.errors import ConflictError, NotFoundError
 from storage.brands import ensure_brand
 from storage.models import DraftRequestRow, DraftRow, DraftVersionRow, ReviewRow, utcnow
 
-REQUEST_STATUSES = ("pending", "failed")
+REQUEST_STATUSES = ("generating", "failed")
 DRAFT_STATUSES = ("pending_review", "approved", "rejected")
 STATUSES = (*REQUEST_STATUSES, *DRAFT_STATUSES)
 
@@ -52,16 +66,22 @@ def new_request(
     kind: str,
     customer_id: str | None,
     requested_by: str = "",
+    batch_id: str | None = None,
+    as_of: dt.date | None = None,
+    request_id: str | None = None,
 ) -> DraftRequestRow:
+    """Store a request as a job waiting for a worker (status ``generating``)."""
     ensure_brand(session, brand_id)
     row = DraftRequestRow(
-        id=uuid.uuid4().hex,
+        id=request_id or uuid.uuid4().hex,
         brand_id=brand_id,
         kind=kind,
         customer_id=customer_id,
         payload=payload,
-        status="pending",
-        requested_by=requested_by,
+        status="generating",
+        requested_by=requested_by[:32],
+        batch_id=batch_id,
+        as_of=as_of,
     )
     session.add(row)
     session.flush()
@@ -75,31 +95,118 @@ def get_request(session: Session, brand_id: str, request_id: str) -> DraftReques
     return row
 
 
-def start_attempt(session: Session, request: DraftRequestRow) -> None:
-    """Count one more generation attempt. Of two concurrent retries only one gets through
-    (the attempt counter is compared and set in one UPDATE); the other gets ConflictError."""
-    if request.status == "done":
-        raise ConflictError(f"draft {request.id!r} was already generated; nothing to retry")
-    seen = request.attempts
+def claim(
+    session: Session, request_id: str, *, lease_seconds: float, now: dt.datetime | None = None
+) -> str | None:
+    """Give the job to the caller: its claim token, or None if it is done, failed or held by
+    a live lease. Counts one more attempt."""
+    now = now or utcnow()
+    token = secrets.token_hex(16)
     result = session.execute(
         update(DraftRequestRow)
         .where(
-            DraftRequestRow.id == request.id,
-            DraftRequestRow.attempts == seen,
-            DraftRequestRow.status != "done",
+            DraftRequestRow.id == request_id,
+            DraftRequestRow.status == "generating",
+            or_(DraftRequestRow.lease_until.is_(None), DraftRequestRow.lease_until < now),
         )
-        .values(attempts=seen + 1, status="pending", updated_at=utcnow())
+        .values(
+            claim_token=token,
+            lease_until=now + dt.timedelta(seconds=lease_seconds),
+            attempts=DraftRequestRow.attempts + 1,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return token if result.rowcount == 1 else None  # type: ignore[attr-defined]
+
+
+def renew(session: Session, request_id: str, token: str, *, lease_seconds: float) -> bool:
+    """Extend the holder's lease; False if ``token`` no longer holds the job."""
+    result = session.execute(
+        update(DraftRequestRow)
+        .where(
+            DraftRequestRow.id == request_id,
+            DraftRequestRow.claim_token == token,
+            DraftRequestRow.status == "generating",
+        )
+        .values(lease_until=utcnow() + dt.timedelta(seconds=lease_seconds))
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def release(session: Session, request_id: str, token: str) -> None:
+    """Give a claimed job back at once (the worker was interrupted before finishing it)."""
+    session.execute(
+        update(DraftRequestRow)
+        .where(DraftRequestRow.id == request_id, DraftRequestRow.claim_token == token)
+        .values(claim_token=None, lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def retry(session: Session, brand_id: str, request_id: str) -> DraftRequestRow:
+    """A failed job back to ``generating`` (ConflictError if it is not failed)."""
+    row = get_request(session, brand_id, request_id)
+    result = session.execute(
+        update(DraftRequestRow)
+        .where(DraftRequestRow.id == request_id, DraftRequestRow.status == "failed")
+        .values(
+            status="generating",
+            error=None,
+            claim_token=None,
+            lease_until=None,
+            updated_at=utcnow(),
+        )
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        session.rollback()
-        raise ConflictError(f"draft {request.id!r} is being generated by another request")
+        raise ConflictError(
+            f"draft {request_id!r} is {row.status}; only a failed draft can be retried"
+        )
+    session.refresh(row)
+    return row
+
+
+def stale_jobs(
+    session: Session, *, now: dt.datetime | None = None, limit: int = 1000
+) -> list[DraftRequestRow]:
+    """Generating jobs nobody holds: never claimed, or their lease ran out."""
+    now = now or utcnow()
+    return list(
+        session.scalars(
+            select(DraftRequestRow)
+            .where(
+                DraftRequestRow.status == "generating",
+                or_(DraftRequestRow.lease_until.is_(None), DraftRequestRow.lease_until < now),
+            )
+            .order_by(DraftRequestRow.created_at)
+            .limit(limit)
+        )
+    )
+
+
+def _holder(session: Session, request: DraftRequestRow, token: str | None) -> None:
+    """ConflictError unless ``token`` still holds the job (None: no claim needed)."""
+    if token is None:
+        return
     session.refresh(request)
+    if request.claim_token != token or request.status != "generating":
+        raise ConflictError(f"draft {request.id!r} is no longer held by this worker")
 
 
-def mark_failed(session: Session, request: DraftRequestRow, error: dict[str, Any]) -> None:
+def mark_failed(
+    session: Session,
+    request: DraftRequestRow,
+    error: dict[str, Any],
+    *,
+    token: str | None = None,
+) -> None:
+    _holder(session, request, token)
     request.status = "failed"
     request.error = error
+    request.claim_token = None
+    request.lease_until = None
     session.flush()
 
 
@@ -107,8 +214,11 @@ def save_generated(
     session: Session,
     request: DraftRequestRow,
     draft: dict[str, Any],
+    *,
+    token: str | None = None,
 ) -> DraftRow:
-    """Store a generated ``Draft`` (as JSON) as version 1 and close its request."""
+    """Store a generated draft (as JSON) as version 1 and close its request."""
+    _holder(session, request, token)
     row = DraftRow(
         id=request.id,
         brand_id=request.brand_id,
@@ -127,6 +237,7 @@ def save_generated(
             draft_id=row.id,
             version=1,
             text=draft["text"],
+            subject=draft.get("subject"),
             verdict=str(draft["verdict"]),
             score=float(draft["score"]),
             findings=list(draft.get("findings") or []),
@@ -136,6 +247,8 @@ def save_generated(
     )
     request.status = "done"
     request.error = None
+    request.claim_token = None
+    request.lease_until = None
     try:
         session.flush()
     except IntegrityError as exc:  # a concurrent attempt stored its draft first
@@ -172,6 +285,48 @@ def first_version(session: Session, draft_id: str) -> DraftVersionRow | None:
     return _version(session, draft_id, 1)
 
 
+def _filtered(
+    query: Any,
+    brand_id: str,
+    *,
+    status: str | None,
+    kind: str | None,
+    stage: str | None,
+    customer: str | None,
+    batch: str | None,
+    verdict: str | None,
+    with_text: bool,
+) -> Any:
+    """The filters of a draft listing, all in SQL (a queue of 100,000 drafts pages fast)."""
+    query = query.where(DraftRequestRow.brand_id == brand_id)
+    if status in REQUEST_STATUSES:
+        query = query.where(DraftRequestRow.status == status)
+    elif status is not None:
+        query = query.where(DraftRow.status == status)
+    if kind:
+        query = query.where(DraftRequestRow.kind == kind)
+    if stage:
+        query = query.where(DraftRow.stage == stage)
+    if customer:
+        query = query.where(DraftRequestRow.customer_id == customer)
+    if batch:
+        query = query.where(DraftRequestRow.batch_id == batch)
+    if with_text:
+        query = query.where(DraftRow.id.is_not(None))
+    if verdict:
+        current = (
+            select(DraftVersionRow.draft_id)
+            .where(
+                DraftVersionRow.draft_id == DraftRow.id,
+                DraftVersionRow.version == DraftRow.current_version,
+                DraftVersionRow.verdict == verdict,
+            )
+            .exists()
+        )
+        query = query.where(current)
+    return query
+
+
 def list_records(
     session: Session,
     brand_id: str,
@@ -183,24 +338,22 @@ def list_records(
     limit: int = 50,
     offset: int = 0,
     batch: str | None = None,
+    verdict: str | None = None,
+    with_text: bool = False,
 ) -> list[DraftRecord]:
-    query = (
-        select(DraftRequestRow, DraftRow)
-        .outerjoin(DraftRow, DraftRow.id == DraftRequestRow.id)
-        .where(DraftRequestRow.brand_id == brand_id)
+    """One page of the brand's drafts (and requests without text, unless ``with_text``),
+    newest first, filtered in SQL."""
+    query = _filtered(
+        select(DraftRequestRow, DraftRow).outerjoin(DraftRow, DraftRow.id == DraftRequestRow.id),
+        brand_id,
+        status=status,
+        kind=kind,
+        stage=stage,
+        customer=customer,
+        batch=batch,
+        verdict=verdict,
+        with_text=with_text,
     )
-    if status in REQUEST_STATUSES:
-        query = query.where(DraftRequestRow.status == status)
-    elif status is not None:
-        query = query.where(DraftRow.status == status)
-    if kind:
-        query = query.where(DraftRequestRow.kind == kind)
-    if stage:
-        query = query.where(DraftRow.stage == stage)
-    if customer:
-        query = query.where(DraftRequestRow.customer_id == customer)
-    if batch:  # drafts of one batch job (storage.batches records them as "batch:<id>")
-        query = query.where(DraftRequestRow.requested_by == f"batch:{batch}"[:32])
     query = query.order_by(DraftRequestRow.created_at.desc(), DraftRequestRow.id)
     rows = session.execute(query.limit(limit).offset(offset)).all()
     records = [DraftRecord(request=req, draft=dr) for req, dr in rows]
@@ -218,6 +371,46 @@ def list_records(
                 first = by_key.get((rec.draft.id, 1))
                 rec.generated = first.data if first is not None else None
     return records
+
+
+def count_records(
+    session: Session,
+    brand_id: str,
+    *,
+    status: str | None = None,
+    kind: str | None = None,
+    stage: str | None = None,
+    customer: str | None = None,
+    batch: str | None = None,
+    verdict: str | None = None,
+    with_text: bool = False,
+) -> int:
+    """How many drafts :func:`list_records` would list with these filters, on all pages."""
+    query = _filtered(
+        select(func.count())
+        .select_from(DraftRequestRow)
+        .outerjoin(DraftRow, DraftRow.id == DraftRequestRow.id),
+        brand_id,
+        status=status,
+        kind=kind,
+        stage=stage,
+        customer=customer,
+        batch=batch,
+        verdict=verdict,
+        with_text=with_text,
+    )
+    return int(session.scalar(query) or 0)
+
+
+def stages(session: Session, brand_id: str) -> list[str]:
+    """The stages the brand's drafts are written for (the queue's stage filter)."""
+    return sorted(
+        s
+        for s in session.scalars(
+            select(DraftRow.stage).where(DraftRow.brand_id == brand_id).distinct()
+        )
+        if s
+    )
 
 
 def list_versions(session: Session, brand_id: str, draft_id: str) -> list[DraftVersionRow]:
@@ -254,6 +447,7 @@ def add_version(
     findings: Sequence[dict[str, Any]],
     author: str,
     note: str = "",
+    subject: str | None = None,
 ) -> DraftVersionRow:
     """Append version ``expected_version + 1``; ConflictError if someone got there first."""
     draft = _generated(session, brand_id, draft_id)
@@ -281,6 +475,7 @@ def add_version(
         draft_id=draft_id,
         version=new,
         text=text,
+        subject=subject,
         verdict=verdict,
         score=score,
         findings=list(findings),

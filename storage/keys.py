@@ -1,5 +1,7 @@
 """API keys: ``zx_<prefix>_<secret>``, stored as a sha256 hash; the prefix finds the row.
 
+Revoking a key also revokes its review-form sessions (``storage.sessions``).
+
 The full key is returned once, by :func:`create_key`; it cannot be read back.
 """
 
@@ -18,6 +20,7 @@ from sqlalchemy.orm import Session
 from core.errors import NotFoundError
 from storage.brands import ensure_brand
 from storage.models import ApiKeyRow, utcnow
+from storage.sessions import revoke_for_key
 
 KEY_PREFIX = "zx"
 
@@ -129,4 +132,5 @@ def revoke_key(session: Session, prefix: str, *, brand_id: str | None = None) ->
     if row is None:
         raise NotFoundError(f"no API key with prefix {prefix!r}")
     row.revoked = True
+    revoke_for_key(session, row.id)  # the review form's sign-ins with this key end too
     return _info(row)

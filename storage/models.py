@@ -67,7 +67,12 @@ class CustomerRow(Base):
 
 
 class DraftRequestRow(Base):
-    """What an operator asked for, exactly as sent; survives model failures for a retry."""
+    """What an operator asked for, exactly as sent, and the job that drafts it.
+
+    ``generating`` -> ``done`` | ``failed``; ``failed`` -> ``generating`` (retry). A worker
+    claims a generating job by writing its ``claim_token`` and a ``lease_until``; only the
+    holder may finish it, and a job whose lease ran out (its process died) is claimed again.
+    """
 
     __tablename__ = "draft_requests"
 
@@ -76,11 +81,14 @@ class DraftRequestRow(Base):
     kind: Mapped[str] = mapped_column(String(32))
     customer_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    # pending -> done | failed ; failed -> pending (retry)
-    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    status: Mapped[str] = mapped_column(String(16), default="generating", index=True)
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     requested_by: Mapped[str] = mapped_column(String(32), default="")
+    batch_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    as_of: Mapped[dt.date | None] = mapped_column(Date, nullable=True)  # plan as of this day
+    claim_token: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
@@ -118,6 +126,7 @@ class DraftVersionRow(Base):
     verdict: Mapped[str] = mapped_column(String(16))
     score: Mapped[float] = mapped_column(Float, default=0.0)
     findings: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    subject: Mapped[str | None] = mapped_column(String(300), nullable=True)  # emails
     # Version 1: the whole generated ``Draft`` (sources, plan, attempts...). Edits: null.
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     author: Mapped[str] = mapped_column(String(64), default="")  # "model" or a key prefix
@@ -198,5 +207,38 @@ class BatchItemRow(Base):
     draft_id: Mapped[str | None] = mapped_column(ForeignKey("drafts.id"), nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claim_token: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class WebSessionRow(Base):
+    """A review-form sign-in. ``id`` is the sha256 of the random token in the cookie (the
+    token itself is never stored); logout, key revocation and expiry end it server-side."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ConsentRow(Base):
+    """One change of a customer's consent, append-only: what (opted_out | opted_in), when,
+    who (a key prefix, "ingest", "event") and from where (api, pack, event, admin), and why.
+    The newest row is the consent that holds."""
+
+    __tablename__ = "consent_events"
+    __table_args__ = (Index("ix_consent_brand_customer", "brand_id", "customer_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id"))
+    customer_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # opted_out | opted_in
+    actor: Mapped[str] = mapped_column(String(64), default="")
+    source: Mapped[str] = mapped_column(String(16), default="api")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api import drafting
-from api.deps import CheckerDep, CurrentKey, KnowledgeDep, SessionDep, SettingsDep
+from api.deps import CurrentKey, DraftingDep
 from api.schemas import CheckIn
 from evals.types import CheckReport
-from storage import customers
 
 router = APIRouter(prefix="/v1", tags=["check"])
 
@@ -23,31 +21,16 @@ router = APIRouter(prefix="/v1", tags=["check"])
         422: {"description": "invalid"},
     },
 )
-def check_text(
-    body: CheckIn,
-    key: CurrentKey,
-    session: SessionDep,
-    knowledge: KnowledgeDep,
-    checker: CheckerDep,
-    settings: SettingsDep,
-) -> CheckReport:
+def check_text(body: CheckIn, key: CurrentKey, service: DraftingDep) -> CheckReport:
     """Run every rule on ``text`` with the brand's pack, the customer and the contact log."""
-    drafting.limit_text(settings, body.text, "text")
-    customer = (
-        customers.get_customer(session, key.brand, body.customer_id) if body.customer_id else None
-    )
-    ctx = drafting.check_context(
-        session,
-        knowledge,
+    return service.check_text(
         key.brand,
         body.text,
         lang=body.lang,
         channel=body.channel.value if body.channel else None,
         kind=body.kind.value if body.kind else None,
-        customer=customer,
+        customer_id=body.customer_id,
         stage=body.stage,
         belief=body.belief,
         purpose=body.purpose,
     )
-    report: CheckReport = checker(ctx)
-    return report

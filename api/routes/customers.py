@@ -1,46 +1,19 @@
-"""Customers of the key's brand: create (or replace) and read."""
+"""Customers of the key's brand: create (or replace) and read — the one customer store."""
 
 from __future__ import annotations
 
-import contextlib
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
+from pydantic import BaseModel, ConfigDict, Field
 
-from api import drafting
-from api.deps import CurrentKey, KnowledgeDep, SessionDep
+from api.deps import CurrentKey, DraftingDep
 from api.schemas import CustomerOut
-from core.errors import ZhenxinError
 from knowledge.pack import Customer
-from knowledge.stages import DEFAULT_STAGES, stage_alias
-from storage import contacts
-from storage import customers as repo
+from storage.keys import Role
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"])
-
-
-def _stage(knowledge: object, brand_id: str, value: str) -> str:
-    from core.errors import PackError, PackProblem
-
-    pack = drafting.brand_pack(knowledge, brand_id)
-    if pack is not None:
-        from knowledge.loader import resolve_stage
-
-        resolved = resolve_stage(pack.brand, value)
-        ids = [s.id for s in pack.brand.stages]
-    else:
-        ids = [s.id for s in DEFAULT_STAGES]
-        alias = stage_alias(value)
-        resolved = alias if alias in ids else None
-    if resolved is None:
-        raise PackError(
-            [
-                PackProblem(
-                    "customer", "stage", f"unknown stage {value!r}", hint=f"one of {', '.join(ids)}"
-                )
-            ]
-        )
-    return resolved
 
 
 @router.post(
@@ -50,26 +23,23 @@ def _stage(knowledge: object, brand_id: str, value: str) -> str:
     responses={
         200: {"description": "replaced an existing customer"},
         401: {"description": "no key"},
-        422: {"description": "invalid"},
+        422: {"description": "invalid (e.g. an unknown stage)"},
     },
 )
 def upsert_customer(
-    body: Customer,
-    key: CurrentKey,
-    session: SessionDep,
-    knowledge: KnowledgeDep,
-    response: Response,
+    body: Customer, key: CurrentKey, service: DraftingDep, response: Response
 ) -> CustomerOut:
-    """Add a customer to the key's brand (201), or replace one with the same id (200)."""
-    customer = body.model_copy(update={"stage": _stage(knowledge, key.brand, body.stage)})
-    _, created = repo.upsert_customer(session, key.brand, customer)
-    session.commit()
-    # Keep the ingested pack (used by the CLI and the pipeline) in step, if there is one.
-    with contextlib.suppress(ZhenxinError, AttributeError):
-        knowledge.upsert_customer(key.brand, customer)
+    """Add a customer to the key's brand (201), or replace one with the same id (200). An
+    opt-out it carries is recorded; one on record stays (only ``POST .../consent`` by an
+    admin, with a reason, lifts it): the answer shows the consent that holds."""
+    brand = service.brand(key.brand)
+    customer, created = service.customers.upsert(
+        key.brand, body, brand=brand, source="api", actor=key.prefix
+    )
     if not created:
         response.status_code = status.HTTP_200_OK
-    return CustomerOut(brand=key.brand, customer=customer, created=created)
+    stored = service.customers.get(key.brand, customer.id)
+    return CustomerOut(brand=key.brand, customer=stored, created=created)
 
 
 @router.get(
@@ -77,22 +47,86 @@ def upsert_customer(
     response_model=CustomerOut,
     responses={401: {"description": "no key"}, 404: {"description": "unknown id"}},
 )
-def get_customer(customer_id: str, key: CurrentKey, session: SessionDep) -> CustomerOut:
+def get_customer(customer_id: str, key: CurrentKey, service: DraftingDep) -> CustomerOut:
     """The customer, with every logged contact merged into ``last_contacts``."""
-    customer = repo.get_customer(session, key.brand, customer_id)
-    return CustomerOut(
-        brand=key.brand, customer=contacts.with_history(session, key.brand, customer)
-    )
+    return CustomerOut(brand=key.brand, customer=service.customers.get(key.brand, customer_id))
 
 
 @router.get("", response_model=list[CustomerOut], responses={401: {"description": "no key"}})
 def list_customers(
     key: CurrentKey,
-    session: SessionDep,
+    service: DraftingDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[CustomerOut]:
     return [
         CustomerOut(brand=key.brand, customer=c)
-        for c in repo.list_customers(session, key.brand, limit=limit, offset=offset)
+        for c in service.customers.page(key.brand, limit=limit, offset=offset)
     ]
+
+
+class ConsentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    opted_out: bool
+    reason: str = Field(default="", max_length=2000)
+
+
+class ConsentChangeOut(BaseModel):
+    status: str
+    actor: str
+    source: str
+    reason: str
+    at: dt.datetime
+
+
+class ConsentOut(BaseModel):
+    customer_id: str
+    opted_out: bool
+    history: list[ConsentChangeOut]
+
+
+def _consent(service: DraftingDep, brand: str, customer_id: str) -> ConsentOut:
+    customer = service.customers.get(brand, customer_id)
+    return ConsentOut(
+        customer_id=customer_id,
+        opted_out=customer.opted_out,
+        history=[
+            ConsentChangeOut(**vars(c))
+            for c in service.customers.consent_history(brand, customer_id)
+        ],
+    )
+
+
+@router.get(
+    "/{customer_id}/consent",
+    response_model=ConsentOut,
+    responses={401: {"description": "no key"}, 404: {"description": "unknown id"}},
+)
+def get_consent(customer_id: str, key: CurrentKey, service: DraftingDep) -> ConsentOut:
+    """The consent that holds and its whole history (what, when, who, from where, why)."""
+    return _consent(service, key.brand, customer_id)
+
+
+@router.post(
+    "/{customer_id}/consent",
+    response_model=ConsentOut,
+    responses={
+        400: {"description": "lifting an opt-out without a reason"},
+        403: {"description": "only an admin may lift an opt-out"},
+        404: {"description": "unknown id"},
+    },
+)
+def set_consent(
+    customer_id: str, body: ConsentIn, key: CurrentKey, service: DraftingDep
+) -> ConsentOut:
+    """Record an opt-out (any role), or lift one (admins only, with a reason)."""
+    service.customers.set_consent(
+        key.brand,
+        customer_id,
+        opted_out=body.opted_out,
+        actor=key.prefix,
+        admin=key.role.allows(Role.ADMIN),
+        reason=body.reason,
+    )
+    return _consent(service, key.brand, customer_id)

@@ -1,14 +1,23 @@
-"""Drafts: request, list, read, edit (new version), approve, reject, retry."""
+"""Drafts: request (a job), list, read, edit (new version), approve, reject, retry.
+
+``POST /v1/drafts`` answers ``202 Accepted`` at once with the draft id, status ``generating``
+and a ``Location`` to poll; a client that sends ``Prefer: wait=N`` (RFC 7240) gets the
+finished draft (``201``) if it is done within N seconds, else the same 202. The model runs on
+the drafting service's workers, never inside the request.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import re
+import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Header, Query, Response, status
+from starlette.concurrency import run_in_threadpool
 
-from api import drafting
-from api.deps import CheckerDep, CurrentKey, EditorKey, KnowledgeDep, PipelineDep, SessionDep
-from api.deps import SettingsDep as Settings_
+from api.deps import CurrentKey, DraftingDep, EditorKey, SessionDep, SettingsDep
+from api.drafting import to_out
 from api.schemas import (
     DraftApprove,
     DraftCreate,
@@ -18,6 +27,9 @@ from api.schemas import (
     DraftReject,
     VersionOut,
 )
+from core.errors import NotFoundError
+from drafting.service import stored_error
+from generator.drafts import DraftRequest
 from storage import drafts as repo
 
 router = APIRouter(prefix="/v1/drafts", tags=["drafts"])
@@ -26,32 +38,72 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "missing or invalid API key"},
     404: {"description": "unknown id (or another brand's)"},
     409: {"description": "stale version, or a state that does not allow this"},
-    422: {"description": "invalid body"},
+    422: {"description": "invalid body, unknown customer kind, opted-out customer"},
 }
+_WAIT = re.compile(r"(?:^|[;,\s])wait\s*=\s*(\d+(?:\.\d+)?)", re.I)
+POLL_SECONDS = 0.05
+
+
+def prefer_wait(header: str | None, cap: float) -> float:
+    """Seconds asked for by ``Prefer: wait=N`` (0 without it), capped at ``cap``."""
+    m = _WAIT.search(header or "")
+    return min(float(m.group(1)), cap) if m else 0.0
+
+
+async def _finished(
+    service: DraftingDep, brand: str, draft_id: str, wait: float, response: Response
+) -> DraftOut:
+    """The draft once its job finished within ``wait`` seconds (201), else the 202 as is."""
+    deadline = time.monotonic() + wait
+    while True:
+        record = await run_in_threadpool(service.record, brand, draft_id)
+        if record.request.status != "generating" or time.monotonic() >= deadline:
+            break
+        await asyncio.sleep(POLL_SECONDS)
+    if record.request.status == "failed":
+        raise stored_error(record)
+    if record.request.status == "done":
+        response.status_code = status.HTTP_201_CREATED
+        if "Retry-After" in response.headers:
+            del response.headers["Retry-After"]
+    return to_out(record)
 
 
 @router.post(
     "",
-    status_code=status.HTTP_201_CREATED,
+    status_code=status.HTTP_202_ACCEPTED,
     response_model=DraftOut,
     responses={
         **ERRORS,
+        201: {"description": "finished within `Prefer: wait=N`", "model": DraftOut},
         413: {"description": "text too long"},
-        502: {
-            "description": "the model failed; the request is stored "
-            "(error.draft_id) and can be retried"
-        },
+        429: {"description": "the draft queue is full (see Retry-After)"},
+        502: {"description": "the model failed (with Prefer: wait); the request is stored"},
     },
 )
-def create_draft(
+async def create_draft(
     body: DraftCreate,
     key: CurrentKey,
-    session: SessionDep,
-    pipeline: PipelineDep,
-    settings: Settings_,
+    service: DraftingDep,
+    settings: SettingsDep,
+    response: Response,
+    prefer: Annotated[str | None, Header(description="e.g. `wait=30` (RFC 7240)")] = None,
 ) -> DraftOut:
-    """Generate a draft. The request is stored first, so a model failure loses nothing."""
-    return drafting.to_out(drafting.create(session, key, body, pipeline, settings))
+    """Request a draft. The request is stored first, so a model failure loses nothing; poll
+    ``Location`` (``GET /v1/drafts/{id}``) until ``status`` is no longer ``generating``."""
+    if body.brand is not None and body.brand != key.brand:
+        raise NotFoundError(f"brand {body.brand!r} not found")
+    request = DraftRequest.model_validate(
+        {**body.model_dump(exclude={"brand"}, exclude_none=True), "brand": key.brand}
+    )
+    draft_id = await run_in_threadpool(service.submit, key.brand, request, requested_by=key.prefix)
+    response.headers["Location"] = f"/v1/drafts/{draft_id}"
+    response.headers["Retry-After"] = "2"
+    if prefer:
+        response.headers["Preference-Applied"] = "wait"
+    return await _finished(
+        service, key.brand, draft_id, prefer_wait(prefer, settings.max_wait_seconds), response
+    )
 
 
 @router.get("", response_model=DraftList, responses=ERRORS)
@@ -77,12 +129,17 @@ def list_drafts(
         offset=offset,
         batch=batch,
     )
-    return DraftList(items=[drafting.to_out(r) for r in records], limit=limit, offset=offset)
+    return DraftList(items=[to_out(r) for r in records], limit=limit, offset=offset)
 
 
 @router.get("/{draft_id}", response_model=DraftOut, responses=ERRORS)
-def get_draft(draft_id: str, key: CurrentKey, session: SessionDep) -> DraftOut:
-    return drafting.to_out(repo.get_record(session, key.brand, draft_id))
+def get_draft(draft_id: str, key: CurrentKey, session: SessionDep, response: Response) -> DraftOut:
+    """A draft; while its job runs, ``status`` is ``generating`` (poll again after
+    ``Retry-After`` seconds)."""
+    record = repo.get_record(session, key.brand, draft_id)
+    if record.request.status == "generating":
+        response.headers["Retry-After"] = "2"
+    return to_out(record)
 
 
 @router.get("/{draft_id}/versions", response_model=list[VersionOut], responses=ERRORS)
@@ -91,6 +148,7 @@ def list_versions(draft_id: str, key: CurrentKey, session: SessionDep) -> list[V
         VersionOut(
             version=v.version,
             text=v.text,
+            subject=v.subject,
             verdict=v.verdict,
             score=v.score,
             findings=v.findings,
@@ -107,29 +165,20 @@ def list_versions(draft_id: str, key: CurrentKey, session: SessionDep) -> list[V
     response_model=DraftOut,
     responses={**ERRORS, 413: {"description": "text too long"}},
 )
-def edit_draft(
-    draft_id: str,
-    body: DraftEdit,
-    key: CurrentKey,
-    session: SessionDep,
-    knowledge: KnowledgeDep,
-    checker: CheckerDep,
-    settings: Settings_,
-) -> DraftOut:
-    """Save an edited text as a new version (re-checked). Operators and editors may edit;
-    ``version`` must be the current version, else 409 and nothing is written."""
-    record = drafting.edit(
-        session,
-        key,
+def edit_draft(draft_id: str, body: DraftEdit, key: CurrentKey, service: DraftingDep) -> DraftOut:
+    """Save an edited text (and, for an email, subject) as a new version, checked exactly as
+    the draft was at generation. ``version`` must be the current version, else 409 and nothing
+    is written."""
+    record = service.edit(
+        key.brand,
         draft_id,
-        body.text,
-        body.version,
-        body.note,
-        knowledge=knowledge,
-        checker=checker,
-        settings=settings,
+        text=body.text,
+        subject=body.subject,
+        version=body.version,
+        author=key.prefix,
+        note=body.note,
     )
-    return drafting.to_out(record)
+    return to_out(record)
 
 
 @router.post(
@@ -138,22 +187,23 @@ def edit_draft(
     responses={**ERRORS, 403: {"description": "needs the editor role"}},
 )
 def approve_draft(
-    draft_id: str, key: EditorKey, session: SessionDep, body: DraftApprove | None = None
+    draft_id: str, key: EditorKey, service: DraftingDep, body: DraftApprove | None = None
 ) -> DraftOut:
-    """Approve the current version (editors). A 'block' verdict needs ``override_reason``.
-    Approving a message to one customer records a contact in the log."""
+    """Approve the current version (editors). A 'block' verdict needs ``override_reason``;
+    a customer who opted out since the draft was made cannot be approved (422). Approving a
+    message to one customer records a contact in the log."""
     body = body or DraftApprove()
-    record = drafting.decide(
-        session,
-        key,
+    record = service.decide(
+        key.brand,
         draft_id,
         approve=True,
+        reviewer=key.prefix,
         override_reason=body.override_reason,
         reason=body.note,
         version=body.version,
         purpose=body.purpose,
     )
-    return drafting.to_out(record)
+    return to_out(record)
 
 
 @router.post(
@@ -161,21 +211,37 @@ def approve_draft(
     response_model=DraftOut,
     responses={**ERRORS, 403: {"description": "needs the editor role"}},
 )
-def reject_draft(draft_id: str, body: DraftReject, key: EditorKey, session: SessionDep) -> DraftOut:
-    record = drafting.decide(
-        session, key, draft_id, approve=False, reason=body.reason, version=body.version
+def reject_draft(
+    draft_id: str, body: DraftReject, key: EditorKey, service: DraftingDep
+) -> DraftOut:
+    record = service.decide(
+        key.brand,
+        draft_id,
+        approve=False,
+        reviewer=key.prefix,
+        reason=body.reason,
+        version=body.version,
     )
-    return drafting.to_out(record)
+    return to_out(record)
 
 
 @router.post(
     "/{draft_id}/retry",
+    status_code=status.HTTP_202_ACCEPTED,
     response_model=DraftOut,
-    responses={**ERRORS, 502: {"description": "the model failed again"}},
+    responses={**ERRORS, 201: {"description": "finished within `Prefer: wait=N`"}},
 )
-def retry_draft(
-    draft_id: str, key: CurrentKey, session: SessionDep, pipeline: PipelineDep
+async def retry_draft(
+    draft_id: str,
+    key: CurrentKey,
+    service: DraftingDep,
+    settings: SettingsDep,
+    response: Response,
+    prefer: Annotated[str | None, Header()] = None,
 ) -> DraftOut:
-    """Generate again for a request whose model call failed (same id, same inputs)."""
-    request_row = repo.get_request(session, key.brand, draft_id)
-    return drafting.to_out(drafting.generate(session, request_row, pipeline))
+    """Generate again for a request whose job failed (same id, same inputs)."""
+    await run_in_threadpool(service.retry, key.brand, draft_id)
+    response.headers["Location"] = f"/v1/drafts/{draft_id}"
+    return await _finished(
+        service, key.brand, draft_id, prefer_wait(prefer, settings.max_wait_seconds), response
+    )

@@ -1,14 +1,21 @@
-"""Liveness (no auth, no work) and readiness (model, vector store, database)."""
+"""Liveness (no auth, no work) and readiness (model, vector store, database).
+
+``/readyz`` answers everyone with its status code (200 ready, 503 not) and
+``{"status": "ok" | "unavailable"}``; which provider, model, database and how many brands only
+a caller with a valid API key learns (a stranger should not map the deployment).
+"""
 
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
+from typing import Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from api.schemas import ComponentStatus, HealthOut, ReadyOut
+from api.deps import OptionalKey
+from api.schemas import ComponentStatus, HealthOut, ReadyBrief, ReadyOut
 from core.settings import Settings
 
 router = APIRouter(tags=["health"])
@@ -69,13 +76,23 @@ def _database(request: Request) -> ComponentStatus:
         return ComponentStatus(ok=False, detail=f"{type(exc).__name__}"[:300])
 
 
-@router.get("/readyz", response_model=ReadyOut, responses={503: {"model": ReadyOut}})
-def readyz(request: Request) -> JSONResponse:
+@router.get(
+    "/readyz",
+    response_model=ReadyOut | ReadyBrief,
+    responses={503: {"model": ReadyOut | ReadyBrief}},
+)
+def readyz(request: Request, key: OptionalKey) -> JSONResponse:
+    """Ready or not for everyone; the components' details with an API key."""
     settings: Settings = request.app.state.settings
     components = {
         "model": _model(settings),
         "vector_store": _store(request),
         "database": _database(request),
     }
-    body = ReadyOut(ready=all(c.ok for c in components.values()), components=components)
-    return JSONResponse(body.model_dump(), status_code=200 if body.ready else 503)
+    ready = all(c.ok for c in components.values())
+    status_code = 200 if ready else 503
+    status: Literal["ok", "unavailable"] = "ok" if ready else "unavailable"
+    if key is None:
+        return JSONResponse(ReadyBrief(status=status).model_dump(), status_code=status_code)
+    body = ReadyOut(status=status, ready=ready, components=components)
+    return JSONResponse(body.model_dump(), status_code=status_code)

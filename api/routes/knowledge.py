@@ -9,13 +9,21 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Query, UploadFile
 
 from api import uploads
-from api.deps import AdminKey, CurrentKey, KnowledgeDep, SessionDep, SettingsDep
+from api.deps import AdminKey, CurrentKey, DraftingDep, KnowledgeDep, SessionDep, SettingsDep
 from api.schemas import IngestOut, PassageOut, SearchOut
-from core.errors import PayloadTooLargeError, PermissionDeniedError
-from storage import customers
+from core.errors import ConfigError, PayloadTooLargeError, PermissionDeniedError
+from drafting.packs import ingest_pack
+from knowledge.service import KnowledgeBase
 from storage.brands import ensure_brand
 
 router = APIRouter(prefix="/v1/knowledge", tags=["knowledge"])
+
+
+def knowledge_base(knowledge: object) -> KnowledgeBase:
+    """Ingesting needs the real knowledge base (vectors on disk), not only the protocol."""
+    if not isinstance(knowledge, KnowledgeBase):
+        raise ConfigError("this server's knowledge source cannot ingest packs")
+    return knowledge
 
 
 def _jsonable(report: Any) -> dict[str, Any]:
@@ -45,6 +53,7 @@ def ingest(
     key: AdminKey,
     session: SessionDep,
     knowledge: KnowledgeDep,
+    service: DraftingDep,
     settings: SettingsDep,
 ) -> IngestOut:
     """Ingest a brand pack (admins): knowledge into the vector store, customers into the
@@ -62,14 +71,15 @@ def ingest(
             raise PermissionDeniedError(
                 f"this key belongs to brand {key.brand!r}; the pack is brand {brand_id!r}"
             )
-        report = knowledge.ingest(root)  # the knowledge base keeps its own copy of the pack
+        # The knowledge base keeps its own copy of the pack; customers go to the one store
+        # (opt-outs recorded since are kept).
+        report = ingest_pack(knowledge_base(knowledge), service.customers, root)
     finally:
         shutil.rmtree(dest, ignore_errors=True)
     pack = knowledge.pack(brand_id)
     ensure_brand(session, brand_id, pack.brand.name)
-    count = customers.import_customers(session, brand_id, pack.customers)
     session.commit()
-    return IngestOut(brand=brand_id, customers=count, report=_jsonable(report))
+    return IngestOut(brand=brand_id, customers=report.customers, report=_jsonable(report))
 
 
 @router.get(

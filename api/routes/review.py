@@ -1,6 +1,7 @@
 """The editors' review form: server-rendered pages under ``/review``.
 
-Sign in with an editor key (-> signed session cookie), the brand's queue with filters, one
+Sign in with an editor key (-> server-side session + signed cookie; failed sign-ins are
+throttled per address and per key prefix), the brand's queue with filters, one
 draft with its findings highlighted, live re-check while typing (htmx, debounced), save as a
 new version, diff between versions, approve / reject / approve-with-override, regenerate.
 Every POST checks the session's CSRF token. Every read and write is scoped to the brand of
@@ -10,17 +11,27 @@ the signed-in key (``api.review_desk``).
 from __future__ import annotations
 
 import difflib
+import re
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from api.deps import CheckerDep, KnowledgeDep, PipelineDep, SessionDep, SettingsDep
-from api.review_desk import REVIEW_ROLES, DraftView, ReviewDesk, Version, active_key, sign_in
+from api.deps import DraftingDep, LimiterDep, SessionDep, SettingsDep
+from api.forwarded import client_ip
+from api.review_desk import (
+    PAGE_SIZE,
+    REVIEW_ROLES,
+    DraftView,
+    ReviewDesk,
+    Version,
+    active_key,
+    sign_in,
+)
 from api.web_auth import (
     CSRF_FIELD,
     CSRF_HEADER,
@@ -28,16 +39,19 @@ from api.web_auth import (
     SECURITY_HEADERS,
     WebSession,
     clear_session,
+    cookie_secure,
     csrf_ok,
+    end_session,
     login_csrf,
-    new_session,
     read_session,
+    same_token,
+    start_session,
     write_login_csrf,
     write_session,
 )
 from api.web_highlight import Segment, segments, worst
-from api.web_i18n import LANG_COOKIE, request_lang, t
-from core.errors import ConflictError, NotFoundError, ZhenxinError
+from api.web_i18n import LANG_COOKIE, MESSAGES, request_lang, t
+from core.errors import ConflictError, NotFoundError, RateLimitedError, ZhenxinError
 from evals.types import CheckReport, Finding, Verdict
 from generator.drafts import ContentKind
 
@@ -67,18 +81,15 @@ class Editor:
 
 
 def _editor(
-    request: Request,
-    settings: SettingsDep,
-    db: SessionDep,
-    knowledge: KnowledgeDep,
-    checker: CheckerDep,
+    request: Request, settings: SettingsDep, db: SessionDep, service: DraftingDep
 ) -> Editor:
-    """The signed-in editor, re-validated on every request (a revoked key ends the session)."""
-    web = read_session(request, settings)
+    """The signed-in editor, re-validated on every request: the server-side session must be
+    live (not logged out, expired or revoked with its key)."""
+    web = read_session(request, settings, db)
     key = active_key(db, web.key_id) if web else None
     if web is None or key is None or key.role not in REVIEW_ROLES or key.brand != web.brand:
         raise _NeedSignIn()
-    return Editor(web, ReviewDesk(db, key, knowledge=knowledge, checker=checker, settings=settings))
+    return Editor(web, ReviewDesk(db, key, service=service))
 
 
 EditorDep = Annotated[Editor, Depends(_editor)]
@@ -129,7 +140,9 @@ _FLASHES = {
     "regenerated": "ok",
     "signed_out": "ok",
     "unchanged": "warn",
+    "batch_approved": "ok",
 }
+_FLASH_NUMBER = re.compile(r"[0-9]{1,6}")  # a version number
 
 
 def _render(
@@ -142,7 +155,8 @@ def _render(
     flash: Flash | None = None,
 ) -> HTMLResponse:
     lang = request_lang(request)
-    query = dict(request.query_params)
+    # The language switch keeps the page's filters, not a one-shot flash (``done``/``n``).
+    query = {k: v for k, v in request.query_params.items() if k not in ("done", "n")}
     query["lang"] = "zh" if lang == "en" else "en"
     base = {
         "lang": lang,
@@ -170,10 +184,15 @@ def _label(prefix: str, value: object, lang: str) -> str:
 
 
 def _flash_from_query(request: Request, lang: str) -> Flash | None:
+    """The flash a redirect asked for: only known codes, and ``n`` only as a small number
+    (a crafted link must not put its own words on our page)."""
     key = request.query_params.get("done")
     if key not in _FLASHES:
         return None
-    return Flash(_FLASHES[key], t(key, lang, n=request.query_params.get("n", "")))
+    n = request.query_params.get("n", "")
+    if "{n}" in " ".join(MESSAGES[key]) and not _FLASH_NUMBER.fullmatch(n):
+        return None
+    return Flash(_FLASHES[key], t(key, lang, n=n))
 
 
 def _stage_name(view: DraftView, names: dict[str, str]) -> str:
@@ -253,8 +272,24 @@ def static(path: str) -> Response:
 def login_page(request: Request, settings: SettingsDep) -> Response:
     token = login_csrf(request)
     response = _render(request, "review/login.html", {"login_csrf": token})
-    write_login_csrf(response, settings, token)
+    write_login_csrf(response, token, secure=cookie_secure(request, settings))
     return response
+
+
+def _login_again(
+    request: Request, token: str, flash: Flash, status_code: int, **headers: str
+) -> Response:
+    response = _render(
+        request, "review/login.html", {"login_csrf": token}, status_code=status_code, flash=flash
+    )
+    response.headers.update(headers)
+    return response
+
+
+def _key_prefix(raw_key: str) -> str:
+    """The prefix a submitted key claims (``zx_<prefix>_<secret>``), for the per-key limit."""
+    parts = raw_key.split("_")
+    return parts[1][:32] if len(parts) == 3 and parts[0] == "zx" else ""
 
 
 @router.post("/login")
@@ -262,32 +297,41 @@ def login(
     request: Request,
     settings: SettingsDep,
     db: SessionDep,
+    limiter: LimiterDep,
     api_key: Annotated[str, Form()] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     lang = request_lang(request)
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not cookie or not csrf_token or cookie != csrf_token:
+    if not same_token(cookie, csrf_token):
         return HTMLResponse(t("csrf_failed", lang), status_code=403)
-    key = sign_in(db, api_key.strip()) if api_key.strip() else None
+    raw_key = api_key.strip()
+    prefix = _key_prefix(raw_key)
+    who = (f"ip:{client_ip(request, settings)}", f"key:{prefix}" if prefix else "")
+    try:
+        limiter.check("sign_in", *who)
+    except RateLimitedError as exc:
+        seconds = exc.retry_after_seconds
+        flash = Flash("error", t("too_many_sign_ins", lang, n=seconds))
+        return _login_again(request, cookie, flash, 429, **{"Retry-After": str(seconds)})
+    key = sign_in(db, raw_key) if raw_key else None
     if key is None or key.role not in REVIEW_ROLES:
+        if key is None:
+            limiter.fail("sign_in", *who)
         problem = "bad_key" if key is None else "role_not_allowed"
-        return _render(
-            request,
-            "review/login.html",
-            {"login_csrf": cookie},
-            status_code=401,
-            flash=Flash("error", t(problem, lang)),
-        )
+        return _login_again(request, cookie, Flash("error", t(problem, lang)), 401)
+    web = start_session(db, key)
+    db.commit()
     response = RedirectResponse("/review", status_code=303)
-    web = new_session(str(key.id), key.brand, key.role.value, key.name or key.prefix)
-    write_session(response, settings, web)
+    write_session(response, settings, web, secure=cookie_secure(request, settings))
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/review")
     return response
 
 
 @router.post("/logout")
-def logout(editor: PostingDep) -> Response:
+def logout(editor: PostingDep, db: SessionDep) -> Response:
+    end_session(db, editor.web)
+    db.commit()
     response = RedirectResponse("/review/login?done=signed_out", status_code=303)
     clear_session(response)
     return response
@@ -304,23 +348,19 @@ def queue(
     stage: str = "",
     verdict: str = "",
     status: str = "pending_review",
+    batch: Annotated[str, Query(max_length=32)] = "",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
+    """The queue, filtered and paged in the database (50 a page)."""
     lang = request_lang(request)
-    stages: dict[str, str] = {}
-    rows = []
-    views = editor.desk.drafts()
     stage_names = editor.desk.stage_names(lang)
+    views, total = editor.desk.drafts(
+        page=page, kind=kind, stage=stage, verdict=verdict, status=status, batch=batch
+    )
     names = editor.desk.customer_names({v.draft.customer for v in views if v.draft.customer})
+    rows = []
     for view in views:
-        stages.setdefault(view.draft.stage, _stage_name(view, stage_names))
         current = view.current
-        if (
-            (status and view.status != status)
-            or (kind and str(view.draft.kind) != kind)
-            or (stage and view.draft.stage != stage)
-            or (verdict and current.verdict != verdict)
-        ):
-            continue
         rows.append(
             {
                 "id": view.id,
@@ -336,19 +376,45 @@ def queue(
                 "updated": view.updated_at.strftime("%Y-%m-%d %H:%M") if view.updated_at else "",
             }
         )
+    stages = [(s, stage_names.get(s, s)) for s in editor.desk.stages_in_use()]
     filters = [
         ("kind", [(k.value, t(f"kind_{k.value}", lang)) for k in ContentKind]),
-        ("stage", sorted(stages.items())),
+        ("stage", stages),
         ("verdict", [(v.value, t(f"verdict_{v.value}", lang)) for v in Verdict]),
         ("status", [(s, t(f"status_{s}", lang)) for s in STATUSES]),
     ]
-    chosen = {"kind": kind, "stage": stage, "verdict": verdict, "status": status}
+    chosen = {"kind": kind, "stage": stage, "verdict": verdict, "status": status, "batch": batch}
+    pages = max(1, -(-total // PAGE_SIZE))
+    link = {k: v for k, v in chosen.items() if v}
     return _render(
         request,
         "review/queue.html",
-        {"rows": rows, "filters": filters, "chosen": chosen},
+        {
+            "rows": rows,
+            "filters": filters,
+            "chosen": chosen,
+            "total": total,
+            "page": page,
+            "pages": pages,
+            "prev_url": _queue_url(link, page - 1) if page > 1 else None,
+            "next_url": _queue_url(link, page + 1) if page < pages else None,
+        },
         web=editor.web,
     )
+
+
+def _queue_url(filters: dict[str, str], page: int) -> str:
+    return "/review?" + urllib.parse.urlencode({**filters, "page": page})
+
+
+@router.post("/batches/{batch_id}/approve", response_class=HTMLResponse)
+def approve_batch(request: Request, batch_id: str, editor: PostingDep) -> Response:
+    """Approve every draft of a batch that waits for review and passes every check, each as
+    its own decision; the others stay in the queue for a person to read."""
+    batch = batch_id[:32]
+    approved, _left = editor.desk.approve_passing(batch)
+    query = urllib.parse.urlencode({"batch": batch, "done": "batch_approved", "n": len(approved)})
+    return RedirectResponse(f"/review?{query}", status_code=303)
 
 
 # --- one draft --------------------------------------------------------------------------------
@@ -415,8 +481,27 @@ def draft_page(
     try:
         view = editor.desk.get(draft_id)
     except NotFoundError:
-        return _not_found(request, editor)
+        return _job_page(request, editor, draft_id)
     return _draft_page(request, editor, view, diff_from=diff_from)
+
+
+def _job_page(request: Request, editor: Editor, draft_id: str) -> HTMLResponse:
+    """A draft whose job has not finished: a page that refreshes itself while it runs, or
+    says why it failed."""
+    try:
+        job = editor.desk.job(draft_id)
+    except NotFoundError:
+        return _not_found(request, editor)
+    if job.request.status not in ("generating", "failed"):
+        return _not_found(request, editor)
+    error = (job.request.error or {}).get("message", "") if job.request.error else ""
+    return _render(
+        request,
+        "review/generating.html",
+        {"draft_id": draft_id, "status": job.request.status, "error": error},
+        web=editor.web,
+        status_code=200,
+    )
 
 
 @router.post("/drafts/{draft_id}/check", response_class=HTMLResponse)
@@ -531,16 +616,16 @@ def _decide(
 
 
 @router.post("/drafts/{draft_id}/regenerate", response_class=HTMLResponse)
-def regenerate(
-    request: Request, draft_id: str, editor: PostingDep, pipeline: PipelineDep
-) -> Response:
+def regenerate(request: Request, draft_id: str, editor: PostingDep) -> Response:
+    """Ask for a new draft of the same request; the editor lands on its page, which shows
+    progress until the new draft is there (the model runs on the drafting workers)."""
     lang = request_lang(request)
     try:
         view = editor.desk.get(draft_id)
     except NotFoundError:
         return _not_found(request, editor)
     try:
-        new_id = editor.desk.regenerate(view, pipeline)
+        new_id = editor.desk.regenerate(view)
     except ZhenxinError as exc:
         editor.desk.db.rollback()
         flash = Flash("error", t("regenerate_failed", lang, error=exc.message))

@@ -7,8 +7,10 @@ import math
 import re
 
 from evals.checks.base import affirmed, finding, first, found, head_span, tail_span
-from evals.lexicon import load, pattern, threshold, words_pattern
+from evals.lexicon import load, pattern, words_pattern
 from evals.types import CheckContext, Finding, Severity
+from knowledge.channels import SMS_SEGMENT, SMS_SEGMENT_MULTI, limits
+from knowledge.pack import Channel
 
 _SIGNATURE = re.compile(load("channel")["sms_signature"])
 
@@ -37,12 +39,11 @@ class ChannelCheck:
 
     def _sms(self, ctx: CheckContext) -> list[Finding]:
         text, out = ctx.text, []
-        gsm = text.isascii()  # plain Latin text fits the 7-bit alphabet (approximation)
-        limit = int(threshold("channel", "sms_segment_chars_gsm" if gsm else "sms_segment_chars"))
+        gsm = "en" if text.isascii() else "zh"  # plain Latin text fits the 7-bit alphabet
+        limit = SMS_SEGMENT[gsm]
         n = len(text.strip())
         if n > limit:
-            # concatenated segments carry a header: 153 (7-bit) / 67 (UCS-2) characters each
-            segments = math.ceil(n / (limit - (7 if gsm else 3)))
+            segments = math.ceil(n / SMS_SEGMENT_MULTI[gsm])
             out.append(
                 finding(
                     ctx,
@@ -137,12 +138,13 @@ class ChannelCheck:
         return [finding(ctx, "channel.ad_label", Severity.ERROR, link.start(), link.end())]
 
     def _wechat(self, ctx: CheckContext) -> list[Finding]:
-        key = "wechat_max_chars_en" if ctx.lang == "en" else "wechat_max_chars"
-        limit = int(threshold("channel", key))
+        wechat = limits(Channel.WECHAT)
+        limit = wechat.en_chars if ctx.lang == "en" else wechat.zh_chars
         n = len(ctx.text.strip())
         if n <= limit:
             return []
-        severity = Severity.WARN if ctx.kind in (None, "care_message") else Severity.INFO
+        personal = ctx.personal if ctx.personal is not None else ctx.kind in (None, "care_message")
+        severity = Severity.WARN if personal else Severity.INFO
         return [
             finding(
                 ctx, "channel.wechat_length", severity, limit, len(ctx.text), count=n, limit=limit

@@ -1,6 +1,7 @@
 """Grounding: product facts in the draft (amounts, days, steps, percentages, product names,
 proof claims) must be traceable to the retrieved sources. Numbers the customer's own context
-explains (days since their purchase, values in their fields) are allowed too."""
+explains (days since their purchase, values in their fields, their own words) are allowed
+too."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import re
 from functools import cache
 
 from evals.checks.base import finding, matches, purchased
+from evals.checks.context import brand_lines
 from evals.lexicon import load, pattern, threshold, words_pattern
 from evals.normalise import normalise, simplified
 from evals.types import CheckContext, Finding, Severity
@@ -110,19 +112,6 @@ def facts(text: str) -> list[tuple[float, str, int, int]]:
     return out
 
 
-def _brand_texts(ctx: CheckContext) -> list[str]:
-    """The brand's fixed lines (unsubscribe, opt-out, signatures): not product facts."""
-    b = ctx.brand
-    if b is None:
-        return []
-    texts = [b.persona.signature]
-    if b.email is not None:
-        texts += [b.email.unsubscribe, b.email.sender]
-    if b.sms is not None:
-        texts += [b.sms.signature, b.sms.opt_out]
-    return texts
-
-
 class GroundingCheck:
     """Everything the draft states about the product must come from the sources."""
 
@@ -148,8 +137,14 @@ class GroundingCheck:
             return out  # nothing to verify numbers against
         known = {(v, u) for v, u, _, _ in facts(corpus)}
         known |= {(v, u) for text in ctx.inputs for v, u, _, _ in facts(text)}
+        # the customer's own words ("这两天晚上饿得睡不着") and the plan's facts about them
+        # ("已经99天没联系") are their context, not claims about the product
+        known |= {(v, u) for text in ctx.customer_said for v, u, _, _ in facts(text)}
+        for key in ("days_since_purchase", "days_since_contact"):
+            if str(ctx.facts.get(key, "")).isdigit():
+                known.add((float(ctx.facts[key]), "天"))
         known |= self._customer_facts(ctx)
-        known |= {(v, u) for text in _brand_texts(ctx) for v, u, _, _ in facts(text)}
+        known |= {(v, u) for text in brand_lines(ctx) for v, u, _, _ in facts(text)}
         min_number = float(threshold("grounding", "min_number"))
         for value, unit, start, end in facts(ctx.text):
             if value < min_number or (value, unit) in known:

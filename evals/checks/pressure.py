@@ -1,14 +1,15 @@
 """Relationship pressure across messages: per customer and channel, how many messages in a
-window (recorded contacts plus the draft) and how many of them sell. Caps are in
-``evals/lexicons/pressure.yaml``. An opted-out customer blocks everything."""
+window (recorded contacts plus the draft) and how many of them sell. Caps are the
+contact windows of ``knowledge.contact_policy``. An opted-out customer blocks everything."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from evals.checks.base import affirmed, finding
-from evals.lexicon import load, pattern
+from evals.lexicon import pattern
 from evals.types import CheckContext, Finding, Severity
+from knowledge.contact_policy import SELLING_MIN_MESSAGES, SELLING_SHARE, window
 
 
 def draft_sells(ctx: CheckContext) -> bool:
@@ -33,11 +34,10 @@ class PressureCheck:
             history = list(ctx.customer.last_contacts)
         if channel is None or not history:
             return []
-        cfg = load("pressure")
-        window = cfg["windows"].get(channel)
-        if window is None:
+        limit = window(channel)
+        if limit is None:
             return []
-        days, cap = int(window["days"]), int(window["max"])
+        days, cap = limit.days, limit.max
         today = ctx.as_of or dt.date.today()
         since = today - dt.timedelta(days=days - 1)
         recent = [c for c in history if c.channel == channel and since <= c.date <= today]
@@ -58,7 +58,7 @@ class PressureCheck:
                 )
             )
         share = selling / count
-        if count >= int(cfg["selling_min_messages"]) and share > float(cfg["selling_share"]):
+        if count >= SELLING_MIN_MESSAGES and share > SELLING_SHARE:
             out.append(
                 finding(
                     ctx,

@@ -75,6 +75,7 @@ class SpamCheck:
         )
         out += self._discount(ctx)
         out += term_findings(ctx, "spam.prize", Severity.WARN, pattern("spam", "prize"))
+        out += term_findings(ctx, "spam.giveaway", Severity.WARN, pattern("spam", "giveaway"))
         out += term_findings(ctx, "spam.forward", Severity.WARN, pattern("spam", "forward"))
         out += term_findings(ctx, "spam.chasing", Severity.WARN, pattern("spam", "chasing"))
         if ctx.brand is not None and ctx.brand.lexicon.spam:
@@ -139,11 +140,12 @@ class SpamCheck:
         n = len(found)
         if n >= int(threshold("spam", "discount_error")):
             severity = Severity.ERROR
-        elif n >= int(threshold("spam", "discount_warn")):
-            severity = Severity.WARN
+        elif n >= int(threshold("spam", "discount_warn")) or ctx.kind == "care_message":
+            severity = Severity.WARN  # a care message is not the place for an offer, even once
         else:
             severity = Severity.INFO
         first = found[0]
+        variant = "" if n > 1 else ("care" if severity == Severity.WARN else "once")
         return [
             finding(
                 ctx,
@@ -153,7 +155,7 @@ class SpamCheck:
                 first.end(),
                 term=first.group(0),
                 count=n,
-                variant="once" if n == 1 else "",
+                variant=variant,
             )
         ]
 

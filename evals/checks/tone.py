@@ -4,20 +4,19 @@ and faithful to the brand's own words — semantically with an embedder, lexical
 
 from __future__ import annotations
 
-import itertools
 import math
 import re
 from collections.abc import Sequence
 
 from evals.checks.base import Hit, affirmed, finding, first, found, purchased, term_findings
-from evals.lexicon import pattern, threshold, words, words_pattern
+from evals.checks.overlap import lexical_similarity
+from evals.lexicon import pattern, threshold, words_pattern
 from evals.types import CheckContext, Finding, Severity
 from knowledge.embedder import Embedder
 from knowledge.stages import DEFAULT_STAGES, BaseStage, Stage, stage_alias
 
 _SENTENCE = re.compile(r"[^。！？!?\n；;：]+[。！？!?；;：]*")
-_EN_WORD = re.compile(r"[A-Za-z][A-Za-z'-]{2,}")
-_PERSONAL_KINDS = ("care_message", "aftersale_email")
+_PERSONAL_KINDS = ("care_message", "aftersale_email", "tier_invitation")
 
 
 def _stage(ctx: CheckContext) -> Stage | None:
@@ -42,23 +41,6 @@ def _first_sale(text: str) -> Hit | None:
 
 def _cjk(text: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in text)
-
-
-def _units(text: str) -> set[str]:
-    """Character bigrams for Chinese, content words for English."""
-    if _cjk(text):
-        chars = [ch for ch in text if ch.isalnum()]
-        return {a + b for a, b in itertools.pairwise(chars)}
-    stop = frozenset(words("tone", "stopwords_en"))
-    return {w.lower() for w in _EN_WORD.findall(text) if w.lower() not in stop}
-
-
-def lexical_similarity(sentence: str, reference: str) -> float:
-    """Share of the reference's bigrams (zh) or content words (en) found in the sentence."""
-    ref = _units(reference)
-    if not ref:
-        return 0.0
-    return len(ref & _units(sentence)) / len(ref)
 
 
 def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
@@ -88,13 +70,14 @@ class ToneCheck:
         if ctx.brand is not None and ctx.brand.style.banned:
             banned = words_pattern(ctx.brand.style.banned)
             out += term_findings(ctx, "tone.banned", Severity.WARN, banned)
-        personal = ctx.kind in _PERSONAL_KINDS
+        personal = ctx.personal if ctx.personal is not None else ctx.kind in _PERSONAL_KINDS
         greeting_sev = Severity.WARN if personal else Severity.INFO
         out += term_findings(
             ctx, "tone.generic_greeting", greeting_sev, pattern("tone", "generic_greeting"), limit=1
         )
         out += self._specific(ctx, personal)
         out += self._sells_first(ctx)
+        out += self._kind_selling(ctx)
         out += self._stage(ctx)
         out += self._belief(ctx)
         out += self._unfinished(ctx)
@@ -142,6 +125,19 @@ class ToneCheck:
             finding(
                 ctx, "tone.sells_first", Severity.WARN, sale.start(), sale.end(), term=sale.group(0)
             )
+        ]
+
+    def _kind_selling(self, ctx: CheckContext) -> list[Finding]:
+        """A kind that never sells (an invitation into a tier): any sales or discount word."""
+        if ctx.selling != "never":
+            return []
+        hits = [
+            *affirmed(pattern("spam", "sales"), ctx.text),
+            *affirmed(pattern("spam", "discount"), ctx.text),
+        ]
+        return [
+            finding(ctx, "tone.kind_selling", Severity.WARN, h.start(), h.end(), term=h.group(0))
+            for h in sorted(hits, key=lambda h: h.start())[:3]
         ]
 
     def _stage(self, ctx: CheckContext) -> list[Finding]:

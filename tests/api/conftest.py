@@ -1,5 +1,7 @@
 """API test fixtures: an app on a private data dir with two ingested brands (qingshui, zh;
-stride, en), the real pipeline on a scripted FakeLLM and the hash embedder, and keys."""
+stride, en), the real pipeline on a scripted FakeLLM and the hash embedder, the drafting
+service on a worker pool, and keys. The client sends ``Prefer: wait=30`` by default, so a
+``POST /v1/drafts`` answers with the finished draft (201); tests of the 202 flow drop it."""
 
 from __future__ import annotations
 
@@ -11,10 +13,13 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.deps import get_knowledge, get_pipeline
+from api.deps import get_drafting, get_knowledge
 from api.main import create_app
 from core.errors import ProviderError
 from core.settings import Settings
+from drafting.jobs import WorkerPool
+from drafting.packs import ingest_pack
+from drafting.service import DraftingService
 from generator.pipeline import Pipeline
 from knowledge.service import KnowledgeBase
 from llm.fake import FakeLLM, placeholder_reply
@@ -47,6 +52,7 @@ class Env:
     settings: Settings
     knowledge: KnowledgeBase
     model: Model
+    service: DraftingService
     keys: dict[str, str] = field(default_factory=dict)
 
     def h(self, who: str) -> dict[str, str]:
@@ -56,19 +62,22 @@ class Env:
 
 def make_env(settings: Settings, *, brands: tuple[str, ...] = ("qingshui", "stride")) -> Env:
     kb = KnowledgeBase(settings)
-    for brand in brands:
-        kb.ingest(EXAMPLES / brand)
     model = Model()
     pipeline = Pipeline(settings, llm=FakeLLM(reply_fn=model), knowledge=kb)
     app = create_app(settings)
+    service = DraftingService(settings, sessions=app.state.sessions, knowledge=kb, drafter=pipeline)
+    service.queue = WorkerPool(service.run, workers=2, capacity=50)
+    for brand in brands:  # as an ingest does: knowledge indexed, customers stored
+        ingest_pack(kb, service.customers, EXAMPLES / brand)
     app.dependency_overrides[get_knowledge] = lambda: kb
-    app.dependency_overrides[get_pipeline] = lambda: pipeline
+    app.dependency_overrides[get_drafting] = lambda: service
     env = Env(
         app=app,
-        client=TestClient(app, raise_server_exceptions=False),
+        client=TestClient(app, raise_server_exceptions=False, headers={"Prefer": "wait=30"}),
         settings=settings,
         knowledge=kb,
         model=model,
+        service=service,
     )
     with app.state.sessions.begin() as session:
         for brand, short in (("qingshui", "qs"), ("stride", "st")):
@@ -80,12 +89,9 @@ def make_env(settings: Settings, *, brands: tuple[str, ...] = ("qingshui", "stri
 @pytest.fixture
 def env(settings: Settings) -> Iterator[Env]:
     e = make_env(settings)
-    # Customers of the packs are imported on ingest through the API; here through storage.
-    from storage import customers
-
-    with e.app.state.sessions.begin() as session:
-        for brand in ("qingshui", "stride"):
-            customers.import_customers(session, brand, e.knowledge.pack(brand).customers)
     yield e
     e.client.close()
+    close = getattr(e.service.queue, "close", None)
+    if close is not None:
+        close()
     e.app.state.engine.dispose()

@@ -212,7 +212,7 @@ def test_model_failure_is_stored_and_retryable(env: Env) -> None:
     # The model is back: retry the same request under the same id.
     env.model.fail = 0
     retried = env.client.post(f"/v1/drafts/{draft_id}/retry", headers=env.h("qs_operator"))
-    assert retried.status_code == 200, retried.text
+    assert retried.status_code == 201, retried.text
     body = retried.json()
     assert body["id"] == draft_id and body["status"] == "pending_review"
     assert body["attempts"] == 2 and body["error"] is None
@@ -227,11 +227,11 @@ def test_unknown_customer_and_opted_out(env: Env) -> None:
     assert opted, "the qingshui example pack has opted-out customers"
     r = _create(env, customer_id=opted[0])
     assert r.status_code == 422 and r.json()["error"]["code"] == "refused"
-    # Refused requests are kept too (status failed, with the reason).
-    stored = env.client.get(
-        f"/v1/drafts/{r.json()['error']['draft_id']}", headers=env.h("qs_operator")
+    # Refused before anything is stored or queued: no job for a customer who said no.
+    listed = env.client.get(
+        "/v1/drafts", params={"customer": opted[0]}, headers=env.h("qs_operator")
     ).json()
-    assert stored["status"] == "failed" and stored["error"]["code"] == "refused"
+    assert listed["items"] == [] and env.model.calls == 0
 
 
 def test_body_brand_must_be_the_keys_brand(env: Env) -> None:

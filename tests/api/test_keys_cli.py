@@ -89,8 +89,36 @@ def test_serve_runs_uvicorn_with_the_app(
     seen["app"].state.engine.dispose()  # type: ignore[attr-defined]
 
 
-def test_serve_refuses_the_dev_secret_in_production(
+@pytest.mark.parametrize("environment", ["development", "production"])
+def test_serve_refuses_a_placeholder_session_secret(
+    cli_env: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    environment: str,
+) -> None:
+    import uvicorn
+
+    def never(*_a: object, **_k: object) -> None:
+        pytest.fail("served with a placeholder session secret")
+
+    monkeypatch.setattr(uvicorn, "run", never)
+    monkeypatch.setenv("ZHENXIN_ENVIRONMENT", environment)
+    monkeypatch.setenv("ZHENXIN_SESSION_SECRET", "dev-only-change-me")
+    assert run(["serve"]) == 2
+    assert "session secret" in capsys.readouterr().err
+
+
+def test_serve_in_production_without_a_secret_keeps_a_random_one(
     cli_env: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import uvicorn
+
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **_k: seen.setdefault("app", app))
     monkeypatch.setenv("ZHENXIN_ENVIRONMENT", "production")
-    assert run(["serve"]) == 2
+    monkeypatch.delenv("ZHENXIN_SESSION_SECRET", raising=False)
+    assert run(["serve"]) == 0
+    kept = (cli_env.data_dir / "session_secret").read_text(encoding="utf-8").strip()
+    app = seen["app"]
+    assert app.state.settings.session_secret.get_secret_value() == kept  # type: ignore[attr-defined]
+    app.state.engine.dispose()  # type: ignore[attr-defined]

@@ -62,4 +62,5 @@ def test_draft_lifecycle_on_postgres(pg_env: Env) -> None:
     )
     assert a.status_code == 200 and a.json()["status"] == "approved"
     assert env.client.get(f"/v1/drafts/{did}", headers=env.h("st_admin")).status_code == 404
-    assert env.client.get("/readyz").json()["components"]["database"]["detail"] == "postgresql"
+    ready = env.client.get("/readyz", headers=env.h("qs_operator")).json()
+    assert ready["components"]["database"]["detail"] == "postgresql"

@@ -1,9 +1,8 @@
-"""Fixtures of the batch tests: small zh/en brand packs and a scripted drafter (no model)."""
+"""Fixtures of the batch tests: small zh/en brand packs and the fake drafter (no model)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,8 +10,9 @@ import pytest
 
 from batch.service import BatchService
 from core.settings import Settings
-from evals.types import Verdict
-from generator.drafts import ContentKind, Draft, DraftRequest, Plan
+from drafting.service import DraftingService
+from generator.fake import FakeDrafter
+from knowledge.fake import FakeKnowledge
 from knowledge.pack import (
     Belief,
     Brand,
@@ -28,6 +28,7 @@ from knowledge.pack import (
     SmsRules,
     Tier,
 )
+from storage.db import open_database
 
 
 def _doc(id_: str, kind: DocKind, title: str, **kw: object) -> KnowledgeDoc:
@@ -142,62 +143,37 @@ def customer(
     )
 
 
-class ScriptedDrafter:
-    """Builds a Draft from the request; can fail chosen items or 'die' after N drafts."""
-
-    def __init__(self) -> None:
-        self.calls: list[DraftRequest] = []
-        self.fail_when: Callable[[DraftRequest], bool] = lambda _r: False
-        self.die_after: int | None = None
-        self.lock = threading.Lock()
-
-    def __call__(self, request: DraftRequest, as_of: dt.date) -> Draft:
-        with self.lock:
-            if self.die_after is not None and len(self.calls) >= self.die_after:
-                raise KeyboardInterrupt("killed mid-batch")
-            self.calls.append(request)
-        if self.fail_when(request):
-            raise RuntimeError("model timed out")
-        who = request.customer_id or (request.customer.id if request.customer else None)
-        email = request.channel == Channel.EMAIL
-        body = f"{request.theme or request.trigger}：你好，{who or request.tier}。"
-        return Draft(
-            kind=request.kind,
-            brand=request.brand,
-            customer=who,
-            stage="getting_to_know",
-            trigger=str(request.trigger or ""),
-            channel=str(request.channel or "wechat"),
-            text=(f"关怀提醒\n\n{body}" if email else body),
-            subject="关怀提醒" if email else None,
-            title=request.theme if request.kind == ContentKind.COMMUNITY_POST else None,
-            body=body,
-            verdict=Verdict.PASS,
-            score=0.9,
-            provider="fake",
-            model="scripted",
-            template="test",
-            template_hash="0",
-            plan=Plan(
-                stage="getting_to_know",
-                stage_name="相知",
-                trigger=str(request.trigger or ""),
-                channel=str(request.channel or "wechat"),
-                goal="test",
-            ),
-        )
+@pytest.fixture
+def drafter() -> FakeDrafter:
+    return FakeDrafter()
 
 
 @pytest.fixture
-def drafter() -> ScriptedDrafter:
-    return ScriptedDrafter()
+def make_service(settings: Settings, drafter: FakeDrafter) -> Callable[[BrandPack], BatchService]:
+    """A batch service over a drafting service with the pack in memory, its customers in the
+    customer store (as an ingest puts them there) and the fake drafter."""
+    _, sessions = open_database(settings)
 
-
-@pytest.fixture
-def make_service(
-    settings: Settings, drafter: ScriptedDrafter
-) -> Callable[[BrandPack], BatchService]:
     def build(pack: BrandPack) -> BatchService:
-        return BatchService(settings, pack_loader=lambda _b: pack, drafter=drafter)
+        drafting = DraftingService(
+            settings, sessions=sessions, knowledge=FakeKnowledge([pack]), drafter=drafter
+        )
+        drafting.customers.import_many(
+            pack.brand.id, pack.customers, brand=pack.brand, source="pack"
+        )
+        return BatchService(drafting)
 
     return build
+
+
+def approve_all(service: BatchService, batch_id: str) -> None:
+    """An editor approves every drafted item of the batch (export takes approved drafts)."""
+    for item in service.repo.items(batch_id, ["done"]):
+        assert item.draft_id
+        service.drafting.decide(
+            service.drafting.pack(item.spec["request"]["brand"]).brand.id,
+            item.draft_id,
+            approve=True,
+            reviewer="editor",
+            override_reason="approved in a test",
+        )

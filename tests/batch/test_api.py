@@ -74,3 +74,32 @@ def test_care_batch_validation_and_brand_isolation(env: Env) -> None:
     res = env.client.get(f"/v1/batches/{ok['id']}", headers={"Authorization": f"Bearer {other}"})
     assert res.status_code == 404
     assert env.client.get("/v1/batches/nope", headers=env.h("qs_operator")).status_code == 404
+
+
+def test_bulk_approve_over_the_api_takes_only_passing_drafts(env: Env) -> None:
+    body = {"kind": "monthly", "month": "2026-12", "tiers": ["new-friends"]}
+    created = env.client.post("/v1/batches", json=body, headers=env.h("qs_operator")).json()
+    got = _wait_until_finished(env, created["id"])
+    url = f"/v1/batches/{created['id']}/approve"
+    assert env.client.post(url, headers=env.h("qs_operator")).status_code == 403
+    answer = env.client.post(url, headers=env.h("qs_editor"))
+    assert answer.status_code == 200, answer.text
+    result = answer.json()
+    drafts = {
+        i["draft_id"]: env.client.get(
+            f"/v1/drafts/{i['draft_id']}", headers=env.h("qs_editor")
+        ).json()
+        for i in got["items"]
+    }
+    passing = {d for d, v in drafts.items() if v["verdict"] == "pass"}
+    assert set(result["approved"]) == passing
+    assert {s["draft_id"] for s in result["skipped"]} == set(drafts) - passing
+    for draft_id in set(drafts) - passing:  # a person still reads these
+        got_one = env.client.get(f"/v1/drafts/{draft_id}", headers=env.h("qs_editor")).json()
+        assert got_one["status"] == "pending_review"
+    with env.app.state.sessions.begin() as s:
+        from storage import keys
+
+        other = keys.create_key(s, "stride", keys.Role.EDITOR).secret
+    stranger = env.client.post(url, headers={"Authorization": f"Bearer {other}"})
+    assert stranger.status_code == 404

@@ -37,8 +37,13 @@ def test_care_json_then_resume_then_export(cli_env: Settings, capsys, tmp_path: 
     assert again["counts"] == first["counts"]
 
     out = tmp_path / "out"
+    # Nothing is approved yet: the export writes no drafts and says why for each.
+    assert run(["export", "--batch", first["batch"], "--out", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert f"skipped {first['counts']['done']} item(s)" in said and "not reviewed yet" in said
     for fmt in ("csv", "jsonl", "eml"):
-        assert run(["export", "--batch", first["batch"], "--format", fmt, "--out", str(out)]) == 0
+        cmd = ["export", "--batch", first["batch"], "--format", fmt, "--out", str(out)]
+        assert run([*cmd, "--include-unreviewed"]) == 0
     with (out / f"{first['batch']}.csv").open(encoding="utf-8-sig") as fh:
         assert len(list(csv.DictReader(fh))) == first["counts"]["done"]
     emls = sorted((out / first["batch"]).glob("*.eml"))

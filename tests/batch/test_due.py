@@ -97,16 +97,17 @@ def test_opt_out_and_pressure_caps_skip_with_reason() -> None:
     # other channels' contacts do not fill the wechat window
     sms = one(customer("c1", birthday="1990-12-01", channel=Channel.SMS, contacts=week))
     assert sms is not None and not sms.skipped
-    # explicit caps override the eval suite's
+    # explicit caps override the contact policy's
     strict = DueRules(caps=PressureCaps(windows={"wechat": (30, 1)}))
     assert one(customer("c1", birthday="1990-12-01", contacts=week[2:]), rules=strict).skipped  # type: ignore[union-attr]
 
 
-def test_caps_follow_the_eval_suite_thresholds() -> None:
-    from evals.lexicon import load
+def test_caps_follow_the_contact_policy_the_pressure_check_uses() -> None:
+    from knowledge.contact_policy import window
 
-    windows = load("pressure")["windows"]
-    days, cap = windows["sms"]["days"], windows["sms"]["max"]
+    sms = window("sms")
+    assert sms is not None
+    days, cap = sms.days, sms.max
     contacts = [
         Contact(date=ON - dt.timedelta(days=3 + i), channel=Channel.SMS, purpose="care")
         for i in range(cap)

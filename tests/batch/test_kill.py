@@ -16,21 +16,29 @@ from storage.models import DraftRow
 from tests.batch.conftest import make_pack
 from tests.conftest import ROOT
 
-SCRIPT = """
-import sys, time
+LEASE = 1.0  # seconds: how long a killed run's items stay claimed
+
+SCRIPT = f"""
+import sys
 from batch.jobs import BatchSpec
 from batch.service import BatchService
 from core.settings import Settings
-from tests.batch.conftest import ScriptedDrafter, make_pack
+from drafting.service import DraftingService
+from generator.fake import FakeDrafter
+from knowledge.fake import FakeKnowledge
+from storage.db import open_database
+from tests.batch.conftest import make_pack
 
-pack, inner = make_pack("zh"), ScriptedDrafter()
-
-def slow(request, as_of):
-    time.sleep(0.15)
-    return inner(request, as_of)
-
-settings = Settings(data_dir=sys.argv[1], llm="fake", embedder="hash", environment="test")
-service = BatchService(settings, pack_loader=lambda _b: pack, drafter=slow)
+settings = Settings(
+    data_dir=sys.argv[1], llm="fake", embedder="hash", environment="test",
+    job_lease_seconds={LEASE},
+)
+_, sessions = open_database(settings)
+drafting = DraftingService(
+    settings, sessions=sessions, knowledge=FakeKnowledge([make_pack("zh")]),
+    drafter=FakeDrafter(delay=0.15),
+)
+service = BatchService(drafting)
 record = service.create(BatchSpec(kind="monthly", brand="qingshui", month="2026-12"))
 service.run(record.id)
 """
@@ -61,6 +69,8 @@ def test_sigkill_mid_batch_then_resume(settings, make_service, drafter) -> None:
     assert proc.returncode == -signal.SIGKILL, "the child finished before it could be killed"
     before = service.repo.get(batch_id).counts
     assert 4 <= before["done"] < 16
+    assert before["running"] == 1  # the killed run's item, still claimed ...
+    time.sleep(LEASE + 0.5)  # ... until its lease runs out (nobody renews it any more)
     summary = service.run(batch_id)
     assert summary.counts["done"] == 16 and summary.counts["running"] == 0
     with service.repo.sessions() as s:

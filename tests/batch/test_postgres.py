@@ -12,6 +12,8 @@ from sqlalchemy import func, select
 
 from batch.jobs import BatchKind, BatchSpec
 from batch.service import BatchService
+from drafting.service import DraftingService
+from knowledge.fake import FakeKnowledge
 from storage.models import DraftRow
 from tests.batch.conftest import customer, make_pack
 from tests.storage.test_postgres import db, engine  # noqa: F401  (fixtures)
@@ -21,7 +23,11 @@ pytestmark = pytest.mark.services
 
 def test_batch_on_postgres(settings, db, drafter) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     pack = make_pack("zh", [customer(f"c{i}", bought=["2026-11-28"]) for i in range(12)])
-    service = BatchService(settings, sessions=db, pack_loader=lambda _b: pack, drafter=drafter)
+    drafting = DraftingService(
+        settings, sessions=db, knowledge=FakeKnowledge([pack]), drafter=drafter
+    )
+    drafting.customers.import_many("qingshui", pack.customers, brand=pack.brand, source="pack")
+    service = BatchService(drafting)
     record = service.create(
         BatchSpec(kind=BatchKind.CARE, brand="qingshui", date=dt.date(2026, 12, 1))
     )

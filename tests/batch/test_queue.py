@@ -7,7 +7,6 @@ import uuid
 import pytest
 
 from batch.jobs import BatchKind, BatchSpec
-from batch.runner import ItemExecutor
 from tests.batch.conftest import make_pack
 from tests.conftest import services_required
 
@@ -37,7 +36,7 @@ def test_dramatiq_worker_runs_a_small_batch(settings, make_service, drafter) -> 
     )
     broker = queue.make_broker(settings.redis_url, namespace=f"zhenxin-test-{uuid.uuid4().hex}")
     runner = queue.DramatiqRunner(broker, service.repo, poll_seconds=0.05, timeout=60)
-    queue.set_executor_factory(lambda: ItemExecutor(service.repo, drafter))
+    queue.set_executor_factory(service.executor)
     worker = Worker(broker, worker_threads=2, worker_timeout=100)
     worker.start()
     try:

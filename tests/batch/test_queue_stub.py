@@ -8,7 +8,6 @@ from dramatiq.brokers.stub import StubBroker
 
 from batch import queue
 from batch.jobs import BatchKind, BatchSpec
-from batch.runner import ItemExecutor
 from core.errors import ProviderError
 from tests.batch.conftest import make_pack
 
@@ -26,7 +25,7 @@ def test_stub_worker_runs_the_batch(service_and_record, drafter) -> None:  # typ
     service, record = service_and_record
     broker = StubBroker()
     runner = queue.DramatiqRunner(broker, service.repo, poll_seconds=0.02, timeout=60)
-    queue.set_executor_factory(lambda: ItemExecutor(service.repo, drafter))
+    queue.set_executor_factory(service.executor)
     worker = Worker(broker, worker_threads=2, worker_timeout=50)
     worker.start()
     try:

@@ -121,3 +121,19 @@ def test_generic_yi_is_not_an_amount() -> None:
     report = run(text, sources=["每天2次"])
     assert "grounding.unsupported_fact" not in rules(report)
     assert {(v, u) for v, u, _, _ in facts("一天一次，两滴")} == {(2.0, "drop")}
+
+
+def test_the_customers_own_words_and_the_plans_days_are_context() -> None:
+    said = ["这两天晚上饿得睡不着，是不是吃太少了？"]
+    text = "李敏，你提到这两天晚上饿得睡不着，多半是主食减多了。"
+    assert "grounding.unsupported_fact" in rules(run(text, sources=[SOURCE_ZH]))
+    assert "grounding.unsupported_fact" not in rules(
+        run(text, sources=[SOURCE_ZH], customer_said=said)
+    )
+    silence = "周女士，我们已经99天没聊了，孩子还好吗？"
+    report = run(silence, sources=[SOURCE_ZH], facts={"days_since_contact": "99"})
+    assert "grounding.unsupported_fact" not in rules(report)
+    en = "Hi Sam, you said your calves ached for 3 days after the long run."
+    assert "grounding.unsupported_fact" not in rules(
+        run(en, lang="en", sources=[SOURCE_EN], customer_said=["My calves ached for 3 days."])
+    )

@@ -210,3 +210,27 @@ def test_stacked_pressure_threshold_comes_from_the_yaml(monkeypatch: pytest.Monk
     monkeypatch.setitem(thresholds["spam"], "stacked_pressure", 6)
     report = run("限时抢购！全场五折，最后24小时，手慢无！！")
     assert "spam.stacked_pressure" not in rules(report)
+
+
+def test_giveaway_bait_zh_and_en() -> None:
+    text = "小林你好，精华用得怎么样？回复1领取专属福利。"
+    report = run(text, kind="care_message")
+    assert spans(report, text, "spam.giveaway") == ["回复1领取", "专属福利"]
+    en = "Hi Emma, reply YES to claim your free sample of our new trail socks!"
+    assert spans(run(en, lang="en"), en, "spam.giveaway") == ["reply YES to claim", "free sample"]
+    calm = "小林，回复TD退订。用完再说，不着急。"
+    assert "spam.giveaway" not in rules(run(calm, kind="care_message"))
+
+
+def test_one_offer_in_a_care_message_is_a_warning() -> None:
+    text = "陈姐，生日快乐！给你准备了一张生日券，不用也没关系。"
+    care = [f for f in run(text, kind="care_message").findings if f.rule == "spam.discount"]
+    assert care[0].severity == Severity.WARN
+    assert "关怀消息" in care[0].message
+    post = [f for f in run(text, kind="community_post").findings if f.rule == "spam.discount"]
+    assert post[0].severity == Severity.INFO
+    en = "Happy birthday, Priya! There's a small birthday coupon in your account."
+    en_care = [
+        f for f in run(en, lang="en", kind="care_message").findings if f.rule == "spam.discount"
+    ]
+    assert en_care[0].severity == Severity.WARN and "care message" in en_care[0].message

@@ -14,8 +14,8 @@ import pytest
 
 from batch.due import find_due
 from evals import CheckContext, Severity, Verdict, check
+from generator.basis import product_name
 from generator.drafts import Trigger
-from generator.pipeline import product_name
 from generator.planner import milestone
 from knowledge.loader import CUSTOMER_COLUMNS, load_pack
 from knowledge.pack import BrandPack, Channel, DocKind

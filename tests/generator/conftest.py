@@ -4,7 +4,6 @@ real KnowledgeBase is exercised in test_integration.py), a scripted checker and 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 
 import pytest
@@ -12,11 +11,11 @@ import pytest
 from core.errors import NotFoundError
 from core.settings import Settings
 from evals.types import CheckContext, CheckReport, Finding, Severity, Verdict
+from generator.drafts import Draft, DraftRequest
 from generator.pipeline import Pipeline
-from knowledge.chunking import chunk_docs
+from knowledge.fake import FakeKnowledge
 from knowledge.loader import load_pack
 from knowledge.pack import BrandPack
-from knowledge.retriever import Passage
 from llm.fake import FakeLLM
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -33,56 +32,17 @@ REAL_MODEL_CASES = [
 ]
 
 
-def _grams(text: str) -> set[str]:
-    text = text.lower()
-    cjk = re.sub(r"[^\u4e00-\u9fff0-9]", "", text)
-    return set(re.findall(r"[a-z]{3,}", text)) | {cjk[i : i + 2] for i in range(len(cjk) - 1)}
-
-
-class MemoryKnowledge:
-    """Implements the KnowledgeBase pack/search surface over loaded packs (lexical ranking)."""
-
-    def __init__(self, *packs: BrandPack) -> None:
-        self.packs = {p.brand.id: p for p in packs}
-        self.searches: list[dict[str, object]] = []
-
-    def pack(self, brand_id: str) -> BrandPack:
-        if brand_id not in self.packs:
-            raise NotFoundError(f"unknown brand {brand_id!r}")
-        return self.packs[brand_id]
-
-    def search(
-        self,
-        brand_id: str,
-        query: str,
-        *,
-        kind: str | None = None,
-        product: str | None = None,
-        stage: str | None = None,
-        k: int = 5,
-    ) -> list[Passage]:
-        self.searches.append({"brand": brand_id, "query": query, "kind": kind, "product": product})
-        pack = self.pack(brand_id)
-        want = _grams(query)
-        out = []
-        for c in chunk_docs(brand_id, pack.docs):
-            if (kind and c.kind != kind) or (product and c.product != product):
-                continue
-            score = len(want & _grams(c.title + c.text)) / (1 + len(want))
-            out.append(
-                Passage(
-                    chunk_id=f"{c.brand}:{c.doc_id}:{c.n}",
-                    doc_id=c.doc_id,
-                    kind=c.kind,
-                    title=c.title,
-                    text=c.text,
-                    score=score,
-                    product=c.product,
-                    stages=list(c.stages),
-                )
-            )
-        out.sort(key=lambda p: -p.score)
-        return out[:k]
+def draft_for(pipeline: Pipeline, request: DraftRequest, *, as_of: dt.date = AS_OF) -> Draft:
+    """The pipeline with the customer looked up in the pack, as the drafting service looks
+    it up in its customer store (the pipeline never looks customers up itself)."""
+    customer = None
+    if request.customer_id:
+        pack = pipeline.knowledge.pack(request.brand)
+        try:
+            customer = pack.customer(request.customer_id)
+        except KeyError:
+            raise NotFoundError(f"no customer {request.customer_id!r}") from None
+    return pipeline.draft(request, customer=customer, as_of=as_of)
 
 
 SPAM = ("限时", "秒杀", "today only", "limited time")
@@ -117,12 +77,12 @@ def qingshui() -> BrandPack:
 
 
 @pytest.fixture
-def knowledge(qingshui: BrandPack) -> MemoryKnowledge:
-    return MemoryKnowledge(qingshui)
+def knowledge(qingshui: BrandPack) -> FakeKnowledge:
+    return FakeKnowledge([qingshui])
 
 
 @pytest.fixture
-def make_pipeline(settings: Settings, knowledge: MemoryKnowledge):
+def make_pipeline(settings: Settings, knowledge: FakeKnowledge):
     def make(*replies: object, checker=scripted_check, **overrides: object) -> Pipeline:
         llm = FakeLLM(replies=list(replies)) if replies else FakeLLM()
         s = settings.model_copy(update=overrides) if overrides else settings
@@ -138,5 +98,5 @@ def leaf() -> BrandPack:
 
 
 @pytest.fixture
-def both(qingshui: BrandPack, leaf: BrandPack) -> MemoryKnowledge:
-    return MemoryKnowledge(qingshui, leaf)
+def both(qingshui: BrandPack, leaf: BrandPack) -> FakeKnowledge:
+    return FakeKnowledge([qingshui, leaf])

@@ -11,21 +11,27 @@ import pytest
 import evals
 from cli.main import run
 from core.settings import Settings
+from drafting.customers import CustomerStore
+from drafting.packs import ingest_pack
 from evals.types import CheckContext, CheckReport, Verdict
 from generator.drafts import DraftRequest
 from generator.pipeline import Pipeline
 from knowledge.service import KnowledgeBase
 from llm.fake import FakeLLM
-from tests.generator.conftest import AS_OF, EXAMPLES
+from storage.db import open_database
+from tests.generator.conftest import AS_OF, EXAMPLES, draft_for
 
 LEAF = Path(__file__).resolve().parent / "fixtures" / "leaf"
 
 
 @pytest.fixture
 def kb(settings: Settings) -> KnowledgeBase:
+    """The packs ingested as `zhenxin ingest` does: knowledge indexed, customers stored."""
     base = KnowledgeBase(settings)
+    _, sessions = open_database(settings)
+    store = CustomerStore(sessions)
     for pack in (EXAMPLES / "qingshui", EXAMPLES / "stride", LEAF):
-        base.ingest(pack)
+        ingest_pack(base, store, pack)
     return base
 
 
@@ -70,7 +76,9 @@ def test_each_kind_zh_with_real_knowledge_and_checks(
     reply = GOOD[("qingshui", kind)]
     llm = FakeLLM(replies=[reply, reply, reply])
     pipeline = Pipeline(settings, llm=llm, knowledge=kb, checker=_check_spy(seen))
-    draft = pipeline.draft(DraftRequest(brand="qingshui", customer_id=cid, kind=kind), as_of=AS_OF)
+    draft = draft_for(
+        pipeline, DraftRequest(brand="qingshui", customer_id=cid, kind=kind), as_of=AS_OF
+    )
     assert draft.verdict != Verdict.BLOCK, draft.findings
     assert draft.sources and all(
         s.chunk_id.startswith("qingshui:") or s.kind == "story" for s in draft.sources
@@ -89,8 +97,10 @@ def test_english_brand_with_named_stages(settings: Settings, kb: KnowledgeBase) 
         )
     )
     pipeline = Pipeline(settings, llm=llm, knowledge=kb, checker=evals.check)
-    draft = pipeline.draft(
-        DraftRequest(brand="stride", customer_id="st-001", kind="care_message"), as_of=AS_OF
+    draft = draft_for(
+        pipeline,
+        DraftRequest(brand="stride", customer_id="st-001", kind="care_message"),
+        as_of=AS_OF,
     )
     assert draft.plan.lang == "en" and draft.plan.stage_name == "First steps"
     assert draft.template == "en/care_message.j2" and draft.verdict != Verdict.BLOCK
@@ -100,8 +110,10 @@ def test_english_brand_with_named_stages(settings: Settings, kb: KnowledgeBase) 
 def test_knowledge_never_crosses_brands(settings: Settings, kb: KnowledgeBase) -> None:
     llm = FakeLLM(replies=[GOOD[("qingshui", "care_message")]] * 2)
     pipeline = Pipeline(settings, llm=llm, knowledge=kb, checker=evals.check)
-    pipeline.draft(
-        DraftRequest(brand="qingshui", customer_id="qs-006", kind="care_message"), as_of=AS_OF
+    draft_for(
+        pipeline,
+        DraftRequest(brand="qingshui", customer_id="qs-006", kind="care_message"),
+        as_of=AS_OF,
     )
     prompt = llm.calls[0].system + llm.calls[0].user
     assert "Stride" not in prompt and "Leaf" not in prompt and "Maya" not in prompt

@@ -16,7 +16,7 @@ from knowledge.pack import DocKind
 from knowledge.service import KnowledgeBase
 from llm import make_llm
 from llm.model_files import model_path
-from tests.generator.conftest import AS_OF, EXAMPLES, REAL_MODEL_CASES
+from tests.generator.conftest import AS_OF, EXAMPLES, REAL_MODEL_CASES, draft_for
 
 pytestmark = pytest.mark.slow
 
@@ -55,7 +55,7 @@ def test_real_model_drafts(
     real: tuple[Pipeline, KnowledgeBase], brand: str, cid: str, kind: str
 ) -> None:
     pipeline, kb = real
-    draft = pipeline.draft(DraftRequest(brand=brand, customer_id=cid, kind=kind), as_of=AS_OF)
+    draft = draft_for(pipeline, DraftRequest(brand=brand, customer_id=cid, kind=kind), as_of=AS_OF)
     print(f"\n--- {brand} {cid} {kind}: {draft.verdict.value} {draft.score:.2f}\n{draft.text}")
     for f in draft.findings:
         print(f"  [{f.severity.value}] {f.rule}: {f.message}")
@@ -84,11 +84,15 @@ def test_prefix_is_reused_for_the_next_draft_of_a_brand(
     real: tuple[Pipeline, KnowledgeBase],
 ) -> None:
     pipeline, _ = real
-    first = pipeline.draft(
-        DraftRequest(brand="qingshui", customer_id="qs-001", kind="care_message"), as_of=AS_OF
+    first = draft_for(
+        pipeline,
+        DraftRequest(brand="qingshui", customer_id="qs-001", kind="care_message"),
+        as_of=AS_OF,
     )
-    second = pipeline.draft(
-        DraftRequest(brand="qingshui", customer_id="qs-012", kind="care_message"), as_of=AS_OF
+    second = draft_for(
+        pipeline,
+        DraftRequest(brand="qingshui", customer_id="qs-012", kind="care_message"),
+        as_of=AS_OF,
     )
     assert first.attempts[0].prompt_tokens
     # the whole brand block (system message) is reused

@@ -10,7 +10,7 @@ from generator.parse import ParseFailure, parse_reply
 from generator.render import PROMPTS_DIR, render_revision, render_template, templates_hash
 from generator.schemas import CareReply, EmailReply, PostReply, json_schema
 from knowledge.pack import BrandPack
-from tests.generator.conftest import AS_OF
+from tests.generator.conftest import AS_OF, draft_for
 
 
 def test_missing_variable_is_a_clear_error(qingshui: BrandPack) -> None:
@@ -24,11 +24,15 @@ def test_brand_prefix_is_identical_across_customers(make_pipeline) -> None:
     pipeline = make_pipeline(
         {"text": "许晴你好，最近皮肤怎么样？"}, {"text": "何静你好，生日快乐。"}
     )
-    pipeline.draft(
-        DraftRequest(brand="qingshui", customer_id="qs-006", kind="care_message"), as_of=AS_OF
+    draft_for(
+        pipeline,
+        DraftRequest(brand="qingshui", customer_id="qs-006", kind="care_message"),
+        as_of=AS_OF,
     )
-    pipeline.draft(
-        DraftRequest(brand="qingshui", customer_id="qs-013", kind="care_message"), as_of=AS_OF
+    draft_for(
+        pipeline,
+        DraftRequest(brand="qingshui", customer_id="qs-013", kind="care_message"),
+        as_of=AS_OF,
     )
     first, second = pipeline.llm.calls
     assert first.messages[0]["role"] == "system" and first.system == second.system
@@ -96,6 +100,6 @@ def test_parse_failures_say_why(raw: str, reason: str) -> None:
 
 
 def test_schemas_require_every_field() -> None:
-    schema = json_schema("aftersale_email")
+    schema = json_schema(EmailReply)
     assert schema["required"] == ["subject", "body", "belief_used", "sign_off"]
     assert "title" not in schema

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from core.errors import ConfigError, ProviderError
+from core.errors import ConfigError, ProviderError, RateLimitedError
 from core.settings import Settings
 from llm import LLM, OpenAICompatLLM, make_llm
 from llm.openai_compat import PLACEHOLDER_API_KEY, response_format
@@ -172,6 +172,16 @@ def test_gives_up_after_max_retries(settings: Settings) -> None:
     with pytest.raises(ProviderError, match="HTTP 500"):
         make(settings, server, llm_max_retries=1).complete(MESSAGES)
     assert len(server.requests) == 2
+
+
+def test_rate_limit_is_a_typed_error_with_retry_after(settings: Settings) -> None:
+    limited = httpx.Response(
+        429, json={"error": {"message": "slow down"}}, headers={"Retry-After": "7"}
+    )
+    server = FakeServer(limited)
+    with pytest.raises(RateLimitedError) as caught:  # no SDK retry: it would wait the 7 s
+        make(settings, server, llm_max_retries=0).complete(MESSAGES)
+    assert caught.value.retry_after == 7.0 and caught.value.http_status == 429
 
 
 def test_client_errors_are_not_retried(settings: Settings) -> None:

@@ -100,7 +100,7 @@ class _Stub:
         self.outcome = outcome
         self.requests: list[DraftRequest] = []
 
-    def draft(self, request: DraftRequest, *, as_of: dt.date | None = None) -> Draft:
+    def draft(self, brand: str, request: DraftRequest, *, as_of: dt.date | None = None) -> Draft:
         self.requests.append(request)
         if isinstance(self.outcome, Exception):
             raise self.outcome

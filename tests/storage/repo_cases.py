@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.errors import ConflictError, NotFoundError
 from knowledge.pack import Customer
 from storage import contacts, customers, drafts, keys
+from storage.models import utcnow
 
 DRAFT: dict[str, Any] = {
     "kind": "care_message",
@@ -99,21 +100,25 @@ def test_failed_request_keeps_payload_and_can_be_retried(db: sessionmaker[Sessio
     payload = {"kind": "care_message", "customer_id": "c1", "question": "怎么用？"}
     with db.begin() as s:
         req = drafts.new_request(s, "a", payload, kind="care_message", customer_id="c1")
-        drafts.start_attempt(s, req)
-        drafts.mark_failed(s, req, {"code": "provider_error", "message": "timeout"})
+        token = drafts.claim(s, req.id, lease_seconds=60)
+        assert token is not None
+        drafts.mark_failed(s, req, {"code": "provider_error", "message": "timeout"}, token=token)
         rid = req.id
     with db.begin() as s:
         rec = drafts.get_record(s, "a", rid)
         assert rec.status == "failed" and rec.request.payload == payload
         assert [r.id for r in drafts.list_records(s, "a", status="failed")] == [rid]
-        drafts.start_attempt(s, rec.request)
-        drafts.save_generated(s, rec.request, DRAFT)
+        assert drafts.claim(s, rid, lease_seconds=60) is None  # a failed job is not claimable
+        drafts.retry(s, "a", rid)
+        token = drafts.claim(s, rid, lease_seconds=60)
+        assert token is not None
+        drafts.save_generated(s, rec.request, DRAFT, token=token)
     with db.begin() as s:
         rec = drafts.get_record(s, "a", rid)
         assert rec.status == "pending_review" and rec.current is not None
         assert rec.request.attempts == 2 and rec.request.error is None
         with pytest.raises(ConflictError):
-            drafts.start_attempt(s, rec.request)
+            drafts.retry(s, "a", rid)  # done: nothing to retry
 
 
 def test_versions_append_and_stale_edit_conflicts(db: sessionmaker[Session]) -> None:
@@ -243,22 +248,33 @@ def test_list_filters_and_brand_isolation(db: sessionmaker[Session]) -> None:
             drafts.get_record(s, "b", a1)
 
 
-def test_concurrent_retries_one_attempt(db: sessionmaker[Session]) -> None:
+def test_one_claim_per_job_and_only_the_holder_finishes(db: sessionmaker[Session]) -> None:
     with db.begin() as s:
         req = drafts.new_request(
             s, "a", {"kind": "care_message"}, kind="care_message", customer_id=None
         )
         rid = req.id
-    first, second = db(), db()
-    try:
-        r1 = drafts.get_request(first, "a", rid)
-        r2 = drafts.get_request(second, "a", rid)
-        drafts.start_attempt(first, r1)
-        first.commit()
-        with pytest.raises(ConflictError):
-            drafts.start_attempt(second, r2)  # it saw attempts == 0, which is stale now
-    finally:
-        first.close()
-        second.close()
     with db.begin() as s:
-        assert drafts.get_request(s, "a", rid).attempts == 1
+        first = drafts.claim(s, rid, lease_seconds=60)
+    with db.begin() as s:
+        assert first is not None and drafts.claim(s, rid, lease_seconds=60) is None
+        assert drafts.stale_jobs(s) == []  # held by a live lease
+    # The holder's process dies: once its lease ran out, another worker takes the job ...
+    later = utcnow() + dt.timedelta(seconds=61)
+    with db.begin() as s:
+        assert [r.id for r in drafts.stale_jobs(s, now=later)] == [rid]
+        second = drafts.claim(s, rid, lease_seconds=60, now=later)
+    assert second is not None and second != first
+    # ... and the first worker, come back to life, can no longer store its result.
+    with db.begin() as s:
+        row = drafts.get_request(s, "a", rid)
+        with pytest.raises(ConflictError, match="no longer held"):
+            drafts.save_generated(s, row, DRAFT, token=first)
+    with db.begin() as s:
+        row = drafts.get_request(s, "a", rid)
+        assert drafts.renew(s, rid, second, lease_seconds=60)
+        assert not drafts.renew(s, rid, first, lease_seconds=60)
+        drafts.save_generated(s, row, DRAFT, token=second)
+    with db.begin() as s:
+        rec = drafts.get_record(s, "a", rid)
+        assert rec.status == "pending_review" and rec.request.attempts == 2

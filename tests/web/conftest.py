@@ -7,17 +7,24 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.deps import get_checker, get_pipeline
+from api.deps import get_drafting, get_knowledge
 from api.main import create_app
+from core.errors import ProviderError
 from core.settings import Settings
+from drafting.service import DraftingService
 from evals.types import CheckContext, CheckReport, Finding, Severity, Verdict
 from generator.drafts import Attempt, ContentKind, Draft, DraftRequest, Plan, Source
-from storage import customers as customers_repo
+from generator.pipeline import Pipeline
+from knowledge.fake import FakeKnowledge
+from knowledge.loader import load_pack
+from knowledge.pack import Customer
+from llm.fake import FakeLLM, placeholder_reply
 from storage import drafts as drafts_repo
 from storage import keys as keys_repo
 from storage.drafts import DraftRecord as StoredRecord
@@ -156,14 +163,14 @@ class Seeded:
 
 
 def store_draft(sessions: sessionmaker[Session], draft: Draft) -> str:
-    """Store a generated draft the way the API does: request row, then version 1."""
+    """Store a generated draft the way the drafting service does: a job, then version 1."""
     payload = {"kind": str(draft.kind), "customer_id": draft.customer, "trigger": draft.trigger}
     with sessions() as session, session.begin():
         row = drafts_repo.new_request(
             session, draft.brand, payload, kind=str(draft.kind), customer_id=draft.customer
         )
-        drafts_repo.start_attempt(session, row)
-        drafts_repo.save_generated(session, row, draft.model_dump(mode="json"))
+        token = drafts_repo.claim(session, row.id, lease_seconds=60)
+        drafts_repo.save_generated(session, row, draft.model_dump(mode="json"), token=token)
         return row.id
 
 
@@ -195,14 +202,19 @@ def seed(sessions: sessionmaker[Session], checker: Callable[[CheckContext], Chec
     return seeded
 
 
-class FakePipeline:
-    """Stands in for ``generator.pipeline.Pipeline`` in form tests: records the requests."""
+class RecordingDrafter:
+    """A drafter for form tests: records the requests, writes ``REGENERATED_TEXT``."""
 
     def __init__(self) -> None:
         self.requests: list[DraftRequest] = []
+        self.down = False  # True: the model times out
 
-    def draft(self, request: DraftRequest, *, as_of: object = None) -> Draft:
+    def draft(
+        self, request: DraftRequest, *, customer: Customer | None = None, as_of: object = None
+    ) -> Draft:
         self.requests.append(request)
+        if self.down:
+            raise ProviderError("the model timed out")
         return make_draft(request.brand, REGENERATED_TEXT, customer=request.customer_id or "qs-001")
 
 
@@ -212,14 +224,30 @@ def build_app(
     *,
     real_pipeline: bool = False,
 ) -> FastAPI:
-    """The real app (``create_app``); ``checker`` replaces the eval suite when given, and the
-    pipeline is a recording stand-in unless ``real_pipeline`` (then: FakeLLM via settings)."""
+    """The real app (``create_app``) over a drafting service with both example packs in
+    memory and their customers in the customer store. ``checker`` replaces the eval suite
+    when given; the drafter is a recording stand-in unless ``real_pipeline`` (then the
+    pipeline on the fake model). Jobs run inline, so a regenerated draft is there at once."""
     app = create_app(settings)
-    if checker is not None:
-        app.dependency_overrides[get_checker] = lambda: checker
-    app.state.fake_pipeline = FakePipeline()
-    if not real_pipeline:
-        app.dependency_overrides[get_pipeline] = lambda: app.state.fake_pipeline
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    knowledge = FakeKnowledge([load_pack(examples / BRAND_A), load_pack(examples / BRAND_B)])
+    drafter: Any = RecordingDrafter()
+    if real_pipeline:
+        drafter = Pipeline(settings, llm=FakeLLM(reply_fn=placeholder_reply), knowledge=knowledge)
+    service = DraftingService(
+        settings,
+        sessions=app.state.sessions,
+        knowledge=knowledge,
+        drafter=drafter,
+        checker=checker,
+    )
+    for brand in (BRAND_A, BRAND_B):
+        pack = knowledge.pack(brand)
+        service.customers.import_many(brand, pack.customers, brand=pack.brand, source="pack")
+    app.state.drafter = drafter
+    app.state.service = service
+    app.dependency_overrides[get_knowledge] = lambda: knowledge
+    app.dependency_overrides[get_drafting] = lambda: service
     return app
 
 
@@ -231,14 +259,3 @@ def app(settings: Settings) -> FastAPI:
 @pytest.fixture
 def seeded(app: FastAPI) -> Seeded:
     return seed(app.state.sessions, rule_checker)
-
-
-def ingest_example(settings: Settings, sessions: sessionmaker[Session]) -> None:
-    """Brand A's real example pack: knowledge for passages, customers for context."""
-    from knowledge.service import KnowledgeBase
-
-    pack_dir = Path(__file__).resolve().parents[2] / "examples" / BRAND_A
-    knowledge = KnowledgeBase(settings)
-    knowledge.ingest(pack_dir)
-    with sessions() as session, session.begin():
-        customers_repo.import_customers(session, BRAND_A, knowledge.pack(BRAND_A).customers)

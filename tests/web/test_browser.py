@@ -23,7 +23,6 @@ from tests.web.conftest import (
     SPAM_ZH,
     Seeded,
     build_app,
-    ingest_example,
     seed,
 )
 
@@ -68,7 +67,6 @@ def live(settings: Settings) -> Iterator[tuple[str, Seeded]]:
 
     checker = _real_checker()
     app = build_app(settings)  # the real eval suite checks every edit
-    ingest_example(settings, app.state.sessions)
     seeded = seed(app.state.sessions, checker)
     port = _free_port()
     server = uvicorn.Server(

@@ -11,7 +11,6 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.web_auth import SESSION_COOKIE
-from core.errors import ProviderError
 from core.settings import Settings
 from storage import keys as keys_repo
 from tests.web.conftest import (
@@ -25,7 +24,6 @@ from tests.web.conftest import (
     SPAM_ZH,
     Seeded,
     build_app,
-    ingest_example,
     make_draft,
     rule_checker,
     seed,
@@ -308,7 +306,7 @@ def test_regenerate_makes_a_new_draft_for_the_same_customer(
     editor: tuple[TestClient, str], seeded: Seeded
 ) -> None:
     client, token = editor
-    pipeline = client.app.state.fake_pipeline  # type: ignore[attr-defined]
+    pipeline = client.app.state.drafter  # type: ignore[attr-defined]
     response = client.post(
         f"/review/drafts/{seeded.drafts['spam']}/regenerate",
         data={"csrf_token": token},
@@ -335,7 +333,6 @@ def test_draft_page_shows_customer_and_passages_from_the_ingested_pack(
     editor: tuple[TestClient, str], seeded: Seeded, settings: Settings
 ) -> None:
     client, _ = editor
-    ingest_example(settings, seeded.sessions)
     html = client.get(f"/review/drafts/{seeded.drafts['spam']}").text
     assert "林小雨" in html  # the customer's name from the brand's customers
     assert "敏感肌" in html  # one of their tags
@@ -375,7 +372,6 @@ def test_a_rejected_draft_can_be_fixed_and_an_approved_one_is_final(
 
 def test_regenerate_through_the_real_pipeline_with_the_fake_model(settings: Settings) -> None:
     app = build_app(settings, real_pipeline=True)  # settings.llm == "fake": no real model
-    ingest_example(settings, app.state.sessions)
     seeded = seed(app.state.sessions, rule_checker)
     client = TestClient(app)
     token = sign_in(client, seeded.keys["editor_a"])
@@ -390,23 +386,19 @@ def test_regenerate_through_the_real_pipeline_with_the_fake_model(settings: Sett
     assert record.draft is not None and record.draft.customer_id == "qs-001"
     assert record.request.requested_by == seeded.keys["editor_a"].split("_")[1]
     page = client.get(f"/review/drafts/{new_id}?done=regenerated")
-    assert page.status_code == 200 and "已重新生成" in page.text and "林小雨" in page.text
-
-
-class _DownPipeline:
-    def draft(self, request: object, *, as_of: object = None) -> object:
-        raise ProviderError("the model timed out")
+    assert page.status_code == 200 and "已开始重新生成" in page.text and "林小雨" in page.text
 
 
 def test_regenerate_failure_is_explained_and_the_draft_kept(
     editor: tuple[TestClient, str], seeded: Seeded
 ) -> None:
     client, token = editor
-    client.app.state.fake_pipeline = _DownPipeline()  # type: ignore[attr-defined]
+    client.app.state.drafter.down = True  # type: ignore[attr-defined]
     draft_id = seeded.drafts["spam"]
     response = client.post(f"/review/drafts/{draft_id}/regenerate", data={"csrf_token": token})
-    assert response.status_code == 502
-    assert "重新生成失败" in response.text and "the model timed out" in response.text
+    # The new draft's page says why its job failed; the old draft is untouched.
+    assert response.status_code == 200
+    assert "这一稿没能生成" in response.text and "the model timed out" in response.text
     assert seeded.record(BRAND_A, draft_id).status == "pending_review"
 
 
@@ -431,9 +423,10 @@ def test_approving_a_stale_version_is_refused_kindly(
 def test_english_brand_with_its_own_stage_names(
     app: FastAPI, seeded: Seeded, settings: Settings
 ) -> None:
-    from knowledge.service import KnowledgeBase
+    from knowledge.loader import load_pack
 
-    KnowledgeBase(settings).ingest(Path(__file__).resolve().parents[2] / "examples" / "stride")
+    stride = load_pack(Path(__file__).resolve().parents[2] / "examples" / "stride")
+    app.state.service.knowledge.add(stride)  # the brand's pack, as an ingest would make it
     with seeded.sessions() as session, session.begin():
         key = keys_repo.create_key(session, "stride", "editor", name="sam").secret
     text = f"Hi Emma, your new shoes are two weeks in. Last chance: {SPAM_EN}!!"

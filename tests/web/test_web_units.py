@@ -110,19 +110,26 @@ def test_csrf_tokens_are_random_and_compared_exactly() -> None:
     assert not csrf_ok(a, b.csrf) and not csrf_ok(a, "") and not csrf_ok(a, None)
 
 
-def test_production_refuses_the_placeholder_session_secret(tmp_path: Path) -> None:
+def test_weak_session_secrets_are_refused_and_cookies_follow_secure(tmp_path: Path) -> None:
     from fastapi import Response
 
     from api.web_auth import write_session
     from core.errors import ConfigError
     from core.settings import Settings
 
-    session = new_session("1", "x", "editor", "n")
-    prod = Settings(data_dir=tmp_path, environment="production")
-    with pytest.raises(ConfigError, match="session secret"):
-        write_session(Response(), prod, session)
-    strong = prod.model_copy(update={"session_secret": SecretStr("s" * 40)})
-    response = Response()
-    write_session(response, strong, session)
-    cookie = response.headers["set-cookie"]
-    assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=lax" in cookie
+    session = new_session("1", "x", "editor", "n", token="t" * 43)
+    for environment in ("development", "production"):
+        weak = Settings(
+            data_dir=tmp_path,
+            environment=environment,
+            session_secret=SecretStr("dev-only-change-me"),
+        )
+        with pytest.raises(ConfigError, match="session secret"):
+            write_session(Response(), weak, session, secure=True)
+    strong = weak.model_copy(update={"session_secret": SecretStr("s" * 40)})
+    for secure in (True, False):
+        response = Response()
+        write_session(response, strong, session, secure=secure)
+        cookie = response.headers["set-cookie"]
+        assert "HttpOnly" in cookie and "SameSite=lax" in cookie
+        assert ("Secure" in cookie) is secure

@@ -1,5 +1,7 @@
-"""Keep customer personal data out of logs: phone numbers, e-mail and street addresses are
-masked in every log record, whichever logger or handler it goes to.
+"""Keep customer personal data out of logs and prompts: phone numbers, e-mail and street
+addresses, WeChat ids and ID-card numbers are masked in every log record, whichever logger or
+handler it goes to — in the API, the CLI and the batch workers alike — and
+:func:`contains_pii` keeps them out of what a prompt says about a customer.
 
 :func:`install_pii_masking` wraps the log-record factory once per process, so records are
 masked before any handler (uvicorn's, pytest's, a file's) sees them. :class:`PiiFilter` does
@@ -15,6 +17,18 @@ from typing import Any
 MASK = "[redacted]"
 
 _PATTERNS = [
+    # mainland resident ID cards: 18 digits (the last may be X) or the old 15, with a
+    # birth date inside; before the phone patterns, which would take a piece of one
+    re.compile(
+        r"(?<![0-9A-Za-z])[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+        r"\d{3}[\dXx](?![0-9A-Za-z])"
+    ),
+    re.compile(r"(?<!\d)[1-9]\d{7}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}(?!\d)"),
+    # WeChat ids written after a label: 微信号 wxid_abc123, 加V: lin_2024, wechat: lin88
+    re.compile(
+        r"(?:微信号?|weixin|wechat|vx|v信|加v|加V|wxid)\s*[:：]?\s*[A-Za-z][-_A-Za-z0-9]{4,19}",
+        re.IGNORECASE,
+    ),
     # e-mail addresses
     re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"),
     # mainland mobile numbers, optionally +86 / 86, with spaces or dashes: 138 1234 5678
@@ -37,6 +51,12 @@ _PATTERNS = [
         r"(?:Street|St|Road|Rd|Avenue|Ave|Boulevard|Blvd|Lane|Ln|Drive|Dr|Way|Court|Ct)\b\.?"
     ),
 ]
+
+
+def contains_pii(text: str) -> bool:
+    """True when ``text`` holds a phone number, an e-mail or street address, a WeChat id or
+    an ID-card number."""
+    return any(p.search(text) for p in _PATTERNS)
 
 
 def mask_pii(text: str) -> str:
@@ -85,7 +105,8 @@ class PiiFilter(logging.Filter):
 
 
 def install_pii_masking() -> None:
-    """Mask personal data in every log record created from now on (idempotent)."""
+    """Mask personal data in every log record created from now on (idempotent). The API,
+    the CLI and the Dramatiq workers call it at start."""
     current = logging.getLogRecordFactory()
     if getattr(current, "_zhenxin_pii", False):
         return

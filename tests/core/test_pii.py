@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 
-from api.pii import MASK, PiiFilter, install_pii_masking, mask_pii
-from tests.api.conftest import Env
+from core.pii import MASK, PiiFilter, install_pii_masking, mask_pii
 
 PII = [
     "13812345678",
@@ -64,26 +64,6 @@ def test_filter_for_foreign_handlers() -> None:
     assert record.getMessage() == f"phone {MASK}"
 
 
-def test_api_logs_carry_no_customer_pii(env: Env, caplog: pytest.LogCaptureFixture) -> None:
-    h = env.h("qs_operator")
-    customer = {
-        "id": "pii-1",
-        "name": "赵女士",
-        "stage": "repeat",
-        "tags": {"phone": "13987654321", "address": "上海市静安区南京西路1266号"},
-    }
-    with caplog.at_level(logging.DEBUG):
-        assert env.client.post("/v1/customers", json=customer, headers=h).status_code == 201
-        env.client.get(
-            "/v1/knowledge/search",
-            headers=h,
-            params={"q": "寄到 上海市静安区南京西路1266号 电话13987654321"},
-        )
-        logging.getLogger("zhenxin.api").info("echo %s", customer["tags"])
-    assert caplog.records  # something was logged
-    assert "13987654321" not in caplog.text and "南京西路1266号" not in caplog.text
-
-
 def test_tracebacks_are_masked(caplog: pytest.LogCaptureFixture) -> None:
     install_pii_masking()
     try:
@@ -110,3 +90,32 @@ def test_uvicorn_access_log_still_formats(caplog: pytest.LogCaptureFixture) -> N
     record = caplog.records[-1]
     line = AccessFormatter(use_colors=False).format(record)
     assert "GET" in line and "200" in line and "13812345678" not in line
+
+
+def test_cli_and_worker_logs_are_masked_too(caplog: pytest.LogCaptureFixture) -> None:
+    """The API process masked its logs; the CLI and the Dramatiq workers did not."""
+    from cli.main import run
+
+    assert run(["version"]) == 0  # the CLI installs the masking at start
+    with caplog.at_level(logging.WARNING, logger="zhenxin.batch"):
+        logging.getLogger("zhenxin.batch").warning(
+            "item failed for %s (ID %s, wechat %s)",
+            "13812345678",
+            "110105199003071234",
+            "微信号 lin_xiaoyu88",
+        )
+    text = caplog.records[-1].getMessage()
+    assert "13812345678" not in text and "110105199003071234" not in text
+    assert "lin_xiaoyu88" not in text and text.count(MASK) == 3
+    worker = Path(__file__).resolve().parents[2] / "batch" / "worker.py"
+    assert "install_pii_masking()" in worker.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("value", ["110105199003071234", "11010519900307123X", "110105900307123"])
+def test_id_card_numbers_are_masked(value: str) -> None:
+    assert value not in mask_pii(f"身份证号 {value}，请核对")
+
+
+def test_order_numbers_and_dates_are_not_id_cards() -> None:
+    text = "订单号 20261203123456，2026-11-23 第3天"
+    assert mask_pii(text) == text

@@ -1,0 +1,108 @@
+"""The kind registry: every kind is described once and has what it needs everywhere; the tier
+invitation is added through it alone (spec, two templates), zh and en."""
+
+from __future__ import annotations
+
+import pytest
+
+from api.web_i18n import t
+from core.errors import NotFoundError, RefusedError
+from evals import check
+from generator.basis import CheckBasis
+from generator.drafts import ContentKind, DraftRequest
+from generator.kinds import KINDS, Trigger, kind_spec
+from generator.pipeline import Pipeline
+from generator.planner import invitation_tier
+from generator.render import PROMPTS_DIR
+from knowledge.fake import FakeKnowledge
+from knowledge.pack import BrandPack
+from llm.fake import FakeLLM
+from tests.generator.conftest import AS_OF, draft_for
+
+
+def test_every_kind_has_a_spec_templates_and_labels() -> None:
+    assert set(KINDS) == set(ContentKind)
+    for kind in ContentKind:
+        spec = kind_spec(kind)
+        assert spec.max_tokens > 0 and spec.label("zh") and spec.label("en")
+        for lang in ("zh", "en"):
+            assert (PROMPTS_DIR / lang / f"{kind.value}.j2").is_file()
+            assert t(f"kind_{kind.value}", lang) == spec.label(lang)
+
+
+def test_tier_invitation_goes_only_to_customers_who_qualify(qingshui: BrandPack) -> None:
+    brand = qingshui.brand
+    repeat = qingshui.customer("qs-015")  # 相恋 (repeat)
+    assert invitation_tier(brand, "old-friends", repeat).id == "old-friends"  # their circle
+    assert invitation_tier(brand, "co-creators", repeat).id == "co-creators"  # one step up
+    newcomer = next(c for c in qingshui.customers if c.stage == "first_contact")
+    with pytest.raises(RefusedError, match="does not qualify"):
+        invitation_tier(brand, "co-creators", newcomer)
+    with pytest.raises(NotFoundError, match="no tier 'vip'"):
+        invitation_tier(brand, "vip", repeat)
+
+
+@pytest.mark.parametrize(
+    ("brand", "cid", "tier", "reply", "words"),
+    [
+        (
+            "qingshui",
+            "qs-015",
+            "co-creators",
+            "谢婷你好，你用修护精华和面霜的这两个多月，认真记下了每次换季的变化。"
+            "我们有个共创官小圈子，每季度一起讨论新配方，想邀请你来；不方便也完全没关系。",
+            ("共创官", "不是推销", "每季度一次线上共创会"),
+        ),
+        (
+            "stride",
+            "st-001",
+            "rookie",
+            "Hi Emma, you have been running three times a week since you got the Cadence. "
+            "Our Rookie group runs the 10K plan together; you would be very welcome, "
+            "and no worries if not.",
+            ("Rookie", "not a sale", "Run-walk welcome"),
+        ),
+    ],
+)
+def test_tier_invitation_drafts_in_both_languages(
+    settings,  # type: ignore[no-untyped-def]
+    qingshui: BrandPack,
+    brand: str,
+    cid: str,
+    tier: str,
+    reply: str,
+    words: tuple[str, ...],
+) -> None:
+    from knowledge.loader import load_pack
+    from tests.generator.conftest import EXAMPLES
+
+    pack = qingshui if brand == "qingshui" else load_pack(EXAMPLES / "stride")
+    llm = FakeLLM(replies=[{"text": reply}])
+    pipeline = Pipeline(settings, llm=llm, knowledge=FakeKnowledge([pack]), checker=check)
+    request = DraftRequest(brand=brand, kind="tier_invitation", customer_id=cid, tier=tier)
+    draft = draft_for(pipeline, request, as_of=AS_OF)
+    assert draft.trigger == Trigger.TIER_INVITE.value and draft.plan.selling == "never"
+    prompt = llm.calls[0].user
+    name, rule, description = words
+    assert name in prompt and rule in prompt and description in prompt  # the tier, explained
+    assert draft.text.startswith(reply) and draft.verdict.value in ("pass", "review")
+    assert not [f for f in draft.findings if f.rule == "tone.kind_selling"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "term"),
+    [
+        ("zh", "谢婷你好，邀请你加入共创官，现在加入立减50元，名额有限。", "立减"),
+        ("en", "Hi Emma, join the Inner Circle today and get 20% off your next pair.", "20% off"),
+    ],
+)
+def test_an_invitation_that_sells_is_flagged(lang: str, text: str, term: str) -> None:
+    basis = CheckBasis.for_text(None, lang=lang, kind="tier_invitation", channel="wechat")
+    report = check(basis.context(text, None))
+    hits = [f for f in report.findings if f.rule == "tone.kind_selling"]
+    assert hits and term in text[hits[0].start : hits[0].end] and report.verdict != "pass"
+    # the same words in a care message are not this rule's business
+    care = CheckBasis.for_text(None, lang=lang, kind="care_message", channel="wechat")
+    assert not [
+        f for f in check(care.context(text, None)).findings if f.rule == "tone.kind_selling"
+    ]
