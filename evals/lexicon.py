@@ -24,6 +24,8 @@ from typing import Any
 
 import yaml
 
+from evals.normalise import simplified
+
 LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"
 FLAGS = re.IGNORECASE | re.MULTILINE
 
@@ -47,15 +49,15 @@ def threshold(section: str, key: str) -> Any:
 class Lexicon:
     """A bilingual lexicon entry: the Chinese alternatives, and the English ones lower-cased
     (``en``, for ``text.lower()``) and as written (``en_ci``, case-insensitive, for the rare
-    text whose ``lower()`` changes its length and so its offsets).
-
-    Compared and hashed by identity: :func:`pattern` builds each entry once, and the match
-    cache hashes it on every lookup (hashing the three compiled patterns by value re-hashed
-    their sources each time: ~10 % of a check under cProfile)."""
+    text whose ``lower()`` changes its length and so its offsets). ``source`` names the entry
+    (lexicon file, key) so the combined automaton can find its alternatives. Compared and
+    hashed by identity: entries are built once and cached, and hashing three compiled
+    patterns on every cached look-up cost more than the match itself."""
 
     zh: re.Pattern[str] | None
     en: re.Pattern[str] | None
     en_ci: re.Pattern[str] | None
+    source: tuple[str, str] | None = None
 
 
 Pattern = re.Pattern[str] | Lexicon
@@ -87,6 +89,7 @@ def pattern(name: str, key: str) -> Pattern:
         zh=re.compile(_alternation(zh), FLAGS) if zh else None,
         en=lowered,
         en_ci=re.compile(_alternation(en, english=True), FLAGS) if en else None,
+        source=(name, key),
     )
 
 
@@ -101,14 +104,17 @@ def words(name: str, key: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=512)
 def _words_pattern(items: tuple[str, ...]) -> re.Pattern[str] | None:
-    cleaned = sorted({w.strip() for w in items if w and w.strip()}, key=len, reverse=True)
+    # Texts are matched in simplified Chinese (evals.normalise): so are a brand's words.
+    unique = {simplified(w.strip()) for w in items if w and w.strip()}
+    cleaned = sorted(unique, key=len, reverse=True)
     if not cleaned:
         return None
     return re.compile("|".join(re.escape(w) for w in cleaned), re.IGNORECASE)
 
 
 def words_pattern(items: Iterable[str]) -> re.Pattern[str] | None:
-    """A cached pattern matching any of ``items`` literally (longest first), or None if empty."""
+    """A cached pattern matching any of ``items`` literally (longest first), or None if empty.
+    Traditional Chinese words are converted to simplified, as the texts they run on are."""
     return _words_pattern(tuple(items))
 
 

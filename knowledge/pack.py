@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from knowledge.languages import LANGUAGE_PATTERN
 from knowledge.stages import DEFAULT_STAGES, Stage
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{1,63}$"
@@ -142,7 +143,7 @@ class LexiconExtension(_Strict):
 class Brand(_Strict):
     id: str = Field(pattern=ID_PATTERN)
     name: str = Field(min_length=1)
-    language: str = Field(pattern=r"^(zh|en)$")
+    language: str = Field(pattern=LANGUAGE_PATTERN)  # zh | zh-Hant | en
     persona: Persona
     beliefs: list[Belief] = Field(min_length=1)
     style: StyleRules = Field(default_factory=StyleRules)

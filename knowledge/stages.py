@@ -9,6 +9,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from knowledge.languages import base_language
+
 
 class BaseStage(StrEnum):
     FIRST_CONTACT = "first_contact"  # 初识
@@ -35,7 +37,7 @@ class Stage(BaseModel):
     selling: str = Field(default="gentle", pattern=r"^(never|gentle|ok)$")
 
     def name(self, lang: str) -> str:
-        return self.name_zh if lang == "zh" else self.name_en
+        return self.name_zh if base_language(lang) == "zh" else self.name_en
 
 
 DEFAULT_STAGES: tuple[Stage, ...] = (

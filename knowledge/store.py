@@ -10,6 +10,7 @@ itself: every collection is opened with ``embedding_function=None`` and we pass 
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -64,8 +65,40 @@ def chunk_metadata(chunk: Chunk) -> dict[str, str | int | bool]:
     return meta
 
 
+_clients: dict[str, Any] = {}
+_clients_lock = threading.Lock()
+
+
+def client_key(settings: Settings) -> str:
+    """What a Chroma client is shared by: the server URL, or the embedded store's folder."""
+    if settings.chroma_url:
+        return f"url:{settings.chroma_url}"
+    return f"dir:{settings.chroma_dir.resolve()}"
+
+
 def make_client(settings: Settings) -> Any:
-    """A Chroma client for ``settings``: a server when ``chroma_url`` is set, else embedded."""
+    """The process's Chroma client for ``settings``: a server when ``chroma_url`` is set, else
+    embedded in ``data_dir/chroma``. One per URL or folder, created once under a lock and
+    shared by every thread, VectorStore and KnowledgeBase: the embedded client failed with
+    "Could not connect to tenant default_tenant" when several threads opened it at once."""
+    key = client_key(settings)
+    client = _clients.get(key)
+    if client is not None:
+        return client
+    with _clients_lock:
+        client = _clients.get(key)
+        if client is None:
+            client = _clients[key] = _new_client(settings)
+    return client
+
+
+def forget_clients() -> None:
+    """Drop the shared clients (tests that delete a data dir; a process that forks)."""
+    with _clients_lock:
+        _clients.clear()
+
+
+def _new_client(settings: Settings) -> Any:
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_url:
         url = urlparse(settings.chroma_url)

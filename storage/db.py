@@ -2,10 +2,12 @@
 
 The schema is owned by Alembic (``storage/migrations``, shipped in the wheel);
 :func:`upgrade_to_head` runs at startup of the API and the CLI commands that need the database.
+:func:`open_database` hands every caller of a process the same engine for a URL.
 """
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -73,8 +75,38 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+_databases: dict[str, tuple[Engine, sessionmaker[Session]]] = {}
+_databases_lock = threading.Lock()
+
+
 def open_database(settings: Settings) -> tuple[Engine, sessionmaker[Session]]:
-    """Engine + session factory with the schema migrated to head."""
-    engine = make_engine(settings)
-    upgrade_to_head(engine)
-    return engine, session_factory(engine)
+    """Engine + session factory with the schema migrated to head: one engine (one pool) per
+    database URL per process, created and migrated once under a lock and shared by every
+    thread and caller (the API, the batch service, the CLI). A SQLite file that was deleted
+    since is created and migrated again."""
+    if not settings.database_url:
+        settings.ensure_data_dir()
+    url = settings.sqlalchemy_url
+    with _databases_lock:
+        known = _databases.get(url)
+        if known is not None and not _sqlite_file_missing(known[0]):
+            return known
+        engine = make_engine(settings)
+        upgrade_to_head(engine)
+        known = _databases[url] = (engine, session_factory(engine))
+        return known
+
+
+def _sqlite_file_missing(engine: Engine) -> bool:
+    database = engine.url.database
+    if engine.url.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return False
+    return not Path(database).exists()
+
+
+def forget_databases() -> None:
+    """Dispose of and drop the shared engines (tests; a process that forks)."""
+    with _databases_lock:
+        for engine, _ in _databases.values():
+            engine.dispose()
+        _databases.clear()

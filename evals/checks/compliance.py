@@ -7,11 +7,19 @@ text is dropped. ``Brand.lexicon.absolute`` / ``.medical`` add words to the lexi
 
 from __future__ import annotations
 
+from functools import cache
+
 from evals.checks.base import finding, matches
 from evals.lexicon import Pattern, pattern, words, words_pattern
+from evals.normalise import simplified
 from evals.types import CheckContext, Finding, Severity
 
 _EXEMPT_WINDOW = 10
+
+
+@cache
+def _exempt_words() -> tuple[str, ...]:
+    return tuple(w.lower() for w in words("compliance", "medical_exempt"))
 
 
 def _allowed_spans(ctx: CheckContext) -> list[tuple[int, int]]:
@@ -68,7 +76,7 @@ class ComplianceCheck:
         *pats: Pattern | None,
         exempt: bool = False,
     ) -> list[Finding]:
-        exempt_words = tuple(w.lower() for w in words("compliance", "medical_exempt"))
+        exempt_words = _exempt_words()
         out: list[Finding] = []
         seen: set[tuple[int, int]] = set()
         for pat in pats:
@@ -77,7 +85,8 @@ class ComplianceCheck:
                 if span in seen or _inside(span, allowed):
                     continue
                 if exempt:
-                    around = ctx.text[max(0, m.start() - _EXEMPT_WINDOW) : m.end()].lower()
+                    around = ctx.text[max(0, m.start() - _EXEMPT_WINDOW) : m.end()]
+                    around = simplified(around).lower()
                     if any(w in around for w in exempt_words):
                         continue
                 seen.add(span)

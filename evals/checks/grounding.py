@@ -12,6 +12,7 @@ from functools import cache
 from evals.checks.base import finding, matches, purchased
 from evals.checks.context import brand_lines
 from evals.lexicon import load, pattern, threshold, words_pattern
+from evals.normalise import normalise, simplified
 from evals.types import CheckContext, Finding, Severity
 
 _CN_DIGITS = {
@@ -92,10 +93,13 @@ def _unit(raw: str) -> str:
 
 
 def facts(text: str) -> list[tuple[float, str, int, int]]:
-    """(value, unit, start, end) of every number-with-unit in ``text``."""
+    """(value, unit, start, end) of every number-with-unit in ``text`` (read in simplified
+    Chinese, like every lexicon: 三週 is 三周; the span is the original's)."""
+    norm = normalise(text)
     out = []
-    for m in _fact().finditer(text):
+    for m in _fact().finditer(norm.text):
         unit = _unit(m.group("zh") or m.group("en"))
+        start, end = norm.span(m.start(), m.end())
         for group in ("num", "num2"):
             raw = m.group(group)
             if raw is None:
@@ -104,7 +108,7 @@ def facts(text: str) -> list[tuple[float, str, int, int]]:
                 continue
             value = float(raw) if raw[0].isdigit() else _cn_number(raw)
             if value is not None:
-                out.append((value, unit, m.start(), m.end()))
+                out.append((value, unit, start, end))
     return out
 
 
@@ -116,9 +120,9 @@ class GroundingCheck:
     def run(self, ctx: CheckContext) -> list[Finding]:
         out: list[Finding] = []
         corpus = "\n".join(ctx.sources)
-        low_corpus = corpus.lower()
+        low_corpus = simplified(corpus).lower()  # a 繁體 draft may quote simplified sources
         for m in matches(pattern("grounding", "claims"), ctx.text):
-            if m.group(0).lower() not in low_corpus:
+            if simplified(m.group(0)).lower() not in low_corpus:
                 out.append(
                     finding(
                         ctx,
@@ -158,9 +162,9 @@ class GroundingCheck:
         if ctx.products:
             mentioned = words_pattern(ctx.products)
             # naming what the customer bought is their own context, not a product claim
-            bought = " ".join(purchased(ctx)).lower()
+            bought = simplified(" ".join(purchased(ctx))).lower()
             for m in matches(mentioned, ctx.text):
-                name = m.group(0).lower()
+                name = simplified(m.group(0)).lower()
                 if name not in low_corpus and name not in bought:
                     out.append(
                         finding(

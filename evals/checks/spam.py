@@ -1,24 +1,42 @@
 """Spam signals: urgency, discount density, prize language, exclamation and emoji floods,
-repetition, many or shortened links, ALL CAPS, forward-to-groups asks, chasing replies."""
+repetition, many or shortened links, ALL CAPS, forward-to-groups asks, chasing replies, and
+stacked pressure (several pressure tactics in one message)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import cache
 
-from evals.checks.base import affirmed, finding, term_findings
+from evals.checks.base import affirmed, finding, lang_of, term_findings
 from evals.lexicon import load, pattern, threshold, words, words_pattern
+from evals.matching import may_match
 from evals.types import CheckContext, Finding, Severity
 
 _CAPS_WORD = re.compile(r"(?<![A-Za-z])[A-Z]{2,}(?![A-Za-z])")
 _CAPS_RUN = re.compile(r"(?<![A-Za-z])[A-Z]{2,}(?:[\s!！,.'’-]+[A-Z]{2,})+(?![A-Za-z])")
+_TACTIC_LEXICONS = ("flash_sale", "deadline", "scarcity")  # spam.yaml entries
+_TWO_CAPS = re.compile(r"[A-Z]{2}")
 _EXCLAIM = re.compile(r"[!！]+")
+
+
+_UNIT_MAX = 5  # a repeated unit is one to five characters ("快", "SALE ")
 
 
 @cache
 def _repetition() -> re.Pattern[str]:
     n = int(threshold("spam", "repetition_min")) - 1
-    return re.compile(rf"(\S.{{0,4}}?)\1{{{n},}}", re.IGNORECASE)
+    return re.compile(rf"(\S.{{0,{_UNIT_MAX - 1}}}?)\1{{{n},}}", re.IGNORECASE)
+
+
+@cache
+def _repetition_hint() -> re.Pattern[str]:
+    """A necessary condition of :func:`_repetition`, several times cheaper to look for: some
+    character recurs at the unit's length, ``n`` more times."""
+    n = int(threshold("spam", "repetition_min")) - 1
+    # unrolled (".\1.\1", not "(?:.\1){2}"): sre's repeat machinery tripled the cost
+    gaps = "|".join(("." * k + r"\1") * n for k in range(_UNIT_MAX))
+    return re.compile(rf"(\S)(?={gaps})", re.IGNORECASE)
 
 
 @cache
@@ -68,6 +86,7 @@ class SpamCheck:
         out += self._repetition(ctx)
         out += self._links(ctx)
         out += self._caps(ctx)
+        stacked = self._stacked_pressure(ctx, out)
         signals = [f for f in out if f.severity != Severity.INFO]
         kinds = sorted({f.rule for f in signals})
         if len(kinds) >= int(threshold("spam", "many_signals")) or len(signals) >= int(
@@ -84,7 +103,35 @@ class SpamCheck:
                     rules=", ".join(k.split(".", 1)[1] for k in kinds),
                 )
             )
-        return out
+        return out + stacked
+
+    def _stacked_pressure(self, ctx: CheckContext, found: list[Finding]) -> list[Finding]:
+        """Several pressure tactics in one message (flash sale + deadline + scarcity + a
+        discount + an exclamation flood) block it, however mild each one looks alone."""
+        needed = int(threshold("spam", "stacked_pressure"))
+        flood = any(f.rule == "spam.exclamation" for f in found)
+        lexicons = [*_TACTIC_LEXICONS, "discount"]
+        possible = [t for t in lexicons if may_match(pattern("spam", t), ctx.text)]
+        if len(possible) + flood < needed:
+            return []  # most messages: not even the words are there
+        tactics = [t for t in possible if affirmed(pattern("spam", t), ctx.text)]
+        if flood:
+            tactics.append("exclamation")
+        if len(tactics) < needed:
+            return []
+        names = load("spam")["tactic_names"][lang_of(ctx)]
+        sep = "、" if lang_of(ctx) == "zh" else ", "
+        return [
+            finding(
+                ctx,
+                "spam.stacked_pressure",
+                Severity.ERROR,
+                0,
+                len(ctx.text),
+                count=len(tactics),
+                tactics=sep.join(names[t] for t in tactics),
+            )
+        ]
 
     def _discount(self, ctx: CheckContext) -> list[Finding]:
         found = affirmed(pattern("spam", "discount"), ctx.text)
@@ -113,6 +160,8 @@ class SpamCheck:
         ]
 
     def _exclamation(self, ctx: CheckContext) -> list[Finding]:
+        if "!" not in ctx.text and "！" not in ctx.text:
+            return []
         runs = list(_EXCLAIM.finditer(ctx.text))
         total = sum(len(m.group(0)) for m in runs)
         run_min = int(threshold("spam", "exclamation_run"))
@@ -151,7 +200,7 @@ class SpamCheck:
     def _repetition(self, ctx: CheckContext) -> list[Finding]:
         out: list[Finding] = []
         ignore = _repetition_ignore()
-        for m in _repetition().finditer(ctx.text):
+        for m in self._repeats(ctx.text):
             unit = m.group(1)
             if ignore.match(unit) or _emoji().fullmatch(unit.strip() or " "):
                 continue
@@ -161,7 +210,22 @@ class SpamCheck:
                 break
         return out
 
+    @staticmethod
+    def _repeats(text: str) -> Iterator[re.Match[str]]:
+        """``_repetition().finditer(text)``, trying the full pattern only where the hint
+        says a repeat may start."""
+        full, pos = _repetition(), 0
+        for hint in _repetition_hint().finditer(text):
+            if hint.start() < pos:
+                continue
+            m = full.match(text, hint.start())
+            if m is not None:
+                yield m
+                pos = m.end()
+
     def _links(self, ctx: CheckContext) -> list[Finding]:
+        if "/" not in ctx.text and "www." not in ctx.text.lower():
+            return []  # every URL has a "/" or starts with "www." (cheaper than the search)
         found = list(_url().finditer(ctx.text))
         out: list[Finding] = []
         shorteners = set(words("spam", "shorteners"))
@@ -184,6 +248,8 @@ class SpamCheck:
         allow = set(words("spam", "caps_allow"))
         word_min = int(threshold("spam", "caps_word_min"))
         run_letters = int(threshold("spam", "caps_run_letters"))
+        if _TWO_CAPS.search(ctx.text) is None:
+            return []  # both patterns need two capitals in a row
         for m in _CAPS_RUN.finditer(ctx.text):
             caps = [w for w in _CAPS_WORD.findall(m.group(0)) if w not in allow]
             if len(caps) >= 2 and sum(len(w) for w in caps) >= run_letters:

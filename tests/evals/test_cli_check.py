@@ -21,11 +21,14 @@ def test_check_file_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     path.write_text("限时秒杀！！仅限今天", encoding="utf-8")
     assert run(["check", str(path), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["verdict"] == "review"
+    # flash sale + deadline + exclamation flood: stacked pressure (it was "review" before)
+    assert data["verdict"] == "block"
     assert set(data) == {"verdict", "score", "findings"}
     first = data["findings"][0]
     assert set(first) == {"rule", "severity", "start", "end", "message", "suggestion"}
-    assert (first["rule"], first["start"], first["end"]) == ("spam.urgency", 0, 2)
+    assert (first["rule"], first["start"], first["end"]) == ("spam.stacked_pressure", 0, 10)
+    urgency = [(f["start"], f["end"]) for f in data["findings"] if f["rule"] == "spam.urgency"]
+    assert urgency[0] == (0, 2)
 
 
 def test_check_stdin_human_output(

@@ -156,6 +156,62 @@ def test_hyphenated_compounds_are_one_word() -> None:
     assert "spam.discount" in rules(run("Big sale - 20% off", lang="en"))
 
 
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("限时抢购！全场五折，最后24小时，手慢无！！", "zh"),
+        ("限時搶購！全場五折，最後24小時，手慢無！！", "zh"),  # 繁體
+        ("限時搶購！全場五折，最後24小時，手慢無", "zh-Hant"),
+        ("FLASH SALE! 50% off everything, last 24 hours, only 3 left!!", "en"),
+        ("Flash sale: 50% off everything, last 24 hours, only 3 left.", "en"),
+    ],
+)
+def test_stacked_pressure_is_block(text: str, lang: str) -> None:
+    report = run(text, lang=lang)
+    assert report.verdict == Verdict.BLOCK
+    stacked = next(f for f in report.findings if f.rule == "spam.stacked_pressure")
+    assert stacked.severity == Severity.ERROR
+    assert (stacked.start, stacked.end) == (0, len(text))
+    assert "flash sale" in stacked.message or "限时抢购" in stacked.message
+
+
+def test_stacked_pressure_names_the_tactics_in_the_texts_language() -> None:
+    zh = run("限时抢购！全场五折，最后24小时，手慢无！！")
+    f = next(f for f in zh.findings if f.rule == "spam.stacked_pressure")
+    assert "5 种施压手法（限时抢购、截止倒计时、稀缺名额、折扣、感叹号）" in f.message
+    en = run("FLASH SALE! 50% off everything, last 24 hours, only 3 left!!", lang="en")
+    f = next(f for f in en.findings if f.rule == "spam.stacked_pressure")
+    assert "5 pressure tactics (flash sale, deadline, scarcity, discount, exclamation marks)" in (
+        f.message
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        # one tactic or two is an offer an editor looks at, not a block
+        ("下周六线下烘焙课开放报名，名额有限，会员报名立减30元。", "zh"),
+        ("小林，你的优惠券周日到期，需要的话记得用。", "zh"),
+        ("Your coupon ends tonight if you still want the refill.", "en"),
+        # negated tactics do not count
+        ("我们不做限时抢购，没有倒计时，也不打折，慢慢挑就好。", "zh"),
+    ],
+)
+def test_few_or_negated_tactics_are_not_stacked(text: str, lang: str) -> None:
+    report = run(text, lang=lang)
+    assert "spam.stacked_pressure" not in rules(report)
+    assert report.verdict != Verdict.BLOCK
+
+
+def test_stacked_pressure_threshold_comes_from_the_yaml(monkeypatch: pytest.MonkeyPatch) -> None:
+    from evals import lexicon
+
+    thresholds = lexicon.load("thresholds")
+    monkeypatch.setitem(thresholds["spam"], "stacked_pressure", 6)
+    report = run("限时抢购！全场五折，最后24小时，手慢无！！")
+    assert "spam.stacked_pressure" not in rules(report)
+
+
 def test_giveaway_bait_zh_and_en() -> None:
     text = "小林你好，精华用得怎么样？回复1领取专属福利。"
     report = run(text, kind="care_message")

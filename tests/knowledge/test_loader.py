@@ -207,3 +207,21 @@ def test_csv_problem_line_numbers_count_from_the_header(tmp_path: Path) -> None:
         ("customers.csv", "line 4, purchases"),
         ("customers.csv", "line 5, last_contacts.0.channel"),
     }
+
+
+def test_traditional_chinese_pack_loads(tmp_path: Path) -> None:
+    """A Hong Kong or Taiwan brand writes 繁體: ``language: zh-Hant`` is a brand language."""
+    root = _copy(tmp_path, "cha")
+    brand_yaml = root / "brand.yaml"
+    text = brand_yaml.read_text(encoding="utf-8")
+    assert "language: zh\n" in text
+    brand_yaml.write_text(text.replace("language: zh\n", "language: zh-Hant\n"), "utf-8")
+    pack = load_pack(root)
+    assert pack.brand.language == "zh-Hant"
+
+
+def test_base_language_reads_zh_hant_as_zh() -> None:
+    from knowledge.languages import LANGUAGES, base_language
+
+    assert LANGUAGES == ("zh", "zh-Hant", "en")
+    assert [base_language(lang) for lang in LANGUAGES] == ["zh", "zh", "en"]

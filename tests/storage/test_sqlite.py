@@ -52,3 +52,38 @@ def test_migrations_are_idempotent_and_create_every_table(settings: Settings) ->
 
 def test_database_file_lives_in_data_dir(settings: Settings, engine: Engine) -> None:
     assert (settings.data_dir / "zhenxin.db").exists()
+
+
+def test_sixteen_threads_opening_the_database_get_one_engine(settings: Settings) -> None:
+    import threading
+
+    start = threading.Barrier(16)
+    opened: list[tuple[Engine, sessionmaker[Session]]] = []
+    errors: list[BaseException] = []
+
+    def open_it() -> None:
+        try:
+            start.wait(timeout=30)
+            opened.append(open_database(settings))
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    assert len(opened) == 16
+    assert len({id(e) for e, _ in opened}) == 1  # one engine, one pool
+    assert len({id(s) for _, s in opened}) == 1
+    assert current_revision(opened[0][0]) is not None  # migrated once, for all
+
+
+def test_a_deleted_sqlite_file_is_created_again(settings: Settings) -> None:
+    first, _ = open_database(settings)
+    first.dispose()
+    (settings.data_dir / "zhenxin.db").unlink()
+    again, _ = open_database(settings)
+    assert again is not first
+    assert current_revision(again) is not None

@@ -1,0 +1,267 @@
+"""Where the checks' lexicon matches come from: one door, :func:`matches`, two engines.
+
+``automaton`` (the default) reads every text in simplified Chinese (:mod:`evals.normalise`,
+spans mapped back to the original), passes the combined automaton over it once
+(:mod:`evals.automaton`) and answers each lexicon from that pass; patterns the automaton does
+not hold (a brand's words, a list of regexes) go to the regex engine, skipped when none of
+the substrings they cannot match without is in the text. ``regex`` is the plain-regex engine
+on the text as given: what the checks did before, kept as the reference that tests and
+``python -m bench checks`` compare with.
+
+Everything learnt about a text (its simplified form, the automaton's pass, each pattern's
+matches) is kept in one small record per text, so the dozen look-ups a check makes cost a
+dictionary access each.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from evals.automaton import FOLD_TRAPS, Side, TextScan, anchors_of, index, side_matches
+from evals.lexicon import Lexicon, Pattern, pattern
+from evals.normalise import Normalised, normalise
+from evals.regex_engine import Hit, merge, regex_matches
+
+ENGINES = ("automaton", "regex")
+_engine = "automaton"
+
+
+@contextmanager
+def use_engine(name: str) -> Iterator[None]:
+    """Match with ``name`` ("automaton" or "regex") for a while. For benchmarks and tests:
+    not for concurrent use (it is a process-wide switch)."""
+    global _engine
+    if name not in ENGINES:
+        raise ValueError(f"unknown match engine {name!r}; known: {', '.join(ENGINES)}")
+    previous, _engine = _engine, name
+    clear_match_cache()
+    try:
+        yield
+    finally:
+        _engine = previous
+        clear_match_cache()
+
+
+def engine() -> str:
+    return _engine
+
+
+@dataclass(slots=True)
+class _Text:
+    """What is known about one text: its simplified form, the automaton's pass over it
+    (None when the text needs the regex engine), and the matches found so far."""
+
+    norm: Normalised
+    scan: TextScan | None
+    found: dict[int, tuple[Pattern, tuple[Hit, ...]]] = field(default_factory=dict)
+    affirmed: dict[int, tuple[Pattern, tuple[Hit, ...]]] = field(default_factory=dict)
+
+
+@lru_cache(maxsize=1024)
+def _text(text: str) -> _Text:
+    if _engine == "regex":
+        return _Text(Normalised(text, text), None)
+    norm = normalise(text)
+    plain = norm.text
+    lowered = plain.lower()
+    scan = None
+    if len(lowered) == len(plain) and FOLD_TRAPS.isdisjoint(plain):
+        scan = index().scan(plain, lowered)
+    return _Text(norm, scan)
+
+
+def matches(pat: Pattern | None, text: str) -> tuple[Hit, ...]:
+    """Non-overlapping, non-empty matches of ``pat`` in ``text`` (none when ``pat`` is None)
+    that respect word boundaries: a match that starts or ends with a Latin letter must not
+    continue a word ("sale" in "wholesale"); a rejected match is retried one character later.
+    Matching runs on the simplified-Chinese form of ``text``; the spans and ``group()`` are
+    those of ``text`` itself. Cached: several checks scan the same text with one lexicon."""
+    if pat is None:
+        return ()
+    state = _text(text)
+    # Keyed by identity: hashing a compiled pattern costs more than a small match.
+    known = state.found.get(id(pat))
+    if known is not None and known[0] is pat:
+        return known[1]
+    hits = _hits(pat, text, state)
+    state.found[id(pat)] = (pat, hits)
+    return hits
+
+
+def first(pat: Pattern | None, text: str) -> Hit | None:
+    """The first of :func:`matches` (the earliest, then longest), found without looking for
+    the others when the automaton holds ``pat`` ("warmth" has a dozen hits in a message)."""
+    if pat is None:
+        return None
+    state = _text(text)
+    known = state.found.get(id(pat))
+    if known is not None and known[0] is pat:
+        return known[1][0] if known[1] else None
+    plan = _plans.get(id(pat))
+    if plan is None or plan.pattern is not pat:
+        plan = _plan(pat)
+    if _engine == "regex" or state.scan is None or not plan.held:
+        hits = matches(pat, text)
+        return hits[0] if hits else None
+    active = state.scan.active
+    spans: list[tuple[int, int]] = []
+    for side in (plan.zh, plan.en):
+        if side is not None and side.id in active:
+            spans += side_matches(side, state.scan, limit=1)
+    if not spans:
+        return None
+    a, b = min(spans, key=lambda s: (s[0], -s[1]))
+    if not state.norm.identity:
+        a, b = state.norm.span(a, b)
+    return Hit(a, b, text[a:b])
+
+
+def may_match(pat: Pattern | None, text: str) -> bool:
+    """False when ``pat`` certainly has no match in ``text`` (the automaton's pass found none
+    of its words or anchors); True otherwise. Cheaper than :func:`matches`."""
+    if pat is None:
+        return False
+    state = _text(text)
+    if state.scan is None or not isinstance(pat, Lexicon):
+        return True
+    plan = _plans.get(id(pat))
+    if plan is None or plan.pattern is not pat:
+        plan = _plan(pat)
+    if not plan.held:
+        return True
+    active = state.scan.active
+    return (plan.zh is not None and plan.zh.id in active) or (
+        plan.en is not None and plan.en.id in active
+    )
+
+
+def affirmed(pat: Pattern | None, text: str) -> tuple[Hit, ...]:
+    """:func:`matches` that are not negated in their clause ("我们不打折" is no discount)."""
+    if pat is None:
+        return ()
+    state = _text(text)
+    known = state.affirmed.get(id(pat))
+    if known is not None and known[0] is pat:
+        return known[1]
+    hits = tuple(m for m in matches(pat, text) if not negated(text, m.start()))
+    state.affirmed[id(pat)] = (pat, hits)
+    return hits
+
+
+def _hits(pat: Pattern, text: str, state: _Text) -> tuple[Hit, ...]:
+    if _engine == "regex":
+        return tuple(Hit(a, b, text[a:b]) for a, b in regex_matches(pat, text))
+    norm = state.norm
+    spans = _spans(pat, norm.text, state.scan)
+    if not spans:
+        return ()
+    if norm.identity:
+        return tuple(Hit(a, b, text[a:b]) for a, b in spans)
+    out: list[Hit] = []
+    for span in spans:
+        a, b = norm.span(*span)
+        if b > a and (not out or a >= out[-1].stop):
+            out.append(Hit(a, b, text[a:b]))
+    return tuple(out)
+
+
+def _spans(pat: Pattern, plain: str, scan: TextScan | None) -> list[tuple[int, int]]:
+    """The automaton for a lexicon it holds, the regex engine otherwise."""
+    if scan is None:
+        return regex_matches(pat, plain)
+    plan = _plans.get(id(pat))
+    if plan is None or plan.pattern is not pat:
+        plan = _plan(pat)
+    if plan.held:
+        zh, en = plan.zh, plan.en
+        active = scan.active
+        zh_on = zh is not None and zh.id in active
+        en_on = en is not None and en.id in active
+        if not (zh_on or en_on):
+            return []
+        spans = side_matches(zh, scan) if zh_on and zh is not None else []
+        if en_on and en is not None:
+            spans += side_matches(en, scan)
+            if zh_on and spans:
+                spans = merge(spans)
+        return spans
+    if plan.anchors is not None:
+        lowered = scan.lowered
+        if not any(a in lowered for a in plan.anchors):
+            return []  # none of what every match contains is there
+    return regex_matches(pat, plain)
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """How to match one pattern: by the automaton's sides (``held``), or by the regex engine
+    behind a check for its anchors (None: always run the regex)."""
+
+    pattern: Pattern
+    held: bool
+    zh: Side | None = None
+    en: Side | None = None
+    anchors: frozenset[str] | None = None
+
+
+_ANCHORS_MAX = 32  # more substrings to look for cost more than the regex
+_plans: dict[int, _Plan] = {}  # by id(pattern): hashing a compiled pattern is slow
+
+
+def _plan(pat: Pattern) -> _Plan:
+    plan = _Plan(pat, held=False)
+    if isinstance(pat, Lexicon) and pat.source is not None:
+        sides = index().sides.get(pat.source)
+        if sides is not None and (pat.en is not None or pat.en_ci is None):
+            plan = _Plan(pat, held=True, zh=sides[0], en=sides[1])
+    elif isinstance(pat, re.Pattern) and pat.flags & re.IGNORECASE:
+        anchors = anchors_of(pat.pattern)
+        if anchors is not None and len(anchors) <= _ANCHORS_MAX:
+            plan = _Plan(pat, held=False, anchors=anchors)
+    if len(_plans) > 4096:  # brand word lists come and go
+        _plans.clear()
+    _plans[id(pat)] = plan  # the plan holds the pattern: its id is not reused meanwhile
+    return plan
+
+
+_CLAUSE_BREAK = re.compile(r"[。！？!?；;，,.:：\n]")
+_NEGATION_WINDOW = 20
+
+
+def negated(text: str, start: int) -> bool:
+    """Whether a negation ("不用", "no need to", "don't") precedes ``start`` in its clause
+    (read in the simplified text, as every lexicon is)."""
+    if _engine == "automaton":
+        norm = _text(text).norm
+        text, start = norm.text, norm.position(start)
+    clause = _CLAUSE_BREAK.split(text[max(0, start - _NEGATION_WINDOW) : start])[-1]
+    return bool(clause) and _negation_in(clause)
+
+
+@lru_cache(maxsize=1024)
+def _negation_in(clause: str) -> bool:
+    # A clause is a few characters, already simplified: the plain regex is cheaper here than
+    # a pass of the automaton, and finds the same (tests/evals/test_engine.py).
+    return bool(regex_matches(pattern("spam", "negation"), clause))
+
+
+_CACHES: list[Callable[[], None]] = []
+
+
+def register_cache(clear: Callable[[], None]) -> None:
+    """Have :func:`clear_match_cache` also clear another per-text cache (``cache_clear``)."""
+    _CACHES.append(clear)
+
+
+def clear_match_cache() -> None:
+    """Forget everything learnt about texts, and every registered per-text cache (benchmarks
+    use it so repeated texts are not free)."""
+    _text.cache_clear()
+    _negation_in.cache_clear()
+    normalise.cache_clear()
+    for clear in _CACHES:
+        clear()
