@@ -14,7 +14,7 @@ DraftingDep   the drafting service (requests, jobs, re-checks, decisions), built
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -34,7 +34,7 @@ from storage.keys import KeyInfo, Role, authenticate
 _build_lock = threading.Lock()
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -52,7 +52,7 @@ SessionDep = Annotated[Session, Depends(get_session)]
 bearer = HTTPBearer(auto_error=False, description="An API key: `zhenxin keys create`")
 
 
-def get_limiter(request: Request) -> RateLimiter:
+async def get_limiter(request: Request) -> RateLimiter:
     limiter: RateLimiter = request.app.state.limiter
     return limiter
 
@@ -76,13 +76,15 @@ def _authenticate(
 def get_current_key(
     request: Request,
     settings: SettingsDep,
-    session: SessionDep,
     limiter: LimiterDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> KeyInfo:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise UnauthorizedError("missing API key", hint="send 'Authorization: Bearer <key>'")
-    info = _authenticate(request, settings, session, limiter, credentials.credentials.strip())
+    # A session of its own, closed at once: a request never holds a connection just for
+    # having been authenticated (under load that starved the pool the work itself needs).
+    with request.app.state.sessions() as session:
+        info = _authenticate(request, settings, session, limiter, credentials.credentials.strip())
     if info is None:
         raise UnauthorizedError("invalid or revoked API key")
     return info
@@ -91,7 +93,6 @@ def get_current_key(
 def get_optional_key(
     request: Request,
     settings: SettingsDep,
-    session: SessionDep,
     limiter: LimiterDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> KeyInfo | None:
@@ -100,7 +101,9 @@ def get_optional_key(
     if credentials is None or credentials.scheme.lower() != "bearer":
         return None
     try:
-        return _authenticate(request, settings, session, limiter, credentials.credentials.strip())
+        with request.app.state.sessions() as session:
+            key = credentials.credentials.strip()
+            return _authenticate(request, settings, session, limiter, key)
     except SQLAlchemyError:
         return None
 
@@ -110,8 +113,8 @@ CurrentKey = Annotated[KeyInfo, Depends(get_current_key)]
 KeyDep = CurrentKey
 
 
-def require_role(needed: Role) -> Callable[[KeyInfo], KeyInfo]:
-    def check(key: CurrentKey) -> KeyInfo:
+def require_role(needed: Role) -> Callable[[KeyInfo], Awaitable[KeyInfo]]:
+    async def check(key: CurrentKey) -> KeyInfo:
         if not key.role.allows(needed):
             raise PermissionDeniedError(
                 f"role {key.role.value!r} may not do this; it needs {needed.value!r} or above"
@@ -137,7 +140,7 @@ def _cached(request: Request, name: str, build: Callable[[], Any]) -> Any:
     return value
 
 
-def get_knowledge(request: Request) -> Knowledge:
+async def get_knowledge(request: Request) -> Knowledge:
     def build() -> Knowledge:
         from knowledge.service import KnowledgeBase
 
@@ -173,7 +176,7 @@ def build_drafting(app: Any, knowledge: Knowledge) -> DraftingService:
     return service
 
 
-def get_drafting(request: Request, knowledge: KnowledgeDep) -> DraftingService:
+async def get_drafting(request: Request, knowledge: KnowledgeDep) -> DraftingService:
     service: DraftingService = _cached(
         request, "drafting", lambda: build_drafting(request.app, knowledge)
     )

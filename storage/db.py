@@ -38,6 +38,12 @@ def make_engine(target: Settings | str, **kwargs: Any) -> Engine:
         url = target.sqlalchemy_url
     else:
         url = target
+    # The API's thread pool runs up to 40 requests at once; each holds at most one
+    # connection at a time, so the pool keeps that many open (an overflow connection is
+    # closed when returned, and opening a new one costs more than most queries).
+    kwargs.setdefault("pool_size", 40)
+    kwargs.setdefault("max_overflow", 20)
+    kwargs.setdefault("pool_timeout", 10)
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 10})
         engine = create_engine(url, **kwargs)

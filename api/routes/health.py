@@ -7,6 +7,7 @@ a caller with a valid API key learns (a stranger should not map the deployment).
 
 from __future__ import annotations
 
+import functools
 from importlib.metadata import PackageNotFoundError, version
 from typing import Literal
 
@@ -21,7 +22,9 @@ from core.settings import Settings
 router = APIRouter(tags=["health"])
 
 
+@functools.cache
 def _version() -> str:
+    """The installed version, read once (reading package metadata scans site-packages)."""
     try:
         return version("zhenxin")
     except PackageNotFoundError:
@@ -29,7 +32,8 @@ def _version() -> str:
 
 
 @router.get("/healthz", response_model=HealthOut)
-def healthz() -> HealthOut:
+async def healthz() -> HealthOut:
+    """Liveness: answered on the event loop, no thread, no database."""
     return HealthOut(status="ok", version=_version())
 
 
