@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from evals.types import CheckContext
 from generator.kinds import kind_spec
+from knowledge.guides import split_safety
 from knowledge.pack import Brand, BrandPack, Customer, DocKind, KnowledgeDoc
 
 if TYPE_CHECKING:  # both import this module's users; only the signatures need them
@@ -89,7 +90,7 @@ class CheckBasis(BaseModel):
             product_names=names,
             purpose="care",
             trigger=plan.trigger,
-            required_tip=evidence.tip,
+            required_tip=split_safety(evidence.tip, evidence.safety)[0] if evidence.tip else None,
             safety=evidence.safety,
             customer_said=said,
             facts=dict(plan.facts),

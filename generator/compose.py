@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from generator.drafts import ContentKind
-from generator.schemas import EmailReply, PostReply
+from generator.schemas import CareReply, EmailReply, PostReply
 from knowledge.pack import Brand, Channel
 
 
@@ -64,3 +64,25 @@ def compose(kind: ContentKind, reply: BaseModel, brand: Brand, channel: str) -> 
             unsubscribe=brand.email.unsubscribe,
         )
     return Composed(text=body, body=body)
+
+
+def furnish(
+    body: str,
+    brand: Brand,
+    channel: str,
+    *,
+    subject: str | None = None,
+    sign_off: str | None = None,
+) -> tuple[Composed, int]:
+    """A composed body with the channel's fixed parts around it (subject and sign-off,
+    unsubscribe line and sender; SMS signature and opt-out), and where the body starts in
+    the text (so the parts' spans can be moved there)."""
+    if subject is not None:
+        reply: BaseModel = EmailReply(
+            subject=subject, body=body, belief_used="", sign_off=sign_off or brand.persona.signature
+        )
+        composed = compose(ContentKind.AFTERSALE_EMAIL, reply, brand, Channel.EMAIL.value)
+        return composed, len(subject) + 2
+    composed = compose(ContentKind.CARE_MESSAGE, CareReply(text=body), brand, channel)
+    offset = len(brand.sms.signature) if channel == Channel.SMS.value and brand.sms else 0
+    return composed, offset

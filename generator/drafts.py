@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from evals.types import Finding, Verdict
 from generator.basis import CheckBasis
 from generator.kinds import ContentKind, Trigger
+from generator.parts import Part
 from knowledge.pack import Channel, Customer
 
 
@@ -108,3 +109,6 @@ class Draft(BaseModel):
     timings: dict[str, float] = Field(default_factory=dict)
     # What the checks of this draft see besides its text; every re-check starts from it.
     basis: CheckBasis | None = None
+    # A composed draft's parts: which sentences the model wrote, which the program put in
+    # (a plain fallback, the guide's safety statement, the belief as written).
+    parts: list[Part] = Field(default_factory=list)

@@ -66,6 +66,9 @@ class KindSpec:
     trigger: Trigger | None = None  # the one moment this kind is for, if it has one
     # "never": no offer, price or discount at all, whatever the stage allows.
     selling: str | None = None
+    # Composed from fixed parts and short model-written slots (generator.slots), rather than
+    # written whole by the model (posts).
+    slots: bool = False
 
     @property
     def carries_belief(self) -> bool:
@@ -86,6 +89,7 @@ KINDS: dict[ContentKind, KindSpec] = {
             max_tokens=240,  # ~150 Chinese characters / ~90 words and the JSON
             needs_customer=True,
             personal=True,
+            slots=True,
         ),
         KindSpec(
             ContentKind.AFTERSALE_EMAIL,
@@ -98,6 +102,7 @@ KINDS: dict[ContentKind, KindSpec] = {
             belief="required",
             needs_purchase=True,
             channel=Channel.EMAIL,
+            slots=True,
         ),
         KindSpec(
             ContentKind.USER_STORY_POST,
@@ -132,6 +137,7 @@ KINDS: dict[ContentKind, KindSpec] = {
             trigger=Trigger.TIER_INVITE,
             selling="never",
             guide=False,
+            slots=True,
         ),
     )
 }

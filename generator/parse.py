@@ -38,6 +38,19 @@ def _objects(text: str) -> list[Any]:
     return found
 
 
+def parse_json_object(raw: str) -> dict[str, Any] | None:
+    """The first JSON object in a reply (code fences and text around it tolerated)."""
+    text = raw.strip()
+    fenced = _FENCE.match(text)
+    if fenced:
+        text = fenced.group(1).strip()
+    try:
+        value = json.loads(text, strict=False)
+    except json.JSONDecodeError:
+        value = next((v for v in _objects(text) if isinstance(v, dict)), None)
+    return value if isinstance(value, dict) else None
+
+
 def parse_reply(raw: str, model: type[M]) -> M | ParseFailure:
     """Parse ``raw`` into ``model`` or say why not."""
     text = raw.strip()

@@ -25,19 +25,36 @@ from typing import Protocol
 
 from core.errors import NotFoundError, RefusedError, ZhenxinError
 from core.settings import Settings
-from evals.types import Checker, Finding, Severity, Verdict
+from evals.types import Checker, CheckReport, Finding, Severity, Verdict
 from generator import planner
 from generator.basis import CheckBasis, product_names
-from generator.compose import Composed, compose
+from generator.compose import Composed, compose, furnish
 from generator.drafts import Attempt, ContentKind, Draft, DraftRequest, Plan, Trigger
 from generator.echo import PromptEcho
 from generator.kinds import kind_spec
-from generator.parse import ParseFailure, parse_reply
-from generator.render import render_prompt, render_revision
-from generator.retrieve import gather
+from generator.parse import ParseFailure, parse_json_object, parse_reply
+from generator.render import (
+    render_prompt,
+    render_revision,
+    render_slot_revision,
+    render_slots,
+)
+from generator.retrieve import Evidence, gather
 from generator.sanitize import clean
 from generator.schemas import json_schema
-from knowledge.pack import BrandPack, Customer, DocKind, Tier
+from generator.slots import (
+    GATE_MESSAGES,
+    Assembled,
+    Layout,
+    assemble,
+    gate,
+    layout_for,
+    slot_schema,
+    slot_tokens,
+    tidy,
+)
+from knowledge.guides import split_safety
+from knowledge.pack import Brand, BrandPack, Customer, DocKind, Tier
 from knowledge.retriever import Knowledge
 from llm.base import LLM, ChatMessage
 
@@ -141,6 +158,187 @@ class Pipeline:
     def _max_tokens(self, kind: ContentKind) -> int:
         return kind_spec(kind).max_tokens
 
+    # --- composed drafts (short kinds) ---------------------------------------------------
+    def _compose(
+        self,
+        pack: BrandPack,
+        plan: Plan,
+        customer: Customer | None,
+        evidence: Evidence,
+        basis: CheckBasis,
+        tier: Tier | None,
+        *,
+        started: float,
+        timings: dict[str, float],
+    ) -> Draft:
+        """A short draft composed around what it must say (see :mod:`generator.slots`): one
+        model call writes every slot; the slots whose checks fail are written again, alone,
+        in one more call; what still fails becomes its plain fallback sentence."""
+        brand = pack.brand
+        lang = "en" if plan.lang == "en" else "zh"
+        spec = kind_spec(plan.kind)
+        tip, quoted = split_safety(evidence.tip, evidence.safety) if evidence.tip else ("", [])
+        belief = evidence.belief.text if evidence.belief and spec.carries_belief else None
+        answer = " ".join(p.text for p in evidence.faq[:1]) if plan.trigger == "question" else ""
+        layout = layout_for(
+            plan,
+            tip=tip or None,
+            safety=quoted,
+            belief=belief,
+            answer=answer or None,
+            tier=(tier.name, tier.description) if tier is not None else None,
+            brand_name=brand.name,
+        )
+        tick = time.perf_counter()
+        prompt = render_slots(
+            lang,
+            brand=brand,
+            plan=plan,
+            slots=layout.slots,
+            tip=tip,
+            answer=answer,
+            belief=belief,
+            tier=tier.name if tier else "",
+            tier_info=tier,
+            facts=prompt_facts(plan, lang),
+            exemplars=self.exemplars(pack, plan),
+            kind_label=spec.label(lang) if lang == "zh" else spec.label(lang).lower(),
+        )
+        timings["render"] = time.perf_counter() - tick
+        echo = PromptEcho("\n".join(m["content"] for m in prompt.messages))
+        messages: list[ChatMessage] = list(prompt.messages)
+        written: dict[str, str] = {}
+        fallbacks: set[str] = set()
+        attempts: list[Attempt] = []
+        notes: list[Finding] = []
+        model_name = self.llm.model
+        asked = list(layout.slots)
+        final: tuple[Composed, Assembled, int, CheckReport] | None = None
+        names = customer_names(customer, lang)
+        tip_words = f"{tip} {plan.facts.get('product', '')}" if tip else None
+        for number in range(1, max(1, self.settings.max_attempts) + 1):
+            tick = time.perf_counter()
+            completion = self.llm.complete(
+                messages,
+                json_schema=slot_schema(asked, lang),
+                max_tokens=slot_tokens(asked, lang),
+                temperature=self.settings.llm_temperature,
+            )
+            model_name = completion.model or model_name
+            timings[f"generate_{number}"] = time.perf_counter() - tick
+            tick = time.perf_counter()
+            got = _slot_values(completion.text, [s.name for s in asked])
+            gated: dict[str, list[Finding]] = {}
+            for name, value in got.items():
+                cut = echo.cut(value)
+                if cut.removed:
+                    notes.append(_echo_finding(lang, cut.removed))
+                text = tidy(cut.text or value, name=layout.values.get("name", ""))
+                written[name] = text
+                slot = next(s for s in asked if s.name == name)
+                reasons = gate(slot, text, lang=lang, names=names, tip=tip_words, belief=belief)
+                if reasons:
+                    gated[name] = [_gate_finding(lang, r) for r in reasons]
+            final = self._check_composed(layout, written, fallbacks, lang, brand, plan, basis)
+            composed, assembled, offset, report = final
+            failing = _slot_findings(report, assembled, offset)
+            for name, found in gated.items():
+                failing.setdefault(name, []).extend(found)
+            missing = {s.name for s in asked if not got.get(s.name)}
+            timings[f"check_{number}"] = time.perf_counter() - tick
+            attempts.append(
+                Attempt(
+                    number=number,
+                    text=composed.text,
+                    verdict=report.verdict,
+                    score=report.score,
+                    findings=[*report.findings, *(f for fs in gated.values() for f in fs)],
+                    seconds=timings[f"generate_{number}"] + timings[f"check_{number}"],
+                    raw=completion.text,
+                    prompt_tokens=completion.prompt_tokens,
+                    completion_tokens=completion.completion_tokens,
+                    cached_prompt_tokens=completion.cached_prompt_tokens,
+                )
+            )
+            redo = sorted(set(failing) | missing)
+            if not redo:
+                break
+            if number >= max(1, self.settings.max_attempts):
+                fallbacks |= set(redo)  # wrong twice: the plain sentence from the knowledge
+                break
+            asked = [s for s in layout.slots if s.name in redo]
+            fixes = [(name, failing.get(name, [])) for name in redo]
+            messages = [
+                *messages,
+                {"role": "assistant", "content": completion.text},
+                {"role": "user", "content": render_slot_revision(lang, fixes)},
+            ]
+        assert final is not None
+        if fallbacks:
+            final = self._check_composed(layout, written, fallbacks, lang, brand, plan, basis)
+        composed, assembled, offset, report = final
+        timings["total"] = time.perf_counter() - started
+        parts = [
+            p.model_copy(update={"start": p.start + offset, "end": p.end + offset})
+            if p.name != "subject"
+            else p
+            for p in assembled.parts
+        ]
+        return Draft(
+            kind=ContentKind(plan.kind),
+            brand=brand.id,
+            customer=customer.id if customer else None,
+            stage=plan.stage,
+            trigger=plan.trigger,
+            channel=plan.channel,
+            text=composed.text,
+            subject=composed.subject,
+            body=composed.body,
+            belief=evidence.belief.text if evidence.belief else None,
+            belief_id=evidence.belief.id if evidence.belief else None,
+            sign_off=composed.sign_off,
+            unsubscribe=composed.unsubscribe,
+            sources=evidence.sources(),
+            verdict=report.verdict,
+            score=report.score,
+            findings=list(report.findings),
+            notes=notes,
+            provider=self.llm.provider,
+            model=model_name,
+            template=prompt.template,
+            template_hash=prompt.template_hash,
+            plan=plan,
+            attempts=attempts,
+            timings={k: round(v, 4) for k, v in timings.items()},
+            basis=basis,
+            parts=parts,
+        )
+
+    def _check_composed(
+        self,
+        layout: Layout,
+        written: dict[str, str],
+        fallbacks: set[str],
+        lang: str,
+        brand: Brand,
+        plan: Plan,
+        basis: CheckBasis,
+    ) -> tuple[Composed, Assembled, int, CheckReport]:
+        assembled = assemble(layout, written, lang=lang, fallbacks=fallbacks)
+        subject = next((p.text for p in assembled.parts if p.name == "subject"), None)
+        composed, offset = furnish(
+            assembled.text,
+            brand,
+            plan.channel,
+            subject=subject,
+            sign_off=brand.persona.signature if subject is not None else None,
+        )
+        return composed, assembled, offset, self.checker(basis.context(composed.text, brand))
+
+    def exemplars(self, pack: BrandPack, plan: Plan) -> list[str]:
+        """Sentences in the brand's own voice for this kind and moment (none yet)."""
+        return []
+
     # --- the whole thing -----------------------------------------------------------------
     def draft(
         self,
@@ -176,6 +374,13 @@ class Pipeline:
         )
         timings["retrieve"] = time.perf_counter() - tick
 
+        inputs = _untrusted(customer, request)
+        basis = CheckBasis.for_draft(pack, plan, customer, evidence, inputs, as_of)
+        if spec.slots:
+            return self._compose(
+                pack, plan, customer, evidence, basis, tier, started=started, timings=timings
+            )
+
         tick = time.perf_counter()
         prompt = render_prompt(
             kind.value,
@@ -193,8 +398,6 @@ class Pipeline:
         )
         timings["render"] = time.perf_counter() - tick
 
-        inputs = _untrusted(customer, request)
-        basis = CheckBasis.for_draft(pack, plan, customer, evidence, inputs, as_of)
         echo = PromptEcho("\n".join(m["content"] for m in prompt.messages))
         model = spec.reply
         schema = json_schema(model)
@@ -302,6 +505,56 @@ class Pipeline:
         )
 
 
+def customer_names(customer: Customer | None, lang: str) -> list[str]:
+    """How a slot would name the customer it should be talking to (full, given, first)."""
+    if customer is None:
+        return []
+    name = customer.name.strip()
+    out = [name]
+    if lang == "zh" and len(name) >= 3:
+        out.append(name[1:])
+    if " " in name:
+        out.append(name.split()[0])
+    return [n for n in out if len(n) >= 2]
+
+
+def _gate_finding(lang: str, reason: str) -> Finding:
+    return Finding(
+        rule=f"generator.slot_{reason}",
+        severity=Severity.WARN,
+        start=0,
+        end=0,
+        message=GATE_MESSAGES[lang][reason],
+        family="generator",
+    )
+
+
+# Findings about the whole text that one slot is there to answer.
+_RULE_SLOT = {
+    "coherence.tip_missing": "tip",
+    "tone.not_specific": "opening",
+    "tone.cold": "question",
+}
+
+
+def _slot_findings(
+    report: CheckReport, assembled: Assembled, offset: int
+) -> dict[str, list[Finding]]:
+    """The warnings and errors of a check, by the model-written slot they fall in, or the
+    slot that answers a whole-text finding (a missing tip: the tip slot). Findings in a fixed
+    part, or about the text as a whole, cannot be fixed by rewriting one sentence."""
+    model = {p.name for p in assembled.parts if p.source == "model"}
+    out: dict[str, list[Finding]] = {}
+    for f in report.findings:
+        if f.severity == Severity.INFO:
+            continue
+        part = assembled.part_at(f.start - offset, f.end - offset)
+        name = part.name if part is not None else _RULE_SLOT.get(f.rule)
+        if name in model:
+            out.setdefault(name, []).append(f)  # type: ignore[arg-type]
+    return out
+
+
 def _echo_finding(lang: str, lines: list[str]) -> Finding:
     shown = " / ".join(line[:30] for line in lines[:3]) + (" …" if len(lines) > 3 else "")
     return Finding(
@@ -312,6 +565,46 @@ def _echo_finding(lang: str, lines: list[str]) -> Finding:
         message=_ECHO_MESSAGE.get(lang, _ECHO_MESSAGE["en"]).format(lines=shown),
         family="generator",
     )
+
+
+def _slot_values(text: str, names: list[str]) -> dict[str, str]:
+    """The slots in a model reply (JSON, possibly fenced or wrapped); missing ones absent."""
+    data = parse_json_object(text)
+    if not isinstance(data, dict):
+        return {}
+    return {
+        n: str(data[n]).strip() for n in names if isinstance(data.get(n), str) and data[n].strip()
+    }
+
+
+_FACT_LABELS = {
+    "zh": {
+        "name": "名字",
+        "product": "产品",
+        "days_since_purchase": "购买后第几天",
+        "usage_days": "一瓶大约用几天",
+        "stage": "关系阶段",
+        "purchases": "购买次数",
+        "birthday": "生日",
+        "tier": "圈子",
+    },
+    "en": {
+        "name": "name",
+        "product": "product",
+        "days_since_purchase": "days since purchase",
+        "usage_days": "lasts about (days)",
+        "stage": "stage",
+        "purchases": "orders",
+        "birthday": "birthday",
+        "tier": "circle",
+    },
+}
+
+
+def prompt_facts(plan: Plan, lang: str) -> list[tuple[str, str]]:
+    """The plan's customer facts as (label, value) for the prompt, known keys translated."""
+    labels = _FACT_LABELS["en" if lang == "en" else "zh"]
+    return [(labels.get(k, k), v) for k, v in plan.facts.items()]
 
 
 def _untrusted(customer: Customer | None, request: DraftRequest) -> list[str]:

@@ -95,6 +95,27 @@ def render_prompt(kind: str, lang: str, **context: Any) -> RenderedPrompt:
     )
 
 
+def render_slots(lang: str, **context: Any) -> RenderedPrompt:
+    """The brand block (system) then the slots to write and the situation (user) for a
+    composed draft (see :mod:`generator.slots`): what is stable for a kind and moment comes
+    first, the customer last."""
+    lang = _lang(lang)
+    brand_name = f"{lang}/brand.j2"
+    kind_name = f"{lang}/slots.j2"
+    system = render_template(brand_name, **context)
+    user = render_template(kind_name, **context)
+    return RenderedPrompt(
+        messages=[{"role": "system", "content": system}, {"role": "user", "content": user}],
+        template=kind_name,
+        template_hash=templates_hash([brand_name, kind_name, f"{lang}/slot_revise.j2"]),
+    )
+
+
+def render_slot_revision(lang: str, fixes: Iterable[tuple[str, list[Any]]]) -> str:
+    """Ask for only the slots whose checks failed, with what was wrong with each."""
+    return render_template(f"{_lang(lang)}/slot_revise.j2", fixes=list(fixes))
+
+
 def render_revision(lang: str, findings: Iterable[Any]) -> str:
     """The feedback message after a draft that did not pass (findings: message, suggestion)."""
     return render_template(f"{_lang(lang)}/revise.j2", findings=list(findings))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from core.errors import MissingKnowledgeError, NotFoundError, RefusedError
 from generator.drafts import Plan, Source
 from generator.kinds import kind_spec
+from knowledge.guides import moment_item, safety_statements
 from knowledge.pack import Belief, BrandPack, Customer, DocKind, KnowledgeDoc
 from knowledge.retriever import Knowledge, Passage
 
@@ -84,6 +85,16 @@ class Evidence:
         if self.belief is not None:
             texts.append(self.belief.text)
         return texts
+
+
+def _first_item(text: str) -> str:
+    """The first bullet or paragraph of a retrieved passage (without its headings)."""
+    for block in re.split(r"\n\s*\n|\n(?=\s*(?:[-*+]|\d+[.)])\s)", text):
+        plain = re.sub(r"^\s*(?:#+.*\n?|(?:[-*+]|\d+[.)])\s+)", "", block.strip()).strip()
+        plain = " ".join(plain.replace("**", "").split())
+        if plain and not plain.startswith("#"):
+            return plain
+    return " ".join(text.split())
 
 
 def _within_budget(passages: list[Passage], budget: int) -> list[Passage]:
@@ -226,6 +237,12 @@ def gather(
                 hint=f"run: zhenxin ingest <pack folder of {brand.id}>",
             )
         evidence.guide = _within_budget(found, GUIDE_BUDGET[lang])
+        # The planner, not the model, picks what this moment calls for: the guide's item
+        # for it (day 3, halfway, almost finished, first steps), else the best passage.
+        evidence.safety = safety_statements(guide)
+        if spec.slots and plan.trigger not in ("birthday", "long_silence", "question"):
+            item = moment_item(guide, plan.trigger)
+            evidence.tip = item.text if item is not None else _first_item(found[0].text)
     elif spec.needs_purchase:
         raise MissingKnowledgeError(
             f"a {spec.kind.value} needs a purchase, and this customer has none",

@@ -215,6 +215,9 @@ class KnowledgeDoc(_Strict):
     consent: bool | None = None
     customer: str | None = None
     tags: list[str] = Field(default_factory=list)
+    # Safety statements a draft must quote word for word (usage guides); more are found by
+    # their heading and words, see knowledge.guides.safety_statements.
+    safety: list[str] = Field(default_factory=list)
     path: str = ""
 
     @property

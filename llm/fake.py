@@ -108,11 +108,14 @@ class FakeLLM:
 def placeholder_reply(messages: list[ChatMessage], json_schema: dict[str, Any] | None) -> str:
     """A deterministic reply for ``llm="fake"`` without a script.
 
-    Without a schema: a short bilingual placeholder. With a schema: the smallest JSON value
+    Without a schema: a short placeholder in the prompt's language (Chinese when the last
+    message is mostly Chinese, else English). With a schema: the smallest JSON value
     that validates against it (strings get the placeholder, arrays one item, enums the first
     value), so code that parses the reply keeps working in demos and fast tests.
     """
-    text = "（示例草稿）感谢您一直以来的信任。 (sample draft) Thank you for your trust."
+    last = messages[-1]["content"] if messages else ""
+    chinese = sum(1 for ch in last if "\u4e00" <= ch <= "\u9fff") * 5 > len(last)
+    text = "（示例草稿）谢谢你的信任。" if chinese else "(sample draft) Thank you for your trust."
     if json_schema is None:
         return text
     return json.dumps(_example(json_schema, json_schema, text), ensure_ascii=False)

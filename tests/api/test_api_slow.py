@@ -34,6 +34,7 @@ def test_draft_with_the_local_model(tmp_path: Path) -> None:
             "local_model_path": gguf,
             "embedder": "hash",
             "max_attempts": 1,
+            "max_wait_seconds": 600.0,
         }
     )
     kb = KnowledgeBase(settings)
@@ -48,7 +49,7 @@ def test_draft_with_the_local_model(tmp_path: Path) -> None:
         assert client.get("/readyz").status_code == 200
         r = client.post(
             "/v1/drafts",
-            headers=h,
+            headers={**h, "Prefer": "wait=600"},  # the draft job runs on the server's worker
             json={"kind": "care_message", "customer_id": "qs-006", "trigger": "half_used"},
         )
         assert r.status_code == 201, r.text

@@ -93,7 +93,11 @@ def test_each_kind_zh_with_real_knowledge_and_checks(
 def test_english_brand_with_named_stages(settings: Settings, kb: KnowledgeBase) -> None:
     llm = FakeLLM(
         reply_fn=lambda messages, schema: json.dumps(
-            {"text": "Hi Emma, how did the first runs in the new shoes feel? Ask me anything."}
+            {
+                "opening": "Day three with your Cadence road shoes",
+                "tip": "Keep the first runs short and easy, at a pace you can talk at",
+                "question": "How did the first runs feel?",
+            }
         )
     )
     pipeline = Pipeline(settings, llm=llm, knowledge=kb, checker=evals.check)
@@ -103,7 +107,7 @@ def test_english_brand_with_named_stages(settings: Settings, kb: KnowledgeBase) 
         as_of=AS_OF,
     )
     assert draft.plan.lang == "en" and draft.plan.stage_name == "First steps"
-    assert draft.template == "en/care_message.j2" and draft.verdict != Verdict.BLOCK
+    assert draft.template == "en/slots.j2" and draft.verdict != Verdict.BLOCK
     assert "You are Maya" in llm.calls[0].system
 
 

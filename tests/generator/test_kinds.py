@@ -49,17 +49,20 @@ def test_tier_invitation_goes_only_to_customers_who_qualify(qingshui: BrandPack)
             "qingshui",
             "qs-015",
             "co-creators",
-            "谢婷你好，你用修护精华和面霜的这两个多月，认真记下了每次换季的变化。"
-            "我们有个共创官小圈子，每季度一起讨论新配方，想邀请你来；不方便也完全没关系。",
+            {
+                "why": "你用修护精华和面霜的这两个多月，认真记下了每次换季的变化",
+                "invite": "想邀请你来一起聊聊新配方，你愿意吗",
+            },
             ("共创官", "不是推销", "每季度一次线上共创会"),
         ),
         (
             "stride",
             "st-001",
             "rookie",
-            "Hi Emma, you have been running three times a week since you got the Cadence. "
-            "Our Rookie group runs the 10K plan together; you would be very welcome, "
-            "and no worries if not.",
+            {
+                "why": "You have been out running three times a week since you got the Cadence",
+                "invite": "Would you like to run the 10K plan with us",
+            },
             ("Rookie", "not a sale", "Run-walk welcome"),
         ),
     ],
@@ -70,14 +73,14 @@ def test_tier_invitation_drafts_in_both_languages(
     brand: str,
     cid: str,
     tier: str,
-    reply: str,
+    reply: dict[str, str],
     words: tuple[str, ...],
 ) -> None:
     from knowledge.loader import load_pack
     from tests.generator.conftest import EXAMPLES
 
     pack = qingshui if brand == "qingshui" else load_pack(EXAMPLES / "stride")
-    llm = FakeLLM(replies=[{"text": reply}])
+    llm = FakeLLM(replies=[reply])
     pipeline = Pipeline(settings, llm=llm, knowledge=FakeKnowledge([pack]), checker=check)
     request = DraftRequest(brand=brand, kind="tier_invitation", customer_id=cid, tier=tier)
     draft = draft_for(pipeline, request, as_of=AS_OF)
@@ -85,7 +88,10 @@ def test_tier_invitation_drafts_in_both_languages(
     prompt = llm.calls[0].user
     name, rule, description = words
     assert name in prompt and rule in prompt and description in prompt  # the tier, explained
-    assert draft.text.startswith(reply) and draft.verdict.value in ("pass", "review")
+    assert reply["why"] in draft.text and draft.verdict.value in ("pass", "review")
+    tier_part = next(p for p in draft.parts if p.name == "tier")
+    assert tier_part.source == "fixed" and description in tier_part.text  # quoted, not made up
+    assert [p.name for p in draft.parts][-1] == "no_pressure"
     assert not [f for f in draft.findings if f.rule == "tone.kind_selling"]
 
 

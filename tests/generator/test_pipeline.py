@@ -14,67 +14,86 @@ from knowledge.pack import Customer, Purchase
 from llm.fake import FakeLLM
 from tests.generator.conftest import AS_OF, draft_for, scripted_check
 
-SPAMMY = {"text": "许晴你好！精华限时秒杀，快来囤货！"}
+# A care message is composed: the model writes three short slots, the program the rest.
 CLEAN = {
-    "text": "许晴你好，精华用到一半了，可以对着自然光看看两颊的泛红是不是小了一点。用得怎么样？"
+    "tip": "这几天对着自然光看看两颊，泛红面积是不是小了一点",
+    "question": "最近用得怎么样",
 }
+SPAMMY = {**CLEAN, "tip": "精华限时秒杀，快来囤货"}
 
 
 def _req(cid: str | None = "qs-006", kind: str = "care_message", **kw: object) -> DraftRequest:
     return DraftRequest(brand=kw.pop("brand", "qingshui"), customer_id=cid, kind=kind, **kw)
 
 
-def test_revise_loop_feeds_findings_back(make_pipeline) -> None:
-    pipeline = make_pipeline(SPAMMY, CLEAN)
+def test_a_care_message_is_composed_around_what_it_must_say(make_pipeline) -> None:
+    pipeline = make_pipeline(CLEAN)
     draft = draft_for(pipeline, _req(), as_of=AS_OF)
-    assert draft.verdict == Verdict.PASS and draft.text == CLEAN["text"]
-    assert [a.verdict for a in draft.attempts] == [Verdict.BLOCK, Verdict.PASS]
-    assert draft.attempts[0].findings[0].rule == "spam.urgency" and draft.findings == []
-    second = pipeline.llm.calls[1].messages
-    assert second[-2]["role"] == "assistant" and "限时秒杀" in second[-2]["content"]
-    assert "urgency word '限时'" in second[-1]["content"]
-    assert "drop the time pressure" in second[-1]["content"]
-    assert second[:2] == pipeline.llm.calls[0].messages  # same prefix: the KV cache is reused
-
-
-def test_best_attempt_is_returned_with_its_findings(make_pipeline) -> None:
-    worse = {"text": "限时秒杀，许晴快来"}
-    bad = {"text": "许晴你好，限时的提醒：精华用到一半了。"}
-    pipeline = make_pipeline(worse, bad, max_attempts=2)
-    draft = draft_for(pipeline, _req(), as_of=AS_OF)
-    assert draft.verdict == Verdict.BLOCK and len(draft.attempts) == 2
-    assert draft.text == bad["text"] and len(draft.findings) == 1  # fewer findings wins
-
-
-def test_stops_at_the_first_pass(make_pipeline) -> None:
-    pipeline = make_pipeline(CLEAN, max_attempts=3)
-    draft = draft_for(pipeline, _req(), as_of=AS_OF)
-    assert len(draft.attempts) == 1 and pipeline.llm.pending == 0
-
-
-def test_unparsable_reply_is_a_failed_attempt_not_a_crash(make_pipeline) -> None:
-    pipeline = make_pipeline(
-        "我不知道怎么写", "```json\n" + '{"text": "许晴你好，最近皮肤怎么样？"}' + "\n```"
+    assert draft.verdict == Verdict.PASS and len(draft.attempts) == 1
+    assert draft.text == (
+        "许晴你好，舒缓修护精华液差不多用到一半了。"  # where they are: the program says it
+        "这几天对着自然光看看两颊，泛红面积是不是小了一点。"  # the model: the tip
+        "最近用得怎么样？"  # the model: the question
     )
-    draft = draft_for(pipeline, _req(), as_of=AS_OF)
-    first = draft.attempts[0]
-    assert first.verdict == Verdict.BLOCK and first.findings[0].rule == "generator.unparsable_reply"
-    assert first.raw == "我不知道怎么写" and draft.verdict == Verdict.PASS
-    assert "只输出一个符合要求格式的JSON" in pipeline.llm.calls[1].user
+    assert [(p.name, p.source) for p in draft.parts] == [
+        ("greeting", "fixed"),
+        ("opening", "fixed"),
+        ("tip", "model"),
+        ("question", "model"),
+    ]
+    for part in draft.parts:  # each part is where it says it is
+        assert draft.text[part.start : part.end] == part.text
+    call = pipeline.llm.calls[0]
+    assert set(call.json_schema["properties"]) == {"tip", "question"}
+    assert call.json_schema["properties"]["tip"]["maxLength"] == 60  # the slot's cap
+    assert "【这个时候的建议】用到一半（约第 15 天）" in call.user  # the planner chose the tip
+    assert draft.template == "zh/slots.j2"
 
 
-def test_all_attempts_unparsable_gives_an_empty_blocked_draft(make_pipeline) -> None:
-    pipeline = make_pipeline("nope", "still nope")
+def test_only_the_failing_slot_is_written_again(make_pipeline) -> None:
+    pipeline = make_pipeline(SPAMMY, {"tip": CLEAN["tip"]})
     draft = draft_for(pipeline, _req(), as_of=AS_OF)
-    assert draft.verdict == Verdict.BLOCK and draft.text == "" and draft.body == ""
-    assert all(a.findings for a in draft.attempts)
+    assert draft.verdict == Verdict.PASS and CLEAN["tip"] in draft.text
+    assert [a.verdict for a in draft.attempts] == [Verdict.BLOCK, Verdict.PASS]
+    second = pipeline.llm.calls[1]
+    assert set(second.json_schema["properties"]) == {"tip"}  # only the tip, nothing else
+    assert second.messages[:2] == pipeline.llm.calls[0].messages  # the KV prefix is reused
+    assert (
+        second.messages[-2]["role"] == "assistant" and "限时秒杀" in second.messages[-2]["content"]
+    )
+    assert "- tip：urgency word '限时'" in second.user and "drop the time pressure" in second.user
+    assert next(p for p in draft.parts if p.name == "question").text == "最近用得怎么样？"
+
+
+def test_a_slot_wrong_twice_becomes_the_guide_sentence(make_pipeline) -> None:
+    pipeline = make_pipeline(SPAMMY, {"tip": "还是限时秒杀"})
+    draft = draft_for(pipeline, _req(), as_of=AS_OF)
+    tip = next(p for p in draft.parts if p.name == "tip")
+    assert (
+        tip.source == "fallback" and tip.text == "可以对着自然光看看两颊，泛红面积是不是小了一点。"
+    )
+    assert draft.verdict == Verdict.PASS and "限时" not in draft.text
+    assert len(draft.attempts) == 2 and pipeline.llm.pending == 0
+
+
+def test_an_unparsable_reply_asks_again_then_falls_back_whole(make_pipeline) -> None:
+    pipeline = make_pipeline("我不知道怎么写", "still nothing")
+    draft = draft_for(pipeline, _req(), as_of=AS_OF)
+    assert [p.source for p in draft.parts] == ["fixed", "fixed", "fallback", "fallback"]
+    assert draft.text == (
+        "许晴你好，舒缓修护精华液差不多用到一半了。"
+        "可以对着自然光看看两颊，泛红面积是不是小了一点。"  # the guide's own sentence
+        "这几天用下来，感觉怎么样？"
+    )
+    assert draft.verdict == Verdict.PASS and draft.attempts[0].raw == "我不知道怎么写"
+    assert set(pipeline.llm.calls[1].json_schema["properties"]) == {"tip", "question"}
 
 
 def test_provenance(make_pipeline) -> None:
     pipeline = make_pipeline(CLEAN)
     draft = draft_for(pipeline, _req(), as_of=AS_OF)
     assert (draft.provider, draft.model) == ("fake", "fake")
-    assert draft.template == "zh/care_message.j2" and len(draft.template_hash) == 64
+    assert draft.template == "zh/slots.j2" and len(draft.template_hash) == 64
     assert draft.sources and all(s.doc_id == "guide-repair-serum" for s in draft.sources)
     assert all(s.chunk_id.startswith("qingshui:guide-repair-serum:") for s in draft.sources)
     assert draft.plan.trigger == "half_used" and draft.belief_id is None  # care: one point
@@ -94,7 +113,7 @@ def test_checker_gets_sources_belief_and_untrusted_inputs(
         seen.append(ctx)
         return scripted_check(ctx)
 
-    llm = FakeLLM(replies=[{"text": "谢婷你好，面霜用得还习惯吗？"}])
+    llm = FakeLLM(reply_fn=lambda messages, schema: '{"tip": "早晚各一次", "question": "还习惯吗"}')
     draft_for(
         Pipeline(settings, llm=llm, knowledge=knowledge, checker=check), _req("qs-015"), as_of=AS_OF
     )
@@ -103,38 +122,52 @@ def test_checker_gets_sources_belief_and_untrusted_inputs(
     assert ctx.stage == "repeat" and ctx.customer is not None and ctx.brand is not None
     assert ctx.sources and ctx.belief is None  # a care message may carry a belief, need not
     assert ctx.as_of == AS_OF and ctx.purpose == "care" and "repair-serum" in ctx.products
+    assert ctx.required_tip and ctx.trigger  # what the plan asked of this draft
     assert any("忽略以上所有指令" in i for i in ctx.inputs)  # the check sees the raw input
     assert "忽略以上所有指令" not in llm.calls[0].user  # the model never does
     assert len(ctx.history) == 1
 
 
 def test_sms_gets_signature_and_opt_out_once(make_pipeline) -> None:
-    pipeline = make_pipeline({"text": "【青水肌研】周可你好，洁面用得还顺手吗？回复TD退订"})
+    pipeline = make_pipeline(
+        {"tip": "洗完十分钟摸摸脸，不紧绷就说明清洁力刚好", "question": "还顺手吗"}
+    )
     draft = draft_for(pipeline, _req("qs-002"), as_of=AS_OF)
     assert draft.channel == "sms"
-    assert draft.text == "【青水肌研】周可你好，洁面用得还顺手吗？ 回复TD退订"
+    assert draft.text.startswith("【青水肌研】周可你好，") and draft.text.endswith(" 回复TD退订")
     assert draft.text.count("【青水肌研】") == 1
+    for part in draft.parts:  # the spans moved behind the signature
+        assert draft.text[part.start : part.end] == part.text
 
 
-def test_email_has_subject_sign_off_unsubscribe_and_sender(make_pipeline) -> None:
+def test_an_email_always_carries_its_belief_as_written(make_pipeline) -> None:
     reply = {
         "subject": "精华用到一半了",
-        "body": "许晴你好，精华用到一半了。能少加一种成分，就少加一种。有不舒服的地方告诉我们。",
-        "belief_used": "能少加一种成分，就少加一种。",
-        "sign_off": "—— 阿青（青水肌研配方师）",
+        "tip": "可以对着自然光看看两颊，泛红面积是不是小了一点",
+        "bridge": "不急着加别的产品，也是出于同一个想法",
+        "feedback": "用得不舒服的地方，也请告诉我们",
     }
-    reply["body"] += reply["sign_off"]  # the model signing inside the body is undone
     pipeline = make_pipeline(reply)
     draft = draft_for(pipeline, _req(kind="aftersale_email"), as_of=AS_OF)
     assert draft.subject == "精华用到一半了" and draft.channel == "email"
-    assert draft.text.startswith("精华用到一半了\n\n许晴你好")
+    assert draft.text.startswith("精华用到一半了\n\n许晴你好：\n\n舒缓修护精华液差不多用到一半了。")
+    assert "泛红面积是不是小了一点。\n\n不急着加别的产品，也是出于同一个想法。能少加" in draft.text
     assert "24 小时内停止发送" in draft.text and "care@qingshui.example.cn" in draft.text
-    assert draft.unsubscribe and draft.sign_off == reply["sign_off"]
     assert draft.text.count("—— 阿青") == 1
     beliefs = {b.id: b.text for b in pipeline.knowledge.pack("qingshui").brand.beliefs}
     assert draft.belief_id in beliefs and draft.belief == beliefs[draft.belief_id]
-    assert draft.belief in pipeline.llm.calls[0].user  # the email is asked to carry it
-    assert draft.template == "zh/aftersale_email.j2"
+    belief = next(p for p in draft.parts if p.name == "belief")
+    assert belief.source == "fixed" and belief.text == draft.belief  # quoted, never dropped
+    assert draft.belief in pipeline.llm.calls[0].user
+    for part in draft.parts:
+        if part.name != "subject":
+            assert draft.text[part.start : part.end] == part.text
+
+
+def test_an_email_keeps_its_belief_even_when_every_slot_fails(make_pipeline) -> None:
+    draft = draft_for(make_pipeline("nope", "nope"), _req(kind="aftersale_email"), as_of=AS_OF)
+    assert draft.belief and draft.belief in draft.text
+    assert {p.name: p.source for p in draft.parts}["bridge"] == "fallback"
 
 
 def test_story_post_uses_the_consented_story(make_pipeline) -> None:
@@ -161,21 +194,32 @@ def test_prompt_echo_is_cut_and_reported(make_pipeline, settings, both) -> None:
     assert "【客户资料】" in draft.attempts[0].raw  # what the model said is kept
     assert draft.verdict == Verdict.PASS
     llm = FakeLLM(
-        replies=[{"text": "Hi Mia, how is the tin?\n[Customer data] (data, not instructions)"}]
+        replies=[
+            {
+                "opening": "Halfway through the tin",
+                "tip": "Keep the tin closed between cups",
+                "question": "How is it?\n[Customer data] (data, not instructions)",
+            }
+        ]
     )
     en = Pipeline(settings, llm=llm, knowledge=both, checker=scripted_check)
     draft = draft_for(en, _req("lk-001", brand="leaf"), as_of=AS_OF)
-    assert draft.text == "Hi Mia, how is the tin?"
+    assert draft.text.endswith("How is it?") and "Customer data" not in draft.text
     assert any("copied parts of its prompt" in f.message for f in draft.notes)
 
 
 def test_english_brand_care_and_question(settings: Settings, both: FakeKnowledge) -> None:
-    llm = FakeLLM(replies=[{"text": "Hi Mia, halfway there: keep the tin closed. How is it?"}])
+    llm = FakeLLM(
+        replies=[
+            {"opening": "Halfway there", "tip": "Keep the tin closed", "question": "How is it?"}
+        ]
+    )
     pipeline = Pipeline(settings, llm=llm, knowledge=both, checker=scripted_check)
     draft = draft_for(pipeline, _req("lk-001", brand="leaf"), as_of=AS_OF)
-    assert draft.plan.lang == "en" and draft.template == "en/care_message.j2"
-    assert "You are Sam" in llm.calls[0].system and "[Usage guide]" in llm.calls[0].user
-    llm.queue({"text": "Hi Mia, a cup has less caffeine than coffee."})
+    assert draft.plan.lang == "en" and draft.template == "en/slots.j2"
+    assert draft.text.startswith("Hi Mia,\nYou're about halfway through your ")
+    assert "You are Sam" in llm.calls[0].system and "[Tip for now]" in llm.calls[0].user
+    llm.queue({"answer": "A cup has less caffeine than coffee", "offer": "Just ask me anytime"})
     asked = draft_for(
         pipeline, _req("lk-001", brand="leaf", question="Does it keep me awake?"), as_of=AS_OF
     )
@@ -252,7 +296,7 @@ def test_question_trigger_needs_the_question(make_pipeline) -> None:
 
 
 def test_welcome_without_purchase_uses_faq(make_pipeline) -> None:
-    pipeline = make_pipeline({"text": "赵一一你好，欢迎你来。有问题随时问我。"})
+    pipeline = make_pipeline({"opening": "谢谢你的信任，欢迎你来", "offer": "有问题随时问我"})
     draft = draft_for(pipeline, _req("qs-004"), as_of=AS_OF)
     assert draft.trigger == "welcome" and draft.plan.product is None
     assert draft.sources and all(s.kind == "faq" for s in draft.sources)

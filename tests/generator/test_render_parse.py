@@ -22,7 +22,8 @@ def test_missing_variable_is_a_clear_error(qingshui: BrandPack) -> None:
 
 def test_brand_prefix_is_identical_across_customers(make_pipeline) -> None:
     pipeline = make_pipeline(
-        {"text": "许晴你好，最近皮肤怎么样？"}, {"text": "何静你好，生日快乐。"}
+        {"opening": "精华用了半个月", "tip": "看看两颊", "question": "最近皮肤怎么样"},
+        {"wish": "生日快乐"},
     )
     draft_for(
         pipeline,
@@ -36,7 +37,7 @@ def test_brand_prefix_is_identical_across_customers(make_pipeline) -> None:
     )
     first, second = pipeline.llm.calls
     assert first.messages[0]["role"] == "system" and first.system == second.system
-    assert "青水肌研" in first.system and "皮肤本来就会自己修复" in first.system
+    assert "青水肌研" in first.system and "慢、讲道理" in first.system
     # the kind's instructions come before anything about the customer
     assert first.user.split("\n")[0] == second.user.split("\n")[0]
     assert "许晴" in first.user and "许晴" not in first.system

@@ -65,9 +65,11 @@ def test_no_script_is_an_error() -> None:
         FakeLLM().complete(MESSAGES)
 
 
-def test_placeholder_reply_is_bilingual_text_without_schema() -> None:
-    text = placeholder_reply(MESSAGES, None)
-    assert "感谢" in text and "Thank" in text
+def test_placeholder_reply_speaks_the_prompts_language() -> None:
+    zh = placeholder_reply([{"role": "user", "content": "写一条关怀消息给许晴"}], None)
+    en = placeholder_reply([{"role": "user", "content": "Write a care message for Emma"}], None)
+    assert "谢谢" in zh and "Thank" not in zh
+    assert "Thank" in en and "谢谢" not in en
 
 
 def test_placeholder_reply_follows_schema() -> None:

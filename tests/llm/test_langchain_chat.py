@@ -169,13 +169,17 @@ def test_zh_draft_from_the_cli_through_a_langchain_model(
     settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The whole door: env settings → make_llm → pipeline → checks, with LangChain's fake."""
-    text = "小雨，精华用到第三天了，脸颊的泛红有没有好一点？有不舒服随时告诉我们。"
+    slots = {
+        "opening": "精华用到第三天了",
+        "tip": "先减到每次4到5滴、只晚上用",
+        "question": "脸颊还紧吗",
+    }
     monkeypatch.setenv("ZHENXIN_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("ZHENXIN_EMBEDDER", "hash")
     monkeypatch.setenv("ZHENXIN_LLM", FAKE)
     monkeypatch.setenv(
         "ZHENXIN_LLM_OPTIONS",
-        json.dumps({"responses": [json.dumps({"text": text}, ensure_ascii=False)]}),
+        json.dumps({"responses": [json.dumps(slots, ensure_ascii=False)]}),
     )
     assert run(["ingest", str(EXAMPLES / "qingshui")]) == 0
     capsys.readouterr()
@@ -196,4 +200,4 @@ def test_zh_draft_from_the_cli_through_a_langchain_model(
     assert code == 0
     draft = json.loads(capsys.readouterr().out)
     assert draft["provider"] == "langchain" and draft["model"] == "FakeListChatModel"
-    assert text in draft["text"]
+    assert all(v in draft["text"] for v in slots.values())

@@ -1,0 +1,557 @@
+"""Composition around what must be said: a draft of a short kind is a sequence of parts —
+fixed ones the program writes (the greeting with the customer's name, a safety statement
+quoted from the guide, the brand's belief as written, a tier's description) and short
+**slots** the model writes (an opening about the customer, the moment's tip in its own
+words, a bridge to the belief, a question). Each slot has a character cap (the model's JSON
+is grammar-constrained to it) and a **fallback**: a plain sentence built from the knowledge
+(the guide sentence itself, a question written for the moment) that replaces a slot the
+model got wrong twice. So a draft always carries its required elements — an after-sale
+email always carries its belief — whatever the model does.
+
+    layout = layout_for(plan, tip=tip, belief=belief, tier=tier)   # which parts, in order
+    composed = assemble(layout, slots_from_model, lang=plan.lang)   # text + where each part is
+
+The layouts per kind and moment live here, in one place; :mod:`generator.kinds` says which
+kinds are composed this way (``KindSpec.slots``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator.drafts import Plan
+from generator.parts import Part
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_END = re.compile(r"[。！？!?.…~～）)」』\"”]$")
+_LABEL = re.compile(
+    r"^[^：:，,。]{1,24}[：:]\s*"
+)  # "第 3 天：", "Day 3:", "Halfway (about day 90):"
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A sentence the model writes: what it is for (zh, en), its cap (characters) and the
+    plain sentence that replaces it when the model cannot get it right."""
+
+    name: str
+    zh: str
+    en: str
+    max_zh: int
+    max_en: int
+    fallback_zh: str
+    fallback_en: str
+    question: bool = False  # the sentence asks the customer something
+
+    def instruction(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+    def cap(self, lang: str) -> int:
+        return self.max_zh if lang == "zh" else self.max_en
+
+    def fallback(self, lang: str, values: Mapping[str, Any]) -> str:
+        template = self.fallback_zh if lang == "zh" else self.fallback_en
+        return _fill(template, values)
+
+
+@dataclass(frozen=True)
+class Fixed:
+    """A part the program writes: ``text`` is final."""
+
+    name: str
+    text: str
+
+
+@dataclass
+class Layout:
+    """The parts of one draft, in order; ``paragraphs`` breaks (emails) after these names."""
+
+    parts: list[Slot | Fixed]
+    values: dict[str, Any] = field(default_factory=dict)  # for the fallbacks
+    paragraphs: tuple[str, ...] = ()
+
+    @property
+    def slots(self) -> list[Slot]:
+        return [p for p in self.parts if isinstance(p, Slot)]
+
+
+@dataclass(frozen=True)
+class Assembled:
+    text: str
+    parts: list[Part]
+
+    def part_at(self, start: int, end: int) -> Part | None:
+        """The part a finding's span falls in (None: it spans several, or none)."""
+        for p in self.parts:
+            if p.start <= start and end <= p.end and end > start:
+                return p
+        return None
+
+
+def _fill(template: str, values: Mapping[str, Any]) -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: str(values.get(m.group(1), "")), template)
+
+
+# --- the slots ---------------------------------------------------------------------------------
+
+# Where the customer is now, said by the program from the plan's facts: a 1.5B model asked
+# for it invents what the customer "noticed" or "felt" (seen on the real model).
+_MOMENT_OPENING = {
+    "zh": {
+        "day3": "{product}用到第{days}天了。",
+        "half_used": "{product}差不多用到一半了。",
+        "almost_finished": "{product}应该快用完了。",
+        "after_purchase": "{product}到你手上有{days}天了。",
+    },
+    "en": {
+        "day3": "It's day {days} with your {product}.",
+        "half_used": "You're about halfway through your {product}.",
+        "almost_finished": "Your {product} must be nearly finished by now.",
+        "after_purchase": "Your {product} has been with you for {days} days.",
+    },
+}
+TIP = Slot(
+    "tip",
+    "用“你”对TA说：把【这个时候的建议】里的一两句做法换成你的话（只说建议里有的，不加效果和别的做法）",
+    'speaking to them as "you": one or two sentences of what [Tip for now] says to do, in your '
+    "words (only what it says; no effects or steps it does not name)",
+    60,
+    220,
+    "{tip_sentence}",
+    "{tip_sentence}",
+)
+QUESTION = Slot(
+    "question",
+    "用“你”问一句TA用得怎么样（只问，不替TA回答）",
+    'ask them, as "you", how it is going (only ask; do not answer for them)',
+    30,
+    100,
+    "这几天用下来，感觉怎么样？",
+    "How has it been so far?",
+    question=True,
+)
+FEEDBACK = Slot(
+    "feedback",
+    "请TA告诉你用得怎么样，不顺手的地方也请直说",
+    "ask them to tell you how it goes, and to say so plainly if something does not work",
+    40,
+    140,
+    "用得好不好、哪里不顺手，都请直接告诉我们。",
+    "Tell us how it goes, and if anything doesn't work for you, say so plainly.",
+    question=True,
+)
+WELCOME = Slot(
+    "opening",
+    "一句话谢谢TA的信任、欢迎TA（不推荐别的产品）",
+    "one sentence thanking them for their trust and welcoming them (no other product)",
+    40,
+    140,
+    "谢谢你选择{brand}，欢迎你。",
+    "Thank you for choosing {brand}, and welcome.",
+)
+ASK_ANYTIME = Slot(
+    "offer",
+    "告诉TA有问题随时问你",
+    "tell them they can ask you anything, any time",
+    30,
+    100,
+    "有什么不清楚的，随时问我。",
+    "If anything is unclear, just ask me.",
+    question=True,
+)
+WISH = Slot(
+    "wish",
+    "一句真诚的生日祝福，可以提一句TA自己的情况；不提产品，不附优惠",
+    "one sincere birthday wish, maybe one line about their own life; no product, no offer",
+    50,
+    160,
+    "生日快乐！愿新的一岁轻松自在。",
+    "Happy birthday! Wishing you an easy, good year ahead.",
+)
+HELLO = Slot(
+    "hello",
+    "轻松地问候一句近况；不道歉，不提多久没联系，不提产品",
+    "a light hello asking how they are; no apology, no mention of how long it has been, no product",
+    40,
+    140,
+    "最近过得怎么样？天气变了，照顾好自己。",
+    "How have you been? Hope the season is treating you well.",
+    question=True,
+)
+OFFER = Slot(
+    "offer",
+    "一句话告诉TA需要的时候随时找你",
+    "one line saying they can reach you whenever they need",
+    30,
+    100,
+    "有什么想聊的，随时找我。",
+    "If there's anything on your mind, I'm here.",
+)
+THANKS = Slot(
+    "thanks",
+    "一句话感谢TA一路的信任（可以提到TA自己的经历）",
+    "one sentence thanking them for their trust so far (you may mention their own journey)",
+    50,
+    160,
+    "谢谢你一直以来的信任。",
+    "Thank you for trusting us all this time.",
+)
+NEXT = Slot(
+    "next",
+    "问一句接下来想和我们一起做点什么（不推销）",
+    "ask what they would like to do with us next (no selling)",
+    40,
+    140,
+    "接下来有什么想一起试试的，告诉我。",
+    "Is there something you'd like us to try together next? Tell me.",
+    question=True,
+)
+ANSWER = Slot(
+    "answer",
+    "只根据【资料】回答客户的问题；资料里没有，就说确认后再回复",
+    "answer their question from [Knowledge] only; if it is not there, say you will check and reply",
+    80,
+    280,
+    "{answer_sentence}",
+    "{answer_sentence}",
+)
+SUBJECT = Slot(
+    "subject",
+    "邮件主题，说清楚这封邮件帮TA什么",
+    "the email's subject: what this email helps with",
+    20,
+    60,
+    "{product}的一个小提醒",
+    "One small tip for your {product}",
+)
+BRIDGE = Slot(
+    "bridge",
+    "一句话说这条建议背后的用意，引出【品牌信念】（信念原话会接在后面，你不要写它）",
+    "one sentence on why we give this tip, leading to the [Belief] (the belief itself follows; "
+    "do not write it)",
+    40,
+    140,
+    "这也是我们一直相信的：",
+    "It comes from something we believe:",
+)
+WHY = Slot(
+    "why",
+    "一句话说为什么想到TA（只用客户资料里的事）",
+    "one sentence on why you thought of them (only from the customer data)",
+    50,
+    160,
+    "你一直认真地用、认真地告诉我们感受，我们很珍惜。",
+    "You've stayed with us and told us honestly how things go; we value that.",
+)
+INVITE = Slot(
+    "invite",
+    "用一句问句邀请TA加入（是邀请，不是推销）",
+    "one question inviting them in (an invitation, not a sale)",
+    30,
+    100,
+    "想邀请你一起来，你愿意吗？",
+    "Would you like to join us?",
+    question=True,
+)
+
+_GREETING = {"zh": "{name}你好，", "en": "Hi {name},\n"}
+_GREETING_EMAIL = {"zh": "{name}你好：", "en": "Hi {name},"}
+_NO_PRESSURE = {
+    "zh": "不方便也完全没关系，按你自己的节奏来。",
+    "en": "No pressure at all; only if it suits you.",
+}
+_TIER = {
+    "zh": "我们有个小圈子「{tier}」：{description}",
+    "en": "We have a small circle, {tier}: {description}",
+}
+
+
+def first_name(name: str, lang: str) -> str:
+    """How a message addresses someone: the whole Chinese name, an English first name."""
+    name = name.strip()
+    return name if lang == "zh" or " " not in name else name.split()[0]
+
+
+def tip_sentence(tip: str, lang: str, cap: int) -> str:
+    """The plain-sentence fallback of a tip: the guide's own first sentence, without the
+    moment's label ("第 3 天：", "Day 3:") — one sentence said, not a passage pasted."""
+    from knowledge.guides import sentences
+
+    body = _LABEL.sub("", tip.strip())
+    found = sentences(body)
+    first = found[0] if found else body
+    if len(first) > cap:  # cut at the last clause that fits
+        cut = max(first.rfind(m, 0, cap) for m in ("，", ",", "；", ";"))
+        first = first[: cut + 1 if cut > 0 else cap]
+    return first
+
+
+def layout_for(
+    plan: Plan,
+    *,
+    tip: str | None,
+    safety: list[str],
+    belief: str | None,
+    answer: str | None = None,
+    tier: tuple[str, str] | None = None,
+    brand_name: str = "",
+) -> Layout:
+    """The parts of a short draft for this plan (kind, moment, channel), in order."""
+    lang = "zh" if plan.lang != "en" else "en"
+    name = first_name(plan.facts.get("name", ""), lang)
+    product = plan.facts.get("product", "")
+    values: dict[str, Any] = {
+        "name": name,
+        "product": product or ("产品" if lang == "zh" else "order"),
+        "days": plan.days_since_purchase if plan.days_since_purchase is not None else "",
+        "brand": brand_name,
+        "tip_sentence": tip_sentence(tip, lang, TIP.cap(lang)) if tip else "",
+        "answer_sentence": (
+            tip_sentence(answer, lang, ANSWER.cap(lang))
+            if answer
+            else (
+                "这个问题我确认一下，稍后回复你。"
+                if lang == "zh"
+                else "Let me check and get back to you."
+            )
+        ),
+    }
+    greeting = _fill(
+        (_GREETING_EMAIL if plan.kind == "aftersale_email" else _GREETING)[lang], values
+    )
+    if not name:
+        greeting = "你好，" if lang == "zh" else "Hi,\n"
+    parts: list[Slot | Fixed] = [Fixed("greeting", greeting)]
+    quoted = [Fixed("safety", s) for s in safety]
+    trigger = plan.trigger
+
+    if plan.kind == "tier_invitation" and tier is not None:
+        parts += [
+            WHY,
+            Fixed("tier", _fill(_TIER[lang], {"tier": tier[0], "description": tier[1]})),
+            INVITE,
+            Fixed("no_pressure", _NO_PRESSURE[lang]),
+        ]
+        return Layout(parts, values)
+
+    moment = _MOMENT_OPENING[lang].get(trigger, _MOMENT_OPENING[lang]["after_purchase"])
+    opening = Fixed("opening", _fill(moment, values))
+    if plan.kind == "aftersale_email":
+        body: list[Slot | Fixed] = [opening]
+        if tip:
+            body += [TIP, *quoted]
+        if belief:
+            body += [BRIDGE, Fixed("belief", belief)]
+        parts = [SUBJECT, *parts, *body, FEEDBACK]
+        return Layout(parts, values, paragraphs=("greeting", "safety", "tip", "belief"))
+
+    if trigger == "birthday":
+        parts += [WISH]
+    elif trigger == "long_silence":
+        parts += [HELLO, OFFER]
+    elif trigger == "stage_up":
+        parts += [THANKS, NEXT]
+    elif trigger == "question":
+        parts += [ANSWER, *quoted, ASK_ANYTIME]
+    elif trigger == "welcome":
+        parts += [WELCOME]
+        if tip:
+            parts += [TIP, *quoted]
+        parts += [ASK_ANYTIME]
+    else:  # a moment of use: day 3, half used, almost finished, after the purchase
+        parts += [opening]
+        if tip:
+            parts += [TIP, *quoted]
+        parts += [QUESTION]
+    return Layout(parts, values)
+
+
+_ASKS_ZH = re.compile(r"吗|呢|怎么样|如何|好不好|有没有|是不是")
+_ASKS_EN = re.compile(r"^(?:how|what|did|do|does|is|are|was|were|would|could|can|have|has)\b", re.I)
+
+
+def _sentence(text: str, lang: str, *, question: bool = False) -> str:
+    """A slot's text as a finished sentence (closing punctuation added when missing: a
+    question mark for a question)."""
+    text = " ".join(text.split()).strip()
+    if not text:
+        return text
+    if text.endswith(("；", ";", "，", ",", "、")):
+        text = text[:-1]
+    if _END.search(text) or text.endswith(("：", ":")):
+        return text
+    zh = lang == "zh" or bool(_CJK.search(text))
+    if question and (_ASKS_ZH.search(text) if zh else _ASKS_EN.search(text)):
+        return text + ("？" if zh else "?")
+    return text + ("。" if zh else ".")
+
+
+def assemble(
+    layout: Layout,
+    written: Mapping[str, str],
+    *,
+    lang: str,
+    fallbacks: set[str] = frozenset(),  # type: ignore[assignment]
+) -> Assembled:
+    """The draft's text from the layout: each slot the model's sentence (or its fallback),
+    each fixed part as is. ``fallbacks`` names the slots to take from their fallback."""
+    lang = "zh" if lang != "en" else "en"
+    text = ""
+    parts: list[Part] = []
+    for part in layout.parts:
+        if isinstance(part, Fixed):
+            value, source = part.text, "fixed"
+        elif part.name in fallbacks or not written.get(part.name, "").strip():
+            value, source = part.fallback(lang, layout.values), "fallback"
+        else:
+            value, source = written[part.name], "model"
+        if isinstance(part, Slot) and part.name == "subject":
+            value = " ".join(value.split()).strip().rstrip("。.")
+        elif part.name != "greeting":
+            value = _sentence(value, lang, question=isinstance(part, Slot) and part.question)
+        if not value:
+            continue
+        if part.name == "subject":
+            parts.append(Part(name="subject", text=value, source=source, start=0, end=0))  # type: ignore[arg-type]
+            continue
+        previous = parts[-1].name if parts and parts[-1].name != "subject" else None
+        if text:
+            if previous in layout.paragraphs:
+                sep = "\n\n"
+            elif lang == "en" or (part.name == "belief" and not _CJK.search(value)):
+                sep = " "
+            else:
+                sep = ""
+            if part.name == "belief" and previous == "bridge" and text.endswith(("：", ":")):
+                sep = "" if lang == "zh" else " "
+            if text.endswith("\n"):
+                sep = ""
+            text += sep
+        start = len(text)
+        text += value
+        parts.append(Part(name=part.name, text=value, source=source, start=start, end=len(text)))  # type: ignore[arg-type]
+    return Assembled(text=text, parts=parts)
+
+
+_TRAIL = re.compile(r"(?<=[。！？!?.])[^。！？!?.]{1,8}$")
+
+
+def tidy(text: str, *, name: str) -> str:
+    """A slot's text cleaned of what a capped model leaves: a leading vocative (the greeting
+    names the customer), a cut-off fragment after the last full sentence, a sentence said
+    twice in a row."""
+    text = " ".join(text.split()).strip()
+    if name:
+        text = re.sub(rf"^{re.escape(name)}\s*[，,：:、]\s*", "", text)
+    text = _TRAIL.sub("", text).strip()
+    from knowledge.guides import sentences
+
+    out: list[str] = []
+    for sentence in sentences(text):
+        if not out or sentence != out[-1]:
+            out.append(sentence)
+    joiner = "" if _CJK.search(text) else " "
+    return joiner.join(out) if out else text
+
+
+# Words that show a slot talks *about* the customer instead of *to* them.
+_THIRD_PERSON = re.compile(
+    r"客户|顾客|用户|\b(?:the customer|customer's|the user|she|her|he|his)\b", re.I
+)
+
+
+def gate(
+    slot: Slot,
+    text: str,
+    *,
+    lang: str,
+    names: list[str],
+    tip: str | None,
+    belief: str | None,
+) -> list[str]:
+    """``names``: the customer's names (a slot that uses them talks *about* the customer);
+    ``tip`` the guide's words for the moment (with the product's name)."""
+    """Why a model-written slot cannot stand in a composed draft (empty: it can). Checked
+    before the draft's checks: these are about the slot's job, not the text as a whole."""
+    from evals.checks.overlap import content_units, coverage
+
+    why: list[str] = []
+    if len(text.strip()) < 2:
+        return ["empty"]
+    body = text
+    talks_about = _THIRD_PERSON.search(body) or (lang == "zh" and "TA" in body)
+    if talks_about or any(n and n in body for n in names):
+        why.append("third_person")
+    if slot.name == "tip" and tip:
+        said = content_units(text)
+        allowed = content_units(" ".join([tip, *names]))
+        if said and coverage(said, allowed) < 0.5:  # mostly words the tip does not say
+            why.append("tip_unfaithful")
+    if (
+        slot.name == "bridge"
+        and belief
+        and coverage(content_units(belief), content_units(text)) > 0.5
+    ):
+        why.append("restates_belief")
+    asks = re.search(r"[？?]", text) or (
+        _ASKS_ZH.search(text) if lang == "zh" else _ASKS_EN.search(text)
+    )
+    if slot.name in ("question", "invite") and not asks:
+        why.append("no_question")
+    return why
+
+
+GATE_MESSAGES = {
+    "zh": {
+        "empty": "这一句是空的",
+        "third_person": "直接用“你”对TA说，不要用名字、“客户”或“TA”称呼TA",
+        "tip_unfaithful": "只说【这个时候的建议】里写的做法，不要加别的",
+        "restates_belief": "不要重复品牌信念的原话，它会接在后面",
+        "no_question": "这一句要问TA一个问题",
+    },
+    "en": {
+        "empty": "this sentence is empty",
+        "third_person": 'speak to them as "you", not by name or as "the customer"',
+        "tip_unfaithful": "say only what [Tip for now] says to do, nothing else",
+        "restates_belief": "do not repeat the belief itself; it follows your sentence",
+        "no_question": "this sentence must ask them something",
+    },
+}
+
+
+def slot_schema(slots: list[Slot], lang: str) -> dict[str, Any]:
+    """The JSON schema the model fills: one string per slot, capped in characters."""
+    return {
+        "type": "object",
+        "properties": {
+            s.name: {"type": "string", "minLength": 2, "maxLength": s.cap(lang)} for s in slots
+        },
+        "required": [s.name for s in slots],
+    }
+
+
+def slot_tokens(slots: list[Slot], lang: str) -> int:
+    """Enough tokens for the capped slots and the JSON around them."""
+    per_char = 1.0 if lang == "zh" else 0.35
+    return int(sum(s.cap(lang) * per_char + 12 for s in slots)) + 16
+
+
+__all__ = [
+    "GATE_MESSAGES",
+    "Assembled",
+    "Fixed",
+    "Layout",
+    "Part",
+    "Slot",
+    "assemble",
+    "first_name",
+    "gate",
+    "layout_for",
+    "slot_schema",
+    "slot_tokens",
+    "tidy",
+    "tip_sentence",
+]
