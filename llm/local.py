@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import secrets
 import threading
 import time
 from collections.abc import Sequence
@@ -120,8 +121,10 @@ class LocalLLM:
             "temperature": temperature,
             "repeat_penalty": self.repeat_penalty,
         }
-        if self.seed is not None:  # per call, so a draft does not depend on the ones before it
-            kwargs["seed"] = self.seed
+        # A seed on every call: the fixed one (ZHENXIN_LOCAL_SEED) reproduces a draft whatever
+        # came before it; otherwise a fresh one, so asking again gives another draft (left to
+        # itself llama-cpp-python reuses the seed it was built with, in every process).
+        kwargs["seed"] = self.seed if self.seed is not None else secrets.randbelow(2**31 - 1)
         if json_schema is not None:
             # llama.cpp compiles the schema to a grammar: the output always parses
             kwargs["response_format"] = {"type": "json_object", "schema": json_schema}

@@ -119,6 +119,19 @@ def test_loads_once_and_passes_schema(gguf_settings: Settings, fake_llama: type[
     assert first["max_tokens"] == 64 and first["temperature"] == 0.2
     assert first["repeat_penalty"] == gguf_settings.local_repeat_penalty == 1.1  # no loops
     assert "response_format" not in second
+    # No ZHENXIN_LOCAL_SEED: a fresh seed on every call, so asking again gives another draft
+    # (llama-cpp-python alone reuses its one seed, in every process: byte-identical drafts).
+    assert isinstance(first["seed"], int) and first["seed"] != second["seed"]
+
+
+@pytest.mark.usefixtures("allow_model_requests")
+def test_a_fixed_seed_is_passed_on_every_call(
+    gguf_settings: Settings, fake_llama: type[FakeLlama]
+) -> None:
+    llm = make_llm(gguf_settings.model_copy(update={"local_seed": 7}))
+    llm.complete([{"role": "user", "content": "Hi"}])
+    llm.complete([{"role": "user", "content": "Hi again"}])
+    assert [r["seed"] for r in fake_llama.instances[-1].requests] == [7, 7]
 
 
 @pytest.mark.usefixtures("allow_model_requests")
