@@ -27,9 +27,13 @@ from generator.parts import Part
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _END = re.compile(r"[。！？!?.…~～）)」』\"”]$")
+# A moment's label before a guide item or a slot: "第 3 天：", "Day 3:", "Halfway (about day 90,
+# ~300 km):". Only a label that names a moment: "早晚各一次：先洁面" keeps its "早晚各一次".
 _LABEL = re.compile(
-    r"^[^：:，,。]{1,24}[：:]\s*"
-)  # "第 3 天：", "Day 3:", "Halfway (about day 90):"
+    r"^(?=[^：:]*(?:第|天|周|月|一半|快用完|用完|开始|刚|day|week|month|half|nearly|almost|first"
+    r"|start|worn|finish))(?:[^：:，,。(（]|[（(][^)）]{0,30}[)）]){1,40}[：:]\s*",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -338,7 +342,10 @@ def layout_for(
         return Layout(parts, values)
 
     moment = _MOMENT_OPENING[lang].get(trigger, _MOMENT_OPENING[lang]["after_purchase"])
-    opening = Fixed("opening", _fill(moment, values))
+    # No purchase on record (no product, no days): no opening rather than "用到第天了"
+    facts = {**values, "product": product}
+    known = all(str(facts.get(k) or "").strip() for k in re.findall(r"\{(\w+)\}", moment))
+    opening = Fixed("opening", _fill(moment, values) if known else "")
     if plan.kind == "aftersale_email":
         body: list[Slot | Fixed] = [opening]
         if tip:
@@ -439,14 +446,24 @@ def assemble(
 _TRAIL = re.compile(r"(?<=[。！？!?.])[^。！？!?.]{1,8}$")
 
 
-def tidy(text: str, *, name: str) -> str:
+def tidy(text: str, *, name: str, cap: int | None = None) -> str:
     """A slot's text cleaned of what a capped model leaves: a leading vocative (the greeting
-    names the customer), a cut-off fragment after the last full sentence, a sentence said
-    twice in a row."""
+    names the customer) or moment label ("第 3 天：", "Day 3:"), a sentence cut off at the
+    cap (back to the last full sentence, or clause), a sentence said twice in a row."""
     text = " ".join(text.split()).strip()
     if name:
         text = re.sub(rf"^{re.escape(name)}\s*[，,：:、]\s*", "", text)
-    text = _TRAIL.sub("", text).strip()
+    text = _LABEL.sub("", text) if _LABEL.match(text) and len(text) > 12 else text
+    if cap is not None and len(text) >= cap - 1:  # the grammar stopped it mid-sentence
+        ends = [text.rfind(m) for m in ("。", "！", "？", "!", "?", ". ")]
+        end = max(ends)
+        if end > len(text) // 3:
+            text = text[: end + 1]
+        else:
+            clause = max(text.rfind(m) for m in ("，", ",", "；", ";"))
+            if clause > len(text) // 3:
+                text = text[:clause]
+        text = _TRAIL.sub("", text).strip()  # a fragment the cap cut off after the last stop
     from knowledge.guides import sentences
 
     out: list[str] = []
@@ -457,6 +474,13 @@ def tidy(text: str, *, name: str) -> str:
     return joiner.join(out) if out else text
 
 
+# Words of the prompt's instructions, not of a message: a slot holding them copied its task.
+_INSTRUCTION_WORDS = re.compile(
+    r"使用指南|资料里|告诉客户|这个时候的建议|品牌信念|这条消息|不超过\d+字"
+    r"|usage guide|the guide says|first impressions|tip for now|\bthe belief\b"
+    r"|at most \d+ characters",
+    re.I,
+)
 # Words that show a slot talks *about* the customer instead of *to* them.
 _THIRD_PERSON = re.compile(
     r"客户|顾客|用户|\b(?:the customer|customer's|the user|she|her|he|his)\b", re.I
@@ -471,17 +495,24 @@ def gate(
     names: list[str],
     tip: str | None,
     belief: str | None,
+    others: list[str] = (),  # type: ignore[assignment]
 ) -> list[str]:
-    """``names``: the customer's names (a slot that uses them talks *about* the customer);
-    ``tip`` the guide's words for the moment (with the product's name)."""
     """Why a model-written slot cannot stand in a composed draft (empty: it can). Checked
-    before the draft's checks: these are about the slot's job, not the text as a whole."""
+    before the draft's checks: these are about the slot's job, not the text as a whole.
+
+    ``names``: the customer's names (a slot that uses them talks *about* the customer);
+    ``tip`` the guide's words for the moment (with the product's name); ``others`` the other
+    slots already written (a slot that repeats one adds nothing)."""
     from evals.checks.overlap import content_units, coverage
 
     why: list[str] = []
     if len(text.strip()) < 2:
         return ["empty"]
     body = text
+    if _INSTRUCTION_WORDS.search(body):
+        why.append("copies_prompt")
+    if any(o and (o in body or body in o) for o in others):
+        why.append("duplicate")
     talks_about = _THIRD_PERSON.search(body) or (lang == "zh" and "TA" in body)
     if talks_about or any(n and n in body for n in names):
         why.append("third_person")
@@ -511,6 +542,8 @@ GATE_MESSAGES = {
         "tip_unfaithful": "只说【这个时候的建议】里写的做法，不要加别的",
         "restates_belief": "不要重复品牌信念的原话，它会接在后面",
         "no_question": "这一句要问TA一个问题",
+        "copies_prompt": "这是写给你的要求，不是给客户的话；写你要对TA说的那句话",
+        "duplicate": "这一句和前面的一句重复了",
     },
     "en": {
         "empty": "this sentence is empty",
@@ -518,6 +551,8 @@ GATE_MESSAGES = {
         "tip_unfaithful": "say only what [Tip for now] says to do, nothing else",
         "restates_belief": "do not repeat the belief itself; it follows your sentence",
         "no_question": "this sentence must ask them something",
+        "copies_prompt": "that repeats your instructions; write what you would say to them",
+        "duplicate": "this repeats another sentence",
     },
 }
 

@@ -38,6 +38,7 @@ MOMENT_MARKS: dict[str, tuple[str, ...]] = {
         "almost finished",
         "nearly finished",
         "nearly worn",
+        "nearly done",
         "almost done",
         "last few",
     ),
@@ -55,9 +56,9 @@ _SAFETY_WORDS = re.compile(
     r"|a doctor|allerg",
     re.I,
 )
-_SENTENCE_ZH = re.compile(r"[^。！？!?；;\n]+(?:[。！？!?；;]|$)")
+_SENTENCE_ZH = re.compile(r"[^。！？!?；;\n]+(?:[。！？!?；;]|(?=\n)|$)")
 # A period inside a token ("bit.ly", "2.5", "e.g.x") does not end an English sentence.
-_SENTENCE_EN = re.compile(r"(?:[^.!?\n]|[.!?](?![\s.!?]|$))+(?:[.!?]+(?=\s|$)|$)")
+_SENTENCE_EN = re.compile(r"(?:[^.!?\n]|[.!?](?![\s.!?]|$))+(?:[.!?]+(?=\s|$)|(?=\n)|$)")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _MARKDOWN = re.compile(r"\*\*|__|`|^\s*(?:[-*+]|\d+[.)])\s+", re.M)
 
@@ -106,8 +107,10 @@ def moment_item(doc: KnowledgeDoc, trigger: str) -> GuideItem | None:
     guide = items(doc)
     if marks:
         for mark in marks:  # the most telling mark first ("day 3" before "first week")
+            # whole marks only: "day 3" is not in "day 30", "第3天" not in "第13天"
+            edge = r"(?<![0-9A-Za-z])" + re.escape(mark) + r"(?![0-9A-Za-z])"
             for item in guide:
-                if mark.lower() in item.text.lower():
+                if re.search(edge, item.text, re.I):
                     return item
         return None
     if trigger in ("welcome", "after_purchase", "stage_up"):

@@ -1,0 +1,673 @@
+"""generator.slots on its own: the layouts per kind and moment, the fixed parts the program
+writes, the slots' caps and fallbacks, assembling (with spans that index the text), tidying a
+capped model's sentence, and the gates a model-written slot must pass, in Chinese and English."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from generator import slots as S
+from generator.drafts import Plan
+from generator.slots import (
+    GATE_MESSAGES,
+    Assembled,
+    Fixed,
+    Layout,
+    Slot,
+    assemble,
+    first_name,
+    gate,
+    layout_for,
+    slot_schema,
+    slot_tokens,
+    tidy,
+    tip_sentence,
+)
+from knowledge.guides import moment_item
+from knowledge.loader import load_pack
+from tests.conftest import EXAMPLES
+
+ZH_TIP = "第 3 天：多数人会觉得洗完脸没那么紧了。如果有轻微刺痒，先减到每次 4–5 滴、只晚上用。"
+EN_TIP = "Day 3: after your first runs, check for hot spots on the toes and heel. None? Great."
+ZH_SAFETY = "持续发红发烫就停用，告诉我们。"
+EN_SAFETY = "Sharp pain or numb toes are not normal: stop and tell us."
+ZH_BELIEF = "能少加一种成分，就少加一种。"
+EN_BELIEF = "We fit shoes to how you run, not to what is new this season."
+
+
+def _plan(
+    kind: str = "care_message",
+    trigger: str = "day3",
+    *,
+    lang: str = "zh",
+    name: str | None = None,
+    product: str | None = None,
+    days: int | None = 3,
+    channel: str = "wechat",
+) -> Plan:
+    zh = lang == "zh"
+    facts: dict[str, str] = {}
+    name = ("许晴" if zh else "Emma Clarke") if name is None else name
+    product = ("舒缓修护精华液" if zh else "Cadence road shoe") if product is None else product
+    if name:
+        facts["name"] = name
+    if product:
+        facts["product"] = product
+    return Plan(
+        stage="getting_to_know",
+        stage_name="相知" if zh else "Getting to know",
+        trigger=trigger,
+        channel=channel,
+        goal="g",
+        kind=kind,
+        lang=lang,
+        days_since_purchase=days,
+        facts=facts,
+    )
+
+
+def _layout(plan: Plan, **kw: object) -> Layout:
+    zh = plan.lang == "zh"
+    args: dict[str, object] = {
+        "tip": ZH_TIP if zh else EN_TIP,
+        "safety": [ZH_SAFETY if zh else EN_SAFETY],
+        "belief": ZH_BELIEF if zh else EN_BELIEF,
+        "brand_name": "青水肌研" if zh else "Stride & Co.",
+    }
+    args.update(kw)
+    return layout_for(plan, **args)  # type: ignore[arg-type]
+
+
+def _names(layout: Layout) -> list[str]:
+    return [p.name for p in layout.parts]
+
+
+def _spans_hold(assembled: Assembled) -> None:
+    for part in assembled.parts:
+        if part.name == "subject":  # the subject is not in the body text
+            assert (part.start, part.end) == (0, 0)
+            continue
+        assert assembled.text[part.start : part.end] == part.text, part
+
+
+def _gate(slot: Slot, text: str, lang: str = "zh", **kw: object) -> list[str]:
+    args: dict[str, object] = {"names": [], "tip": None, "belief": None, **kw}
+    return gate(slot, text, lang=lang, **args)  # type: ignore[arg-type]
+
+
+# --- slots, caps, fallbacks ---------------------------------------------------------------------
+
+
+def test_a_slot_speaks_the_language_it_is_asked_in() -> None:
+    assert S.TIP.instruction("zh") == S.TIP.zh and S.TIP.instruction("en") == S.TIP.en
+    assert (S.TIP.cap("zh"), S.TIP.cap("en")) == (60, 220)
+    assert (S.QUESTION.cap("zh"), S.QUESTION.cap("en")) == (30, 100)
+    assert S.QUESTION.question and S.INVITE.question and not S.TIP.question
+    assert S.QUESTION.fallback("zh", {}) == "这几天用下来，感觉怎么样？"
+    assert S.QUESTION.fallback("en", {}) == "How has it been so far?"
+
+
+def test_a_fallback_is_filled_from_the_values_and_unknown_ones_are_blank() -> None:
+    values = {"product": "舒缓修护精华液", "brand": "青水肌研"}
+    assert S.SUBJECT.fallback("zh", values) == "舒缓修护精华液的一个小提醒"
+    assert S.SUBJECT.fallback("en", {"product": "road shoe"}) == "One small tip for your road shoe"
+    assert S.WELCOME.fallback("zh", values) == "谢谢你选择青水肌研，欢迎你。"
+    slot = Slot("x", "", "", 10, 10, "{missing}好", "{missing}ok")
+    assert slot.fallback("zh", {}) == "好" and slot.fallback("en", {}) == "ok"
+
+
+def test_slot_schema_caps_every_slot_and_requires_it() -> None:
+    schema = slot_schema([S.TIP, S.QUESTION], "zh")
+    assert schema["required"] == ["tip", "question"]
+    assert schema["properties"]["tip"] == {"type": "string", "minLength": 2, "maxLength": 60}
+    en = slot_schema([S.TIP, S.QUESTION], "en")
+    assert en["properties"]["tip"]["maxLength"] == 220
+    assert en["properties"]["question"]["maxLength"] == 100
+
+
+def test_slot_tokens_grow_with_the_caps() -> None:
+    one, two = slot_tokens([S.TIP], "zh"), slot_tokens([S.TIP, S.QUESTION], "zh")
+    assert one >= 60 and two > one  # at least a token per Chinese character
+    assert 0 < slot_tokens([S.TIP], "en") < S.TIP.cap("en")  # ~3 English characters a token
+
+
+def test_every_gate_reason_has_a_message_in_both_languages() -> None:
+    reasons = {
+        "empty",
+        "third_person",
+        "tip_unfaithful",
+        "restates_belief",
+        "no_question",
+        "copies_prompt",
+        "duplicate",
+    }
+    assert set(GATE_MESSAGES["zh"]) == reasons == set(GATE_MESSAGES["en"])
+
+
+# --- names and the tip's plain sentence ----------------------------------------------------------
+
+
+def test_first_name() -> None:
+    assert first_name(" 许晴 ", "zh") == "许晴"  # a Chinese name is said whole
+    assert first_name("Emma Clarke", "en") == "Emma"
+    assert first_name("Emma", "en") == "Emma"
+    assert first_name("", "en") == ""
+
+
+def test_tip_sentence_is_the_guides_first_sentence_without_its_label() -> None:
+    assert tip_sentence(ZH_TIP, "zh", 60) == "多数人会觉得洗完脸没那么紧了。"
+    assert tip_sentence(EN_TIP, "en", 220) == (
+        "after your first runs, check for hot spots on the toes and heel."
+    )
+    assert tip_sentence("用到一半（约第 15 天）：可以对着自然光看看两颊。再等等。", "zh", 60) == (
+        "可以对着自然光看看两颊。"
+    )
+    assert tip_sentence("早晚各一次", "zh", 60) == "早晚各一次"  # no sentence end: the whole
+
+
+def test_tip_sentence_longer_than_the_cap_is_cut_at_its_last_clause() -> None:
+    long = "洗完后十分钟摸摸脸，不紧绷就说明清洁力刚刚好，觉得紧就把打圈时间缩短到十五秒。"
+    cut = tip_sentence(long, "zh", 30)
+    assert cut == "洗完后十分钟摸摸脸，不紧绷就说明清洁力刚刚好，"
+    assert len(cut) <= 30
+    en = "Hold each pair up to the light, look at the heel, and keep an eye on thin patches."
+    assert tip_sentence(en, "en", 50) == "Hold each pair up to the light, look at the heel,"
+    no_clause = "一二三四五六七八九十一二三四五六七八九十。"
+    assert tip_sentence(no_clause, "zh", 8) == "一二三四五六七八"  # nowhere to cut: the cap
+
+
+@pytest.mark.parametrize(
+    ("guide", "trigger"),
+    [("guide-road-shoe", "half_used"), ("guide-merino-socks", "almost_finished")],
+)
+def test_tip_sentence_drops_the_longer_english_labels_of_the_example_guides(
+    guide: str, trigger: str
+) -> None:
+    item = moment_item(load_pack(EXAMPLES / "stride").doc(guide), trigger)
+    assert item is not None
+    said = tip_sentence(item.text, "en", S.TIP.cap("en"))
+    assert not said.startswith(("Halfway", "Nearly worn")), said
+
+
+# --- layouts ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize(
+    ("trigger", "names"),
+    [
+        ("day3", ["greeting", "opening", "tip", "safety", "question"]),
+        ("half_used", ["greeting", "opening", "tip", "safety", "question"]),
+        ("almost_finished", ["greeting", "opening", "tip", "safety", "question"]),
+        ("after_purchase", ["greeting", "opening", "tip", "safety", "question"]),
+        ("birthday", ["greeting", "wish"]),
+        ("long_silence", ["greeting", "hello", "offer"]),
+        ("stage_up", ["greeting", "thanks", "next"]),
+        ("question", ["greeting", "answer", "safety", "offer"]),
+        ("welcome", ["greeting", "opening", "tip", "safety", "offer"]),
+    ],
+)
+def test_care_message_layout_per_moment(lang: str, trigger: str, names: list[str]) -> None:
+    layout = _layout(_plan(trigger=trigger, lang=lang))
+    assert _names(layout) == names
+    assert layout.paragraphs == ()
+    assert all(
+        p.name in ("greeting", "opening", "safety") for p in layout.parts if isinstance(p, Fixed)
+    )
+    if trigger == "welcome":  # the welcome is the model's, not the facts'
+        assert isinstance(layout.parts[1], Slot)
+
+
+@pytest.mark.parametrize(
+    ("trigger", "lang", "opening"),
+    [
+        ("day3", "zh", "舒缓修护精华液用到第3天了。"),
+        ("half_used", "zh", "舒缓修护精华液差不多用到一半了。"),
+        ("almost_finished", "zh", "舒缓修护精华液应该快用完了。"),
+        ("after_purchase", "zh", "舒缓修护精华液到你手上有3天了。"),
+        ("day3", "en", "It's day 3 with your Cadence road shoe."),
+        ("half_used", "en", "You're about halfway through your Cadence road shoe."),
+        ("almost_finished", "en", "Your Cadence road shoe must be nearly finished by now."),
+        ("after_purchase", "en", "Your Cadence road shoe has been with you for 3 days."),
+        ("monthly", "zh", "舒缓修护精华液到你手上有3天了。"),  # another moment: after purchase
+    ],
+)
+def test_the_opening_is_written_by_the_program_from_the_facts(
+    trigger: str, lang: str, opening: str
+) -> None:
+    layout = _layout(_plan(trigger=trigger, lang=lang))
+    fixed = next(p for p in layout.parts if p.name == "opening")
+    assert isinstance(fixed, Fixed) and fixed.text == opening
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("trigger", ["day3", "after_purchase"])
+def test_no_opening_with_blank_facts(lang: str, trigger: str) -> None:
+    layout = _layout(_plan(trigger=trigger, lang=lang, product="", days=None), tip=None)
+    text = assemble(layout, {}, lang=lang).text
+    assert not re.search(r"第天|有天|day with|for days", text), text
+
+
+def test_greetings() -> None:
+    def greeting(plan: Plan) -> str:
+        part = _layout(plan).parts[0 if plan.kind != "aftersale_email" else 1]
+        assert isinstance(part, Fixed) and part.name == "greeting"
+        return part.text
+
+    assert greeting(_plan()) == "许晴你好，"
+    assert greeting(_plan(lang="en")) == "Hi Emma,\n"  # the first name only
+    assert greeting(_plan(kind="aftersale_email")) == "许晴你好："
+    assert greeting(_plan(kind="aftersale_email", lang="en")) == "Hi Emma,"
+    assert greeting(_plan(name="")) == "你好，"  # nobody to name
+    assert greeting(_plan(name="", lang="en")) == "Hi,\n"
+
+
+def test_the_safety_statement_is_quoted_after_the_tip_verbatim() -> None:
+    two = ["持续发红发烫就停用，告诉我们。", "皮肤有破损时，先问医生再用。"]
+    layout = _layout(_plan(), safety=two)
+    assert _names(layout) == ["greeting", "opening", "tip", "safety", "safety", "question"]
+    quoted = [p for p in layout.parts if p.name == "safety"]
+    assert all(isinstance(p, Fixed) for p in quoted) and [p.text for p in quoted] == two  # type: ignore[union-attr]
+    text = assemble(layout, {}, lang="zh").text
+    assert "告诉我们。皮肤有破损时，先问医生再用。" in text
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_without_a_tip_there_is_neither_tip_nor_safety(lang: str) -> None:
+    layout = _layout(_plan(lang=lang), tip=None)
+    assert _names(layout) == ["greeting", "opening", "question"]
+    welcome = _layout(_plan(trigger="welcome", lang=lang), tip=None)
+    assert _names(welcome) == ["greeting", "opening", "offer"]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_an_aftersale_email_carries_its_belief_as_written(lang: str) -> None:
+    layout = _layout(_plan(kind="aftersale_email", lang=lang, channel="email"))
+    assert _names(layout) == [
+        "subject",
+        "greeting",
+        "opening",
+        "tip",
+        "safety",
+        "bridge",
+        "belief",
+        "feedback",
+    ]
+    assert layout.paragraphs == ("greeting", "safety", "tip", "belief")
+    belief = next(p for p in layout.parts if p.name == "belief")
+    assert isinstance(belief, Fixed) and belief.text == (ZH_BELIEF if lang == "zh" else EN_BELIEF)
+    bare = _layout(_plan(kind="aftersale_email", lang=lang), tip=None, belief=None)
+    assert _names(bare) == ["subject", "greeting", "opening", "feedback"]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_tier_invitation_quotes_the_tiers_description(lang: str) -> None:
+    tier = ("老朋友群", "一起试新配方。") if lang == "zh" else ("Old friends", "we test new shoes.")
+    layout = _layout(_plan(kind="tier_invitation", trigger="tier_invite", lang=lang), tier=tier)
+    assert _names(layout) == ["greeting", "why", "tier", "invite", "no_pressure"]
+    fixed = next(p for p in layout.parts if p.name == "tier")
+    assert isinstance(fixed, Fixed)
+    assert fixed.text == (
+        "我们有个小圈子「老朋友群」：一起试新配方。"
+        if lang == "zh"
+        else "We have a small circle, Old friends: we test new shoes."
+    )
+
+
+def test_layout_values_feed_the_fallbacks() -> None:
+    values = _layout(_plan(trigger="question"), answer="可以每天用。敏感肌也可以。").values
+    assert values["name"] == "许晴" and values["product"] == "舒缓修护精华液"
+    assert values["days"] == 3 and values["brand"] == "青水肌研"
+    assert values["tip_sentence"] == "多数人会觉得洗完脸没那么紧了。"
+    assert values["answer_sentence"] == "可以每天用。"
+    unanswered = _layout(_plan(trigger="question", lang="en", product="")).values
+    assert unanswered["answer_sentence"] == "Let me check and get back to you."
+    assert unanswered["product"] == "order" and unanswered["name"] == "Emma"
+    assert _layout(_plan(product="", trigger="question")).values["product"] == "产品"
+
+
+# --- assembling -------------------------------------------------------------------------------
+
+
+def test_assemble_a_care_message_in_chinese() -> None:
+    layout = _layout(_plan())
+    written = {"tip": "洗完脸看看紧不紧", "question": "最近用得怎么样"}
+    got = assemble(layout, written, lang="zh")
+    assert got.text == (
+        "许晴你好，舒缓修护精华液用到第3天了。洗完脸看看紧不紧。"
+        "持续发红发烫就停用，告诉我们。最近用得怎么样？"
+    )
+    assert [(p.name, p.source) for p in got.parts] == [
+        ("greeting", "fixed"),
+        ("opening", "fixed"),
+        ("tip", "model"),
+        ("safety", "fixed"),
+        ("question", "model"),
+    ]
+    _spans_hold(got)
+
+
+def test_assemble_a_care_message_in_english() -> None:
+    layout = _layout(_plan(lang="en"))
+    written = {"tip": "Check your toes for hot spots", "question": "how did the first run feel"}
+    got = assemble(layout, written, lang="en")
+    assert got.text == (
+        "Hi Emma,\nIt's day 3 with your Cadence road shoe. Check your toes for hot spots. "
+        "Sharp pain or numb toes are not normal: stop and tell us. how did the first run feel?"
+    )
+    _spans_hold(got)
+
+
+def test_missing_blank_or_named_slots_take_their_fallback() -> None:
+    layout = _layout(_plan())
+    got = assemble(layout, {"tip": "  ", "question": "还顺手吗？"}, lang="zh")
+    tip = next(p for p in got.parts if p.name == "tip")
+    assert tip.source == "fallback" and tip.text == "多数人会觉得洗完脸没那么紧了。"
+    forced = assemble(
+        layout, {"tip": "看看紧不紧", "question": "还顺手吗？"}, lang="zh", fallbacks={"question"}
+    )
+    question = next(p for p in forced.parts if p.name == "question")
+    assert question.source == "fallback" and question.text == "这几天用下来，感觉怎么样？"
+    assert next(p for p in forced.parts if p.name == "tip").source == "model"
+    _spans_hold(got)
+    _spans_hold(forced)
+
+
+@pytest.mark.parametrize(
+    ("slot", "written", "lang", "said"),
+    [
+        ("question", "最近用得怎么样", "zh", "最近用得怎么样？"),  # asks: a question mark
+        ("question", "有空跟我说说", "zh", "有空跟我说说。"),  # does not ask: a full stop
+        ("question", "还顺手吗，", "zh", "还顺手吗？"),  # a dangling comma goes
+        ("tip", "洗完看看紧不紧；", "zh", "洗完看看紧不紧。"),
+        ("tip", "洗完看看紧不紧！", "zh", "洗完看看紧不紧！"),
+        ("question", "how has it been", "en", "how has it been?"),
+        ("question", "Tell me how it goes", "en", "Tell me how it goes."),
+        ("tip", "Check  the\nheel,", "en", "Check the heel."),
+        ("tip", "Check the heel!", "en", "Check the heel!"),
+    ],
+)
+def test_a_slot_becomes_a_finished_sentence(slot: str, written: str, lang: str, said: str) -> None:
+    layout = _layout(_plan(lang=lang), tip="看看。" if lang == "zh" else "Look.")
+    other = "tip" if slot == "question" else "question"
+    got = assemble(layout, {slot: written, other: "好的好的"}, lang=lang)
+    assert next(p for p in got.parts if p.name == slot).text == said
+    _spans_hold(got)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_an_email_is_assembled_in_paragraphs_with_its_subject_apart(lang: str) -> None:
+    zh = lang == "zh"
+    layout = _layout(_plan(kind="aftersale_email", lang=lang, channel="email"))
+    written = (
+        {
+            "subject": " 精华用到第三天了。",
+            "tip": "洗完脸看看紧不紧",
+            "bridge": "这也是我们一直相信的：",
+            "feedback": "哪里不顺手都告诉我们",
+        }
+        if zh
+        else {
+            "subject": "Day three.",
+            "tip": "Check your toes for hot spots",
+            "bridge": "It comes from something we believe:",
+            "feedback": "Tell us how it goes",
+        }
+    )
+    got = assemble(layout, written, lang=lang)
+    subject = got.parts[0]
+    assert subject.name == "subject" and subject.text == ("精华用到第三天了" if zh else "Day three")
+    assert subject.text not in got.text  # the subject is not part of the body
+    if zh:
+        assert got.text == (
+            "许晴你好：\n\n舒缓修护精华液用到第3天了。洗完脸看看紧不紧。\n\n"
+            "持续发红发烫就停用，告诉我们。\n\n"
+            "这也是我们一直相信的：能少加一种成分，就少加一种。\n\n哪里不顺手都告诉我们。"
+        )
+    else:
+        assert got.text == (
+            "Hi Emma,\n\nIt's day 3 with your Cadence road shoe. Check your toes for hot spots.\n\n"
+            "Sharp pain or numb toes are not normal: stop and tell us.\n\n"
+            "It comes from something we believe: We fit shoes to how you run, not to what is new "
+            "this season.\n\nTell us how it goes."
+        )
+    belief = next(p for p in got.parts if p.name == "belief")
+    assert belief.source == "fixed"
+    _spans_hold(got)
+
+
+def test_an_english_belief_in_a_chinese_draft_is_spaced() -> None:
+    layout = _layout(_plan(kind="aftersale_email"), tip=None, belief="Less is more.")
+    got = assemble(
+        layout, {"subject": "小提醒", "bridge": "这是我们的想法", "feedback": "告诉我们"}, lang="zh"
+    )
+    assert "这是我们的想法。 Less is more.\n\n告诉我们。" in got.text
+    _spans_hold(got)
+
+
+def test_an_empty_fixed_part_is_left_out() -> None:
+    layout = Layout([Fixed("greeting", "你好，"), Fixed("safety", ""), S.QUESTION])
+    got = assemble(layout, {"question": "还好吗"}, lang="zh")
+    assert got.text == "你好，还好吗？" and [p.name for p in got.parts] == ["greeting", "question"]
+    _spans_hold(got)
+
+
+def test_part_at_finds_the_part_a_span_falls_in() -> None:
+    got = assemble(_layout(_plan()), {"tip": "洗完脸看看紧不紧", "question": "还好吗"}, lang="zh")
+    tip = next(p for p in got.parts if p.name == "tip")
+    assert got.part_at(tip.start, tip.end) == tip
+    assert got.part_at(tip.start + 1, tip.start + 2) == tip
+    assert got.part_at(tip.start - 1, tip.end) is None  # across two parts
+    assert got.part_at(tip.start, tip.start) is None  # an empty span
+    assert got.part_at(len(got.text) + 5, len(got.text) + 6) is None
+
+
+# --- tidying ----------------------------------------------------------------------------------
+
+
+def test_tidy_drops_a_leading_vocative() -> None:
+    assert tidy("许晴，这几天对着自然光看看两颊。", name="许晴") == "这几天对着自然光看看两颊。"
+    assert tidy("Emma, check your toes for hot spots.", name="Emma") == (
+        "check your toes for hot spots."
+    )
+    assert tidy("许晴说这几天好多了。", name="许晴") == "许晴说这几天好多了。"  # not a vocative
+    assert tidy("Emmanuel, hi there.", name="Emma") == "Emmanuel, hi there."
+
+
+def test_tidy_drops_a_moment_label() -> None:
+    assert (
+        tidy("第 3 天：多数人会觉得洗完脸没那么紧了。", name="") == "多数人会觉得洗完脸没那么紧了。"
+    )
+    assert (
+        tidy("Day 3: check your toes for hot spots.", name="") == "check your toes for hot spots."
+    )
+    assert tidy("第3天：还好吗", name="") == "第3天：还好吗"  # too short to be label + sentence
+
+
+def test_tidy_cuts_a_capped_sentence_back_to_its_last_end() -> None:
+    zh = "对着自然光看看两颊，泛红面积是不是小了一点。可以改成只晚上用一瓶能用到六周左右如果还在"
+    assert tidy(zh, name="", cap=len(zh)) == "对着自然光看看两颊，泛红面积是不是小了一点。"
+    en = "Check the outsole under the ball of the foot. Even wear is good and if one side is wear"
+    assert tidy(en, name="", cap=len(en) + 1) == "Check the outsole under the ball of the foot."
+    clause = (
+        "对着自然光看看两颊，泛红面积是不是小了一点，可以改成只晚上用一瓶能用到六周左右如果还在"
+    )
+    assert tidy(clause, name="", cap=len(clause)) == "对着自然光看看两颊，泛红面积是不是小了一点"
+    en_clause = (
+        "Check the outsole under the ball of the foot, and the outer heel, even wear is good and"
+    )
+    assert tidy(en_clause, name="", cap=len(en_clause)) == (
+        "Check the outsole under the ball of the foot, and the outer heel"
+    )
+    short = "对着自然光看看两颊，泛红面积是不是小了一点"
+    assert tidy(short, name="", cap=60) == short  # far from the cap: left whole
+
+
+def test_tidy_keeps_one_of_a_sentence_said_twice_in_a_row() -> None:
+    assert tidy("看看两颊。看看两颊。最近怎么样？", name="") == "看看两颊。最近怎么样？"
+    assert tidy("Check the heel. Check the heel. How is it?", name="") == (
+        "Check the heel. How is it?"
+    )
+    assert tidy("看看两颊。还好吗？看看两颊。", name="") == "看看两颊。还好吗？看看两颊。"
+    assert tidy("  多 空格\n 换行  ", name="") == "多 空格 换行"
+
+
+@pytest.mark.parametrize(
+    ("text", "cap"),
+    [("谢谢你一直以来的信任。有空聊聊", 50), ("Thanks for running with us. See you", 160)],
+)
+def test_tidy_keeps_a_short_last_sentence_below_the_cap(text: str, cap: int) -> None:
+    assert tidy(text, name="", cap=cap).endswith(("有空聊聊", "See you"))
+
+
+def test_tidy_keeps_a_prefix_that_is_not_a_moment_label() -> None:
+    assert tidy("早晚各一次：先洁面，再用精华。", name="") == "早晚各一次：先洁面，再用精华。"
+
+
+# --- gates ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["", " ", "x"])
+def test_gate_empty(text: str) -> None:
+    assert _gate(S.TIP, text) == ["empty"]
+    assert _gate(S.TIP, "好的") == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "fires", "near_miss"),
+    [
+        ("zh", "客户最近用得怎么样？", "你最近用得怎么样？"),
+        ("zh", "TA最近用得怎么样？", "你最近用得怎么样？"),
+        ("zh", "许晴最近用得怎么样？", "晴天的时候用得怎么样？"),
+        ("en", "How is she finding the shoes?", "How are you finding the shoes?"),
+        ("en", "How is the customer finding them?", "Is the shoe there yet? Share the route."),
+        ("en", "How is Emma finding the shoes?", "How is the theme run going?"),
+    ],
+)
+def test_gate_third_person(lang: str, fires: str, near_miss: str) -> None:
+    names = ["许晴"] if lang == "zh" else ["Emma Clarke", "Emma"]
+    assert "third_person" in _gate(S.QUESTION, fires, lang, names=names)
+    assert "third_person" not in _gate(S.QUESTION, near_miss, lang, names=names)
+
+
+def test_gate_ta_is_third_person_in_chinese_only() -> None:
+    assert _gate(S.QUESTION, "How was your TA session?", "en") == []
+
+
+ZH_GUIDE = "可以对着自然光看看两颊，泛红面积是不是小了一点。 舒缓修护精华液"
+EN_GUIDE = (
+    "Check the outsole under the ball of the foot and the outer heel. Even wear is good. road shoe"
+)
+
+
+@pytest.mark.parametrize(
+    ("lang", "tip", "fires", "near_miss"),
+    [
+        (
+            "zh",
+            ZH_GUIDE,
+            "记得多喝水、多睡觉，再配上我们的面霜效果更好",
+            "对着自然光看看两颊，泛红面积是不是小了一点",
+        ),
+        (
+            "en",
+            EN_GUIDE,
+            "Stretch your calves daily and buy our recovery gel for faster results",
+            "Check the outsole under the ball of your foot and the outer heel; even wear is good",
+        ),
+    ],
+)
+def test_gate_tip_unfaithful(lang: str, tip: str, fires: str, near_miss: str) -> None:
+    assert "tip_unfaithful" in _gate(S.TIP, fires, lang, tip=tip)
+    assert _gate(S.TIP, near_miss, lang, tip=tip) == []
+    assert _gate(S.TIP, fires, lang, tip=None) == []  # nothing to be faithful to
+    assert _gate(S.QUESTION, fires + "？", lang, tip=tip) == []  # only the tip slot
+
+
+def test_gate_tip_may_name_the_customer_words() -> None:
+    # The names are allowed words for faithfulness (the third-person gate judges them).
+    said = "许晴对着自然光看看两颊"
+    assert _gate(S.TIP, said, tip=ZH_GUIDE, names=["许晴"]) == ["third_person"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "belief", "fires", "near_miss"),
+    [
+        (
+            "zh",
+            "能少加一种成分，就少加一种。皮肤需要的不多。",
+            "能少加一种成分就少加一种，皮肤需要的不多",
+            "不急着加别的产品，也是出于同一个想法",
+        ),
+        (
+            "en",
+            "Running should feel good for a lifetime, not just for a season.",
+            "Running should feel good for a lifetime, not a season",
+            "We give this tip for a simple reason",
+        ),
+    ],
+)
+def test_gate_restates_belief(lang: str, belief: str, fires: str, near_miss: str) -> None:
+    assert "restates_belief" in _gate(S.BRIDGE, fires, lang, belief=belief)
+    assert _gate(S.BRIDGE, near_miss, lang, belief=belief) == []
+    assert _gate(S.TIP, fires, lang, belief=belief) == []  # only the bridge restates
+
+
+@pytest.mark.parametrize(
+    ("lang", "fires", "near_miss"),
+    [
+        ("zh", "最近用得不错。", "最近用得怎么样"),  # 怎么样 asks without a question mark
+        ("zh", "欢迎你来。", "你愿意来吗"),
+        ("zh", "有空说说。", "有空说说？"),
+        ("en", "Hope the shoes are great.", "How are the shoes"),
+        ("en", "Glad you are running.", "Tell me how the shoes feel?"),
+    ],
+)
+def test_gate_no_question(lang: str, fires: str, near_miss: str) -> None:
+    for slot in (S.QUESTION, S.INVITE):
+        assert "no_question" in _gate(slot, fires, lang)
+        assert _gate(slot, near_miss, lang) == []
+    assert _gate(S.TIP, fires, lang) == []  # a tip need not ask
+
+
+@pytest.mark.parametrize(
+    ("lang", "fires", "near_miss"),
+    [
+        ("zh", "按照使用指南，早晚各一次", "按指南说的，早晚各一次"),
+        ("zh", "这个时候的建议是早晚各一次", "这个时候可以早晚各一次"),
+        ("zh", "每句不超过60字", "每次不超过8滴"),
+        ("en", "The guide says to air-dry them.", "Air-dry them after each run."),
+        ("en", "This leads to the belief that follows.", "This comes from what we believe."),
+        ("en", "Keep it at most 30 characters", "Keep it short"),
+    ],
+)
+def test_gate_copies_prompt(lang: str, fires: str, near_miss: str) -> None:
+    assert "copies_prompt" in _gate(S.TIP, fires, lang)
+    assert "copies_prompt" not in _gate(S.TIP, near_miss, lang)
+
+
+def test_gate_copies_prompt_not_for_an_english_limit_of_the_guide() -> None:
+    said = "Keep your first runs to at most 30 minutes at an easy pace"
+    assert "copies_prompt" not in _gate(S.TIP, said, "en")
+
+
+@pytest.mark.parametrize(
+    ("lang", "others", "fires", "near_miss"),
+    [
+        ("zh", ["最近用得怎么样？"], "最近用得怎么样？", "这几天还顺手吗？"),
+        ("zh", ["最近用得怎么样？"], "怎么样？", "还好吗？"),  # inside another
+        ("zh", ["怎么样"], "最近用得怎么样？", "最近还顺手吗？"),  # another inside it
+        ("en", ["How has it been?"], "How has it been?", "How did the run feel?"),
+    ],
+)
+def test_gate_duplicate(lang: str, others: list[str], fires: str, near_miss: str) -> None:
+    assert "duplicate" in _gate(S.QUESTION, fires, lang, others=others)
+    assert _gate(S.QUESTION, near_miss, lang, others=others) == []
+    assert _gate(S.QUESTION, near_miss, lang, others=[""]) == []  # a blank slot repeats nothing
+
+
+def test_gate_reasons_add_up() -> None:
+    why = _gate(S.QUESTION, "客户觉得使用指南有用。", "zh", others=["客户觉得使用指南有用。"])
+    assert why == ["copies_prompt", "duplicate", "third_person", "no_question"]
