@@ -33,6 +33,7 @@ from drafting.jobs import InlineQueue, JobQueue, lease_kept
 from evals.types import Checker, CheckReport
 from generator.basis import CheckBasis
 from generator.drafts import Draft, DraftRequest
+from generator.exemplars import Exemplar
 from generator.kinds import kind_spec
 from generator.pipeline import Drafter
 from generator.planner import invitation_tier
@@ -40,6 +41,7 @@ from knowledge.pack import Brand, BrandPack, Channel, Customer
 from knowledge.retriever import Knowledge
 from storage import contacts
 from storage import drafts as repo
+from storage import exemplars as exemplar_rows
 from storage.drafts import DraftRecord
 
 log = logging.getLogger("zhenxin.drafting")
@@ -271,7 +273,14 @@ class DraftingService:
                 "customer_id": customer.id if customer else request.customer_id,
             }
         )
-        return self.drafter.draft(request, customer=customer, as_of=as_of)
+        with self.sessions() as s:
+            voice = [
+                Exemplar(
+                    kind=r.kind, text=r.text, trigger=r.trigger, stage=r.stage, edited=r.edited
+                )
+                for r in exemplar_rows.for_kind(s, brand_id, request.kind.value)
+            ]
+        return self.drafter.draft(request, customer=customer, as_of=as_of, exemplars=voice)
 
     def retry(self, brand_id: str, draft_id: str) -> str:
         """A failed job again, under the same id."""
@@ -390,6 +399,7 @@ class DraftingService:
                     approve=True,
                     reviewer=reviewer,
                     reason="approved with its batch: every check passed",
+                    exemplar=False,
                 )
             except ZhenxinError as exc:  # an opt-out since, a concurrent edit: say so, go on
                 skipped.append((draft_id, exc.message))
@@ -444,9 +454,12 @@ class DraftingService:
         override_reason: str = "",
         version: int | None = None,
         purpose: str | None = None,
+        exemplar: bool = True,
     ) -> DraftRecord:
         """Approve or reject the current version. Approving a draft to one customer checks
-        consent again (they may have opted out since it was drafted) and logs the contact."""
+        consent again (they may have opted out since it was drafted) and logs the contact.
+        An approved text becomes an example of the brand's voice for later drafts, unless
+        ``exemplar`` is False (drafts approved in bulk: no person read them one by one)."""
         record = self.record(brand_id, draft_id)
         personal = kind_spec(record.request.kind).personal
         customer_id = record.draft.customer_id if record.draft is not None else None
@@ -463,6 +476,20 @@ class DraftingService:
                 override_reason=override_reason,
                 version=version,
             )
+            if approve and exemplar:  # as approved, edits and all: the brand's voice
+                body = _version.text
+                if _version.subject and body.startswith(_version.subject):
+                    body = body[len(_version.subject) :].lstrip()
+                exemplar_rows.add(
+                    s,
+                    brand_id,
+                    kind=draft.kind,
+                    stage=draft.stage,
+                    trigger=draft.trigger,
+                    text=body,
+                    draft_id=draft.id,
+                    edited=_version.version > 1,
+                )
             if approve and personal and draft.customer_id:
                 contacts.record_contact(
                     s,

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from evals.types import Verdict
 from generator.drafts import ContentKind, Draft, DraftRequest, Plan
+from generator.exemplars import Exemplar
 from knowledge.pack import Channel, Customer
 
 
@@ -37,6 +38,7 @@ class FakeDrafter:
         *,
         customer: Customer | None = None,
         as_of: dt.date | None = None,
+        exemplars: Sequence[Exemplar] = (),
     ) -> Draft:
         with self.lock:
             if self.die_after is not None and len(self.calls) >= self.die_after:

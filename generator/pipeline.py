@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
+from collections.abc import Sequence
 from typing import Protocol
 
 from core.errors import NotFoundError, RefusedError, ZhenxinError
@@ -31,6 +32,7 @@ from generator.basis import CheckBasis, product_names
 from generator.compose import Composed, compose, furnish
 from generator.drafts import Attempt, ContentKind, Draft, DraftRequest, Plan, Trigger
 from generator.echo import PromptEcho
+from generator.exemplars import Exemplar, closest, from_brand
 from generator.kinds import kind_spec
 from generator.parse import ParseFailure, parse_json_object, parse_reply
 from generator.render import (
@@ -71,10 +73,16 @@ _PARSE_HINT = {
 
 
 class Drafter(Protocol):
-    """Writes one draft for a request; the customer is already resolved by the caller."""
+    """Writes one draft for a request; the customer is already resolved by the caller, and
+    the examples of the brand's voice (approved drafts) come from it too."""
 
     def draft(
-        self, request: DraftRequest, *, customer: Customer | None, as_of: dt.date
+        self,
+        request: DraftRequest,
+        *,
+        customer: Customer | None,
+        as_of: dt.date,
+        exemplars: Sequence[Exemplar] = (),
     ) -> Draft: ...
 
 
@@ -168,6 +176,7 @@ class Pipeline:
         basis: CheckBasis,
         tier: Tier | None,
         *,
+        voice: list[str],
         started: float,
         timings: dict[str, float],
     ) -> Draft:
@@ -201,7 +210,7 @@ class Pipeline:
             tier=tier.name if tier else "",
             tier_info=tier,
             facts=prompt_facts(plan, lang),
-            exemplars=self.exemplars(pack, plan),
+            exemplars=voice,
             kind_label=spec.label(lang) if lang == "zh" else spec.label(lang).lower(),
         )
         timings["render"] = time.perf_counter() - tick
@@ -233,10 +242,14 @@ class Pipeline:
                 cut = echo.cut(value)
                 if cut.removed:
                     notes.append(_echo_finding(lang, cut.removed))
-                text = tidy(cut.text or value, name=layout.values.get("name", ""))
-                written[name] = text
                 slot = next(s for s in asked if s.name == name)
-                reasons = gate(slot, text, lang=lang, names=names, tip=tip_words, belief=belief)
+                name_ = str(layout.values.get("name", ""))
+                text = tidy(cut.text or value, name=name_, cap=slot.cap(lang))
+                others = [written[o] for o in written if o != name]
+                written[name] = text
+                reasons = gate(
+                    slot, text, lang=lang, names=names, tip=tip_words, belief=belief, others=others
+                )
                 if reasons:
                     gated[name] = [_gate_finding(lang, r) for r in reasons]
             final = self._check_composed(layout, written, fallbacks, lang, brand, plan, basis)
@@ -335,10 +348,6 @@ class Pipeline:
         )
         return composed, assembled, offset, self.checker(basis.context(composed.text, brand))
 
-    def exemplars(self, pack: BrandPack, plan: Plan) -> list[str]:
-        """Sentences in the brand's own voice for this kind and moment (none yet)."""
-        return []
-
     # --- the whole thing -----------------------------------------------------------------
     def draft(
         self,
@@ -346,8 +355,10 @@ class Pipeline:
         *,
         customer: Customer | None = None,
         as_of: dt.date | None = None,
+        exemplars: Sequence[Exemplar] = (),
     ) -> Draft:
-        """Plan, retrieve, render, generate, check and revise one draft for ``customer``."""
+        """Plan, retrieve, render, generate, check and revise one draft for ``customer``;
+        ``exemplars``: approved drafts of the brand (its samples are added here)."""
         started = time.perf_counter()
         timings: dict[str, float] = {}
         kind = ContentKind(request.kind)
@@ -377,8 +388,24 @@ class Pipeline:
         inputs = _untrusted(customer, request)
         basis = CheckBasis.for_draft(pack, plan, customer, evidence, inputs, as_of)
         if spec.slots:
+            voice = closest(
+                [*exemplars, *from_brand(pack.brand)],
+                kind=plan.kind,
+                trigger=plan.trigger,
+                stage=plan.stage,
+                brand=pack.brand,
+                lang=plan.lang,
+            )
             return self._compose(
-                pack, plan, customer, evidence, basis, tier, started=started, timings=timings
+                pack,
+                plan,
+                customer,
+                evidence,
+                basis,
+                tier,
+                voice=voice,
+                started=started,
+                timings=timings,
             )
 
         tick = time.perf_counter()

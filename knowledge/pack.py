@@ -113,6 +113,16 @@ class Tier(_Strict):
     description: str = ""
 
 
+class Sample(_Strict):
+    """A message in the brand's own voice, for a kind (and optionally a moment and a stage):
+    prompts show the closest one or two so the model learns how this brand talks."""
+
+    kind: str = Field(min_length=1, description="care_message, aftersale_email, ...")
+    text: str = Field(min_length=4, max_length=1000)
+    trigger: str | None = None  # day3, half_used, birthday, ...
+    stage: str | None = None
+
+
 class Compliance(_Strict):
     # Relative claims the brand can prove, which the absolute-term check then lets pass.
     allowed_claims: list[str] = Field(default_factory=list)
@@ -153,6 +163,7 @@ class Brand(_Strict):
     stages: list[Stage] = Field(default_factory=lambda: list(DEFAULT_STAGES))
     tiers: list[Tier] = Field(default_factory=list)
     compliance: Compliance = Field(default_factory=Compliance)
+    samples: list[Sample] = Field(default_factory=list)
     lexicon: LexiconExtension = Field(default_factory=LexiconExtension)
     privacy: Privacy = Field(default_factory=Privacy)
     founder_story: str = ""

@@ -242,3 +242,21 @@ class ConsentRow(Base):
     source: Mapped[str] = mapped_column(String(16), default="api")
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ExemplarRow(Base):
+    """An approved draft's text (as the editor approved it), kept as an example of the
+    brand's voice for drafts of the same kind, moment and stage."""
+
+    __tablename__ = "exemplars"
+    __table_args__ = (Index("ix_exemplars_brand_kind", "brand_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    stage: Mapped[str] = mapped_column(String(64), default="")
+    trigger: Mapped[str] = mapped_column(String(32), default="")
+    text: Mapped[str] = mapped_column(Text)
+    draft_id: Mapped[str | None] = mapped_column(ForeignKey("drafts.id"), nullable=True)
+    edited: Mapped[bool] = mapped_column(Boolean, default=False)  # the editor changed it
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -39,10 +39,13 @@ def test_downgrades_drop_only_what_each_migration_added(settings: Settings) -> N
     engine = make_engine(settings)
     upgrade_to_head(engine)
     before = set(inspect(engine).get_table_names())
+    _to(engine, "0004", down=True)
+    assert before - set(inspect(engine).get_table_names()) == {"exemplars"}
     _to(engine, "0003", down=True)
-    assert before - set(inspect(engine).get_table_names()) == {"consent_events"}
+    assert before - set(inspect(engine).get_table_names()) == {"exemplars", "consent_events"}
     _to(engine, "0001", down=True)
-    assert before - set(inspect(engine).get_table_names()) == {"consent_events", "web_sessions"}
+    gone = {"exemplars", "consent_events", "web_sessions"}
+    assert before - set(inspect(engine).get_table_names()) == gone
     columns = {c["name"] for c in inspect(engine).get_columns("draft_requests")}
     assert "claim_token" not in columns and "batch_id" not in columns
     upgrade_to_head(engine)

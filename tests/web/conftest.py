@@ -210,7 +210,12 @@ class RecordingDrafter:
         self.down = False  # True: the model times out
 
     def draft(
-        self, request: DraftRequest, *, customer: Customer | None = None, as_of: object = None
+        self,
+        request: DraftRequest,
+        *,
+        customer: Customer | None = None,
+        as_of: object = None,
+        exemplars: object = (),
     ) -> Draft:
         self.requests.append(request)
         if self.down:
