@@ -81,7 +81,9 @@ class CheckBasis(BaseModel):
             kind=plan.kind,
             customer=customer,
             stage=plan.stage,
-            sources=evidence.texts(),
+            # the founder story is the brand's own fact: a post may tell it
+            sources=evidence.texts()
+            + ([pack.brand.founder_story] if pack.brand.founder_story else []),
             # Only the kinds that must carry a belief are held to it.
             belief=evidence.belief.text if evidence.belief and spec.carries_belief else None,
             inputs=inputs,

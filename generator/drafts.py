@@ -41,6 +41,9 @@ class Plan(BaseModel):
 
     stage: str
     stage_name: str
+    # the brand's own words for the stage (brand.yaml stages[].who/avoid); empty: built-in
+    stage_who: str = ""
+    stage_avoid: list[str] = Field(default_factory=list)
     trigger: str
     channel: str
     goal: str

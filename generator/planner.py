@@ -346,8 +346,10 @@ def _plan(
     # The stage's purpose (g.STAGE_GOAL) stays out of the prompt: small models parrot it.
     goal = g.TRIGGER_GOAL[lang][chosen_trigger.value].format(**goal_fill)
 
-    must = list(g.STAGE_MUST[lang][stage.base])
-    must_not = list(g.STAGE_MUST_NOT[lang][stage.base]) + list(g.ALWAYS_MUST_NOT[lang])
+    # The brand's own playbook for the stage when it wrote one, the built-in one otherwise.
+    must = list(stage.fits) or list(g.STAGE_MUST[lang][stage.base])
+    avoid = list(stage.avoid) or list(g.STAGE_MUST_NOT[lang][stage.base])
+    must_not = avoid + list(g.ALWAYS_MUST_NOT[lang])
     if spec.selling == "never":
         must_not.append(g.NO_SELLING[lang])
     if chosen_trigger == Trigger.ALMOST_FINISHED:
@@ -358,6 +360,8 @@ def _plan(
     return Plan(
         stage=stage.id,
         stage_name=stage.name(lang),
+        stage_who=stage.who,
+        stage_avoid=list(stage.avoid),
         trigger=chosen_trigger.value,
         channel=chosen.value,
         goal=goal,

@@ -29,6 +29,9 @@ class Stage(BaseModel):
     base: BaseStage
     name_zh: str
     name_en: str
+    # The brand's own playbook for the stage, in its language: who is in it, what fits, what
+    # to avoid. Empty: the built-in one for the base stage (generator/guidance.py, zh and en).
+    # The planner puts them in the plan and the prompt; the tone check holds drafts to `avoid`.
     who: str = ""
     fits: tuple[str, ...] = ()
     avoid: tuple[str, ...] = ()
@@ -46,9 +49,6 @@ DEFAULT_STAGES: tuple[Stage, ...] = (
         base=BaseStage.FIRST_CONTACT,
         name_zh="初识",
         name_en="First contact",
-        who="first order, first days",
-        fits=("welcome", "how to start using it", "who to ask for help"),
-        avoid=("upsell", "coupons", "asking for referrals"),
         selling="never",
     ),
     Stage(
@@ -56,13 +56,6 @@ DEFAULT_STAGES: tuple[Stage, ...] = (
         base=BaseStage.GETTING_TO_KNOW,
         name_zh="相知",
         name_en="Getting to know",
-        who="using the product",
-        fits=(
-            "a usage tip from the guide at the right moment",
-            "why it works (concept education)",
-            "asking how it goes",
-        ),
-        avoid=("hard replenishment pushes",),
         selling="never",
     ),
     Stage(
@@ -70,13 +63,6 @@ DEFAULT_STAGES: tuple[Stage, ...] = (
         base=BaseStage.REPEAT,
         name_zh="相恋",
         name_en="Repeat customer",
-        who="two or more purchases",
-        fits=(
-            "personal care (birthday, season, a child growing)",
-            "the next step on their growth path",
-            "a gentle replenishment note",
-        ),
-        avoid=("generic broadcasts",),
         selling="gentle",
     ),
     Stage(
@@ -84,9 +70,6 @@ DEFAULT_STAGES: tuple[Stage, ...] = (
         base=BaseStage.CORE_MEMBER,
         name_zh="携手",
         name_en="Core member",
-        who="the top fifth of customers",
-        fits=("belonging", "early trials", "invitations to share", "member identity"),
-        avoid=("discounts as the main message",),
         selling="gentle",
     ),
     Stage(
@@ -94,13 +77,6 @@ DEFAULT_STAGES: tuple[Stage, ...] = (
         base=BaseStage.CO_BUILDER,
         name_zh="共行",
         name_en="Co-builder",
-        who="advocates",
-        fits=(
-            "featuring their story",
-            "inviting them to host or co-create",
-            "a heartfelt thank-you",
-        ),
-        avoid=("anything that feels like selling",),
         selling="never",
     ),
 )

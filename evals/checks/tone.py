@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from evals.checks.base import Hit, affirmed, finding, first, found, purchased, term_findings
 from evals.checks.overlap import lexical_similarity
-from evals.lexicon import pattern, threshold, words_pattern
+from evals.lexicon import load, pattern, threshold, words_pattern
 from evals.types import CheckContext, Finding, Severity
 from knowledge.embedder import Embedder
 from knowledge.stages import DEFAULT_STAGES, BaseStage, Stage, stage_alias
@@ -37,6 +37,38 @@ def _stage(ctx: CheckContext) -> Stage | None:
 def _first_sale(text: str) -> Hit | None:
     sales = affirmed(pattern("spam", "sales"), text)
     return sales[0] if sales else None
+
+
+def _stage_avoid(ctx: CheckContext, stage: Stage, name: str, taken: list[Finding]) -> list[Finding]:
+    """The brand's own ``avoid`` rules of a stage: a rule naming a known concept (selling,
+    discounts, referrals, forwarding, chasing a repurchase) is held with that concept's
+    pattern; any other rule by its own words appearing in the draft. A span ``taken`` by
+    another stage finding is not reported twice."""
+    concepts: dict[str, list[str]] = load("tone")["stage_avoid_concepts"]
+    out: list[Finding] = []
+    for rule in stage.avoid:
+        lowered = rule.lower()
+        named = [c for c, cues in concepts.items() if any(cue in lowered for cue in cues)]
+        hits = [h for c in named for h in affirmed(pattern("spam", c), ctx.text)]
+        hits = [h for h in hits if not any(f.start <= h.start() < f.end for f in taken)]
+        if not named:
+            literal = first(words_pattern([rule]), ctx.text)
+            hits = [literal] if literal is not None else []
+        if hits:
+            hit = min(hits, key=lambda h: h.start())
+            out.append(
+                finding(
+                    ctx,
+                    "tone.stage_avoid",
+                    Severity.WARN,
+                    hit.start(),
+                    hit.end(),
+                    term=hit.group(0),
+                    stage=name,
+                    avoid=rule,
+                )
+            )
+    return out
 
 
 def _cjk(text: str) -> bool:
@@ -160,6 +192,8 @@ class ToneCheck:
                         stage=name,
                     )
                 )
+        if stage.avoid:  # the brand wrote its own rules for this stage: they replace ours
+            return out + _stage_avoid(ctx, stage, name, out)
         if stage.base == BaseStage.FIRST_CONTACT:
             ref = first(pattern("spam", "referral"), ctx.text)
             if ref is not None:

@@ -235,3 +235,48 @@ def test_text_that_stops_mid_sentence() -> None:
     assert "tone.unfinished" not in rules(run(done, channel="sms", brand=make_brand("zh")))
     # emails end with a sign-off and the unsubscribe line: not judged by this rule
     assert "tone.unfinished" not in rules(run("Hi Emma,", lang="en", channel="email"))
+
+
+def _own_stages(lang: str, avoid: list[str]) -> list[dict[str, object]]:
+    return [
+        {
+            "id": "first_contact",
+            "base": "first_contact",
+            "name_zh": "初见",
+            "name_en": "First steps",
+            "who": "刚下第一单" if lang == "zh" else "first order",
+            "avoid": avoid,
+            "selling": "gentle",  # so only the brand's own rules speak here
+        }
+    ]
+
+
+def test_a_brand_s_own_stage_rules_hold_the_draft_zh() -> None:
+    brand = make_brand("zh", stages=_own_stages("zh", ["请对方转介绍", "提到会员日"]))
+    text = "欢迎你！可以先少量试用。也欢迎推荐给朋友，会员日见。"
+    report = run(text, brand=brand, stage="first_contact", kind="care_message")
+    found = [f for f in report.findings if f.rule == "tone.stage_avoid"]
+    # a rule naming a concept (referrals) uses its pattern; another, its own words
+    assert [text[f.start : f.end] for f in found] == ["推荐给朋友"]
+    assert "初见" in found[0].message and "请对方转介绍" in found[0].message
+    assert "tone.stage_referral" not in rules(report)  # the brand's rules replace ours
+    literal = "欢迎你！下周三是我们的提到会员日。"
+    hit = [
+        f
+        for f in run(literal, brand=brand, stage="first_contact").findings
+        if f.rule == "tone.stage_avoid"
+    ]
+    assert [literal[f.start : f.end] for f in hit] == ["提到会员日"]
+    fine = "欢迎你！先少量试用，有不舒服随时告诉我。"
+    assert "tone.stage_avoid" not in rules(run(fine, brand=brand, stage="first_contact"))
+
+
+def test_a_brand_s_own_stage_rules_hold_the_draft_en() -> None:
+    brand = make_brand("en", stages=_own_stages("en", ["coupons", "asking for referrals"]))
+    text = "Welcome! Here is a coupon: 10% discount on your next pair. Tell your friends too."
+    report = run(text, lang="en", brand=brand, stage="first_contact", kind="care_message")
+    found = {text[f.start : f.end] for f in report.findings if f.rule == "tone.stage_avoid"}
+    assert found == {"coupon", "Tell your friends"}
+    assert all("First steps" in f.message for f in report.findings if f.rule == "tone.stage_avoid")
+    fine = "Welcome! Two easy runs this week, then tell me how they felt."
+    assert "tone.stage_avoid" not in rules(run(fine, lang="en", brand=brand, stage="first_contact"))

@@ -11,7 +11,7 @@ from generator.drafts import Draft, DraftRequest
 from generator.pipeline import Pipeline
 from knowledge.fake import FakeKnowledge
 from knowledge.pack import Customer, Purchase
-from llm.fake import FakeLLM
+from llm.fake import FakeLLM, placeholder_reply
 from tests.generator.conftest import AS_OF, draft_for, scripted_check
 
 # A care message is composed: the model writes three short slots, the program the rest.
@@ -331,3 +331,31 @@ def test_community_post_for_a_tier_with_a_story(make_pipeline) -> None:
     assert draft.template == "zh/community_post.j2" and draft.story_doc == "story-xiaolin"
     user = pipeline.llm.calls[0].user
     assert "写给老朋友群，主题见下面的【本期主题】" in user and "【资料】" in user
+    # the founder story reaches the post, and a post telling it is grounded in it
+    assert "【品牌故事】（可以引用，事实不改）阿青做了十一年化妆品配方师" in user
+    assert any("阿青做了十一年化妆品配方师" in s for s in draft.basis.sources)
+
+
+def test_the_brand_s_own_stage_rules_are_in_the_prompt(settings: Settings) -> None:
+    from knowledge.loader import load_pack
+    from tests.conftest import EXAMPLES
+
+    stride = load_pack(EXAMPLES / "stride")  # stride describes its own stages
+    llm = FakeLLM(reply_fn=placeholder_reply)
+    pipeline = Pipeline(
+        settings, llm=llm, knowledge=FakeKnowledge([stride]), checker=scripted_check
+    )
+    draft = draft_for(pipeline, _req("st-001", brand="stride"), as_of=AS_OF)
+    stage = stride.brand.stage(draft.plan.stage)
+    line = f"[{stage.name_en}] {stage.who}; avoid: " + ", ".join(stage.avoid)
+    assert stage.who and line in llm.calls[0].user
+    # qingshui keeps the built-in playbook: no stage line, the prompt stays short
+    zh = FakeLLM(reply_fn=placeholder_reply)
+    built_in = Pipeline(
+        settings,
+        llm=zh,
+        knowledge=FakeKnowledge([load_pack(EXAMPLES / "qingshui")]),
+        checker=scripted_check,
+    )
+    draft_for(built_in, _req("qs-006"), as_of=AS_OF)
+    assert "不要：" not in zh.calls[0].user

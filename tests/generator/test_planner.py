@@ -172,3 +172,22 @@ def _en_brand() -> Brand:
         channels=[Channel.WECHAT, Channel.EMAIL],
         email={"sender": "Sam <sam@leaf.example>", "unsubscribe": "Reply STOP to unsubscribe."},  # type: ignore[arg-type]
     )
+
+
+def test_the_brand_s_own_stage_playbook_reaches_the_plan(qingshui: BrandPack) -> None:
+    own = qingshui.brand.stages[0].model_copy(
+        update={
+            "who": "刚下第一单的新朋友",
+            "fits": ("欢迎", "第一步怎么用"),
+            "avoid": ("提会员日",),
+        }
+    )
+    brand = qingshui.brand.model_copy(update={"stages": [own, *qingshui.brand.stages[1:]]})
+    p = plan(brand, qingshui.customer("qs-001"), "care_message", as_of=AS_OF, usage_days=USAGE)
+    assert p.stage_who == "刚下第一单的新朋友" and p.stage_avoid == ["提会员日"]
+    assert p.must[:2] == ["欢迎", "第一步怎么用"]
+    assert "提会员日" in p.must_not and not any("优惠券" in m for m in p.must_not)
+    # a stage the brand did not describe keeps the built-in playbook, in the brand's language
+    default = _plan(qingshui, "qs-006")
+    assert default.stage_who == "" and default.stage_avoid == []
+    assert any("催促回购" in m for m in default.must_not)
