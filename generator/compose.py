@@ -55,7 +55,9 @@ def compose(kind: ContentKind, reply: BaseModel, brand: Brand, channel: str) -> 
     body = str(getattr(reply, "text", ""))
     if channel == Channel.SMS.value and brand.sms is not None:
         body = _without(body, brand.sms.signature, brand.sms.opt_out)
-        return Composed(text=f"{brand.sms.signature}{body} {brand.sms.opt_out}", body=body)
+        return Composed(
+            text=f"{sms_head(brand.sms.signature)}{body} {brand.sms.opt_out}", body=body
+        )
     if channel == Channel.EMAIL.value and brand.email is not None:
         body = _without(body, brand.email.unsubscribe, brand.email.sender)
         return Composed(
@@ -64,6 +66,12 @@ def compose(kind: ContentKind, reply: BaseModel, brand: Brand, channel: str) -> 
             unsubscribe=brand.email.unsubscribe,
         )
     return Composed(text=body, body=body)
+
+
+def sms_head(signature: str) -> str:
+    """An SMS signature before the body: "【青水肌研】" joins it, "[Stride & Co.]" is followed
+    by a space."""
+    return signature + " " if signature and signature[-1].isascii() else signature
 
 
 def furnish(
@@ -84,5 +92,5 @@ def furnish(
         composed = compose(ContentKind.AFTERSALE_EMAIL, reply, brand, Channel.EMAIL.value)
         return composed, len(subject) + 2
     composed = compose(ContentKind.CARE_MESSAGE, CareReply(text=body), brand, channel)
-    offset = len(brand.sms.signature) if channel == Channel.SMS.value and brand.sms else 0
+    offset = len(sms_head(brand.sms.signature)) if channel == Channel.SMS.value and brand.sms else 0
     return composed, offset

@@ -248,7 +248,14 @@ class Pipeline:
                 others = [written[o] for o in written if o != name]
                 written[name] = text
                 reasons = gate(
-                    slot, text, lang=lang, names=names, tip=tip_words, belief=belief, others=others
+                    slot,
+                    text,
+                    lang=lang,
+                    names=names,
+                    tip=tip_words,
+                    belief=belief,
+                    others=others,
+                    products=basis.products,
                 )
                 if reasons:
                     gated[name] = [_gate_finding(lang, r) for r in reasons]
@@ -577,6 +584,8 @@ def _slot_findings(
             continue
         part = assembled.part_at(f.start - offset, f.end - offset)
         name = part.name if part is not None else _RULE_SLOT.get(f.rule)
+        if f.end <= offset and f.end > f.start:  # before the body: in the email's subject
+            name = "subject"
         if name in model:
             out.setdefault(name, []).append(f)  # type: ignore[arg-type]
     return out

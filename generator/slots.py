@@ -451,10 +451,12 @@ def tidy(text: str, *, name: str, cap: int | None = None) -> str:
     names the customer) or moment label ("第 3 天：", "Day 3:"), a sentence cut off at the
     cap (back to the last full sentence, or clause), a sentence said twice in a row."""
     text = " ".join(text.split()).strip()
+    at_cap = cap is not None and len(text) >= cap - 1  # the grammar stopped it mid-sentence
     if name:
         text = re.sub(rf"^{re.escape(name)}\s*[，,：:、]\s*", "", text)
+    text = _HELLO.sub("", text) if len(_HELLO.sub("", text)) > 4 else text  # greeted already
     text = _LABEL.sub("", text) if _LABEL.match(text) and len(text) > 12 else text
-    if cap is not None and len(text) >= cap - 1:  # the grammar stopped it mid-sentence
+    if at_cap:
         ends = [text.rfind(m) for m in ("。", "！", "？", "!", "?", ". ")]
         end = max(ends)
         if end > len(text) // 3:
@@ -474,13 +476,34 @@ def tidy(text: str, *, name: str, cap: int | None = None) -> str:
     return joiner.join(out) if out else text
 
 
+# A greeting at the start of a slot: the draft has its greeting already ("你好，你好，…").
+_HELLO = re.compile(r"^(?:你好|您好|嗨|hi|hello|hey)(?:\s+there)?\s*[，,！!~～]\s*", re.I)
+
 # Words of the prompt's instructions, not of a message: a slot holding them copied its task.
 _INSTRUCTION_WORDS = re.compile(
-    r"使用指南|资料里|告诉客户|这个时候的建议|品牌信念|这条消息|不超过\d+字"
+    r"使用指南|资料里|告诉客户|这个时候的建议|品牌信念|这条消息|不超过\d+字|换成你的话|用你的话"
+    r"|in your own words|in your words"
     r"|usage guide|the guide says|first impressions|tip for now|\bthe belief\b"
     r"|at most \d+ characters",
     re.I,
 )
+# Words of the customer, not of the brand: a slot written as if the customer spoke ("我最近感觉
+# 皮肤越来越干了", "my knees hurt after"), which a 1.5B model does when asked for feedback.
+_CUSTOMER_VOICE = re.compile(
+    r"我(?:的|最近的?)?(?:皮肤|脸|肤质|孩子|宝宝|膝盖|脚|小腿|体重|肚子)"
+    r"|我(?:最近|这几天|一直)?(?:感觉|觉得|发现)(?:皮肤|脸|自己|有点|越来越|好像)"
+    r"|\bmy (?:skin|face|feet|knees?|legs?|calves|runs?|weight|kid|child)\b"
+    r"|\bI(?:'ve| have)? (?:felt|feel|noticed|found) (?:that )?my\b",
+    re.I,
+)
+# What a slot that asks must hold: a question, or an invitation to tell.
+_INVITES_REPLY = re.compile(
+    r"告诉(?:我|我们)|说说|聊聊|回复|回信|直说|tell (?:me|us)|let (?:me|us) know|reply|write back",
+    re.I,
+)
+# A birthday wish says so.
+_BIRTHDAY = re.compile(r"生日|birthday", re.I)
+
 # Words that show a slot talks *about* the customer instead of *to* them.
 _THIRD_PERSON = re.compile(
     r"客户|顾客|用户|\b(?:the customer|customer's|the user|she|her|he|his)\b", re.I
@@ -496,13 +519,15 @@ def gate(
     tip: str | None,
     belief: str | None,
     others: list[str] = (),  # type: ignore[assignment]
+    products: list[str] = (),  # type: ignore[assignment]
 ) -> list[str]:
     """Why a model-written slot cannot stand in a composed draft (empty: it can). Checked
     before the draft's checks: these are about the slot's job, not the text as a whole.
 
     ``names``: the customer's names (a slot that uses them talks *about* the customer);
     ``tip`` the guide's words for the moment (with the product's name); ``others`` the other
-    slots already written (a slot that repeats one adds nothing)."""
+    slots already written (a slot that repeats one adds nothing); ``products`` the brand's
+    product names (a birthday wish or a hello after a long silence names none)."""
     from evals.checks.overlap import content_units, coverage
 
     why: list[str] = []
@@ -521,18 +546,49 @@ def gate(
         allowed = content_units(" ".join([tip, *names]))
         if said and coverage(said, allowed) < 0.5:  # mostly words the tip does not say
             why.append("tip_unfaithful")
-    if (
-        slot.name == "bridge"
-        and belief
-        and coverage(content_units(belief), content_units(text)) > 0.5
-    ):
-        why.append("restates_belief")
-    asks = re.search(r"[？?]", text) or (
-        _ASKS_ZH.search(text) if lang == "zh" else _ASKS_EN.search(text)
+        if drops_condition(tip, text):
+            why.append("drops_condition")
+    if belief and coverage(content_units(belief), content_units(text)) > 0.5:
+        why.append("restates_belief")  # it follows as written; any slot saying it again echoes
+    if _CUSTOMER_VOICE.search(body):
+        why.append("customer_voice")
+    asks = (
+        re.search(r"[？?]", text)
+        or (_ASKS_ZH.search(text) if lang == "zh" else _ASKS_EN.search(text))
+        or (slot.name == "feedback" and _INVITES_REPLY.search(text))
     )
-    if slot.name in ("question", "invite") and not asks:
+    if slot.name in _ASKING_SLOTS and not asks:
         why.append("no_question")
+    if slot.name == "wish" and not _BIRTHDAY.search(text):
+        why.append("not_a_wish")
+    if slot.name in _NO_PRODUCT_SLOTS and any(p and p.lower() in body.lower() for p in products):
+        why.append("mentions_product")
     return why
+
+
+# A condition in a guide ("如果有轻微刺痒，先减到每次4-5滴", "If your calves ache, ...") and the
+# amounts said only under it: a tip that keeps the amounts without the condition tells every
+# customer to do what the guide says to do only when something is wrong.
+_CONDITION = re.compile(r"如果|若是|若|要是|假如|一旦|的话|\b(?:if|when|unless|should you)\b", re.I)
+_AMOUNT = re.compile(r"\d+(?:\.\d+)?|[一二两三四五六七八九十半]+(?=[天周次滴泵下分钟公里个月])")
+_SENTENCE_END = re.compile(r"[。！？!?；;\n]|\.(?:\s+|$)")
+
+
+def drops_condition(tip: str, said: str) -> bool:
+    """Whether ``said`` repeats an amount the guide gives only under a condition, and says no
+    condition."""
+    if _CONDITION.search(said):
+        return False
+    parts = [p for p in _SENTENCE_END.split(tip) if p.strip()]
+    plain = {a for p in parts if not _CONDITION.search(p) for a in _AMOUNT.findall(p)}
+    only_if = {a for p in parts if _CONDITION.search(p) for a in _AMOUNT.findall(p)} - plain
+    return bool(only_if & set(_AMOUNT.findall(said)))
+
+
+# Slots whose job is to ask (a question, or an invitation to tell).
+_ASKING_SLOTS = frozenset({"question", "invite", "feedback", "hello"})
+# Slots for moments that are not about a product: a birthday, a hello after a long silence.
+_NO_PRODUCT_SLOTS = frozenset({"wish", "hello", "offer"})
 
 
 GATE_MESSAGES = {
@@ -544,6 +600,10 @@ GATE_MESSAGES = {
         "no_question": "这一句要问TA一个问题",
         "copies_prompt": "这是写给你的要求，不是给客户的话；写你要对TA说的那句话",
         "duplicate": "这一句和前面的一句重复了",
+        "customer_voice": "这是替客户说话；写你要对TA说的话",
+        "not_a_wish": "这一句要是一句生日祝福",
+        "mentions_product": "这一句不提产品",
+        "drops_condition": "指南里这样做是有前提的（如果……）；前提要一起说",
     },
     "en": {
         "empty": "this sentence is empty",
@@ -553,6 +613,10 @@ GATE_MESSAGES = {
         "no_question": "this sentence must ask them something",
         "copies_prompt": "that repeats your instructions; write what you would say to them",
         "duplicate": "this repeats another sentence",
+        "customer_voice": "that speaks for the customer; write what you would say to them",
+        "not_a_wish": "this sentence must be a birthday wish",
+        "mentions_product": "no product in this sentence",
+        "drops_condition": "the guide says to do this only under a condition (if ...); say it",
     },
 }
 

@@ -164,6 +164,22 @@ def test_an_email_always_carries_its_belief_as_written(make_pipeline) -> None:
             assert draft.text[part.start : part.end] == part.text
 
 
+def test_a_finding_in_the_email_subject_asks_for_the_subject_again(make_pipeline) -> None:
+    """The subject stands before the body: a finding there is the subject slot's to fix (it
+    was not mapped to any slot, so an urgent or invented subject went out unchanged)."""
+    reply = {
+        "subject": "限时提醒：精华用到一半了",
+        "tip": "可以对着自然光看看两颊，泛红面积是不是小了一点",
+        "bridge": "不急着加别的产品，也是出于同一个想法",
+        "feedback": "用得不舒服的地方，也请告诉我们",
+    }
+    pipeline = make_pipeline(reply, {"subject": "精华用到一半了"})
+    draft = draft_for(pipeline, _req(kind="aftersale_email"), as_of=AS_OF)
+    assert set(pipeline.llm.calls[1].json_schema["properties"]) == {"subject"}
+    assert draft.subject == "精华用到一半了" and "限时" not in draft.text
+    assert draft.verdict == Verdict.PASS
+
+
 def test_an_email_keeps_its_belief_even_when_every_slot_fails(make_pipeline) -> None:
     draft = draft_for(make_pipeline("nope", "nope"), _req(kind="aftersale_email"), as_of=AS_OF)
     assert draft.belief and draft.belief in draft.text

@@ -17,6 +17,7 @@ from generator.slots import (
     Layout,
     Slot,
     assemble,
+    drops_condition,
     first_name,
     gate,
     layout_for,
@@ -142,6 +143,10 @@ def test_every_gate_reason_has_a_message_in_both_languages() -> None:
         "no_question",
         "copies_prompt",
         "duplicate",
+        "customer_voice",
+        "not_a_wish",
+        "mentions_product",
+        "drops_condition",
     }
     assert set(GATE_MESSAGES["zh"]) == reasons == set(GATE_MESSAGES["en"])
 
@@ -612,7 +617,10 @@ def test_gate_tip_may_name_the_customer_words() -> None:
 def test_gate_restates_belief(lang: str, belief: str, fires: str, near_miss: str) -> None:
     assert "restates_belief" in _gate(S.BRIDGE, fires, lang, belief=belief)
     assert _gate(S.BRIDGE, near_miss, lang, belief=belief) == []
-    assert _gate(S.TIP, fires, lang, belief=belief) == []  # only the bridge restates
+    # the belief follows as written: any slot that says it again echoes it (seen in a
+    # feedback slot of an email)
+    assert "restates_belief" in _gate(S.FEEDBACK, fires, lang, belief=belief)
+    assert "restates_belief" not in _gate(S.FEEDBACK, near_miss, lang, belief=belief)
 
 
 @pytest.mark.parametrize(
@@ -671,3 +679,127 @@ def test_gate_duplicate(lang: str, others: list[str], fires: str, near_miss: str
 def test_gate_reasons_add_up() -> None:
     why = _gate(S.QUESTION, "客户觉得使用指南有用。", "zh", others=["客户觉得使用指南有用。"])
     assert why == ["copies_prompt", "duplicate", "third_person", "no_question"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "fires", "near_miss"),
+    [
+        ("zh", "我最近感觉皮肤越来越干了。", "最近皮肤会不会有点干？"),
+        ("zh", "我的皮肤这几天有点泛红", "你的皮肤这几天还好吗？"),
+        ("zh", "我觉得有点刺痒，想问问怎么办", "如果觉得有点刺痒，随时告诉我"),
+        ("en", "My calves felt tight after the first run.", "How did your calves feel?"),
+        ("en", "I have noticed my knees ache.", "Tell me if your knees ache."),
+    ],
+)
+def test_gate_customer_voice(lang: str, fires: str, near_miss: str) -> None:
+    """A slot written as the customer speaking: the model put words in their mouth."""
+    assert "customer_voice" in _gate(S.FEEDBACK, fires, lang)
+    assert "customer_voice" not in _gate(S.FEEDBACK, near_miss, lang)
+
+
+@pytest.mark.parametrize(
+    ("lang", "fires", "near_miss"),
+    [
+        ("zh", "用得开心就好。", "哪里不顺手，都请告诉我们。"),
+        ("zh", "我们一直在这里。", "哪里不顺手，回复这条消息就好"),
+        ("en", "We hope it goes well.", "Let us know how it goes."),
+        ("en", "Enjoy the shoes.", "Reply and tell me what works."),
+    ],
+)
+def test_gate_feedback_must_ask_or_invite_a_reply(lang: str, fires: str, near_miss: str) -> None:
+    assert "no_question" in _gate(S.FEEDBACK, fires, lang)
+    assert "no_question" not in _gate(S.FEEDBACK, near_miss, lang)
+    # an invitation to tell is not a question anywhere else
+    assert "no_question" in _gate(S.QUESTION, near_miss.rstrip("。.") + "。", lang)
+
+
+@pytest.mark.parametrize(
+    ("lang", "fires", "near_miss"),
+    [
+        ("zh", "愿你每天都轻松自在。", "生日快乐！愿你每天都轻松自在。"),
+        ("en", "Wishing you a calm, good year.", "Happy birthday, and a calm, good year."),
+    ],
+)
+def test_gate_a_wish_is_a_birthday_wish(lang: str, fires: str, near_miss: str) -> None:
+    assert "not_a_wish" in _gate(S.WISH, fires, lang)
+    assert _gate(S.WISH, near_miss, lang) == []
+    assert "not_a_wish" not in _gate(S.HELLO, fires + "？", lang)  # only the wish
+
+
+@pytest.mark.parametrize(
+    ("lang", "product", "fires", "near_miss"),
+    [
+        (
+            "zh",
+            "舒缓修护精华液",
+            "生日快乐！舒缓修护精华液让你的皮肤更好。",
+            "生日快乐！愿你天天开心。",
+        ),
+        (
+            "en",
+            "Cloud Trainer",
+            "Happy birthday! Enjoy your Cloud Trainer runs.",
+            "Happy birthday!",
+        ),
+    ],
+)
+def test_gate_a_birthday_or_a_hello_names_no_product(
+    lang: str, product: str, fires: str, near_miss: str
+) -> None:
+    for slot in (S.WISH, S.OFFER):
+        assert "mentions_product" in _gate(slot, fires, lang, products=[product])
+        assert "mentions_product" not in _gate(slot, near_miss, lang, products=[product])
+    assert "mentions_product" not in _gate(S.TIP, fires, lang, products=[product])
+    assert "mentions_product" not in _gate(S.WISH, fires, lang, products=[""])  # blank name
+
+
+@pytest.mark.parametrize(
+    ("text", "cleaned"),
+    [
+        ("你好，最近过得怎么样？", "最近过得怎么样？"),
+        ("您好！天冷了，照顾好自己。", "天冷了，照顾好自己。"),
+        ("Hi there, how have you been?", "how have you been?"),
+        ("你好，好", "你好，好"),  # nothing left worth keeping: left as written
+        ("你好像还没试过？", "你好像还没试过？"),  # 你好像 is not a greeting
+    ],
+)
+def test_tidy_drops_a_second_greeting(text: str, cleaned: str) -> None:
+    assert tidy(text, name="") == cleaned
+
+
+def test_tidy_cuts_at_the_cap_measured_before_the_name_is_dropped() -> None:
+    written = "小林，生日快乐！愿新的一岁轻松自在。让你的皮肤在"
+    assert tidy(written, name="小林", cap=len(written)) == "生日快乐！愿新的一岁轻松自在。"
+
+
+_SERUM_DAY3 = (
+    "多数人会觉得洗完脸没那么紧了。如果有轻微刺痒，先减到每次 4–5 滴、只晚上用，三天后再加回来。"
+)
+_SHOE_WORN = (
+    "Most pairs last 500 km. If your legs ache after easy runs, take 2 rest days and run "
+    "10 minutes less."
+)
+
+
+@pytest.mark.parametrize(
+    ("tip", "fires", "near_miss"),
+    [
+        (_SERUM_DAY3, "每次4-5滴，只晚上用，三天后再加回来。", "如果有点刺痒，先减到每次4-5滴。"),
+        (_SERUM_DAY3, "先减到每次 4 滴", "洗完脸应该没那么紧了，感觉怎么样都可以说"),
+        (_SHOE_WORN, "Take 2 rest days, then run 10 minutes less.", "When legs ache, rest 2 days."),
+        (_SHOE_WORN, "Take 2 rest days.", "Most pairs last 500 km."),
+    ],
+)
+def test_gate_drops_condition(tip: str, fires: str, near_miss: str) -> None:
+    """Seen on the real model: the guide's "if it stings, cut to 4-5 drops" became "4-5 drops
+    each time" for everyone."""
+    lang = "en" if tip.isascii() else "zh"
+    assert drops_condition(tip, fires)
+    assert not drops_condition(tip, near_miss)
+    assert "drops_condition" in _gate(S.TIP, fires, lang, tip=tip)
+    assert "drops_condition" not in _gate(S.TIP, near_miss, lang, tip=tip)
+
+
+def test_an_amount_said_also_without_a_condition_may_be_kept() -> None:
+    tip = "每次 3 滴，早晚各一次。如果觉得闷，晚上每次 3 滴就够了。"
+    assert not drops_condition(tip, "每次3滴，早晚各一次。")

@@ -169,7 +169,7 @@ def test_zh_draft_from_the_cli_through_a_langchain_model(
     settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The whole door: env settings → make_llm → pipeline → checks, with LangChain's fake."""
-    slots = {"tip": "先减到每次4到5滴、只晚上用", "question": "脸颊还紧吗"}
+    slots = {"tip": "如果有点刺痒，先减到每次4到5滴、只晚上用", "question": "脸颊还紧吗"}
     monkeypatch.setenv("ZHENXIN_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("ZHENXIN_EMBEDDER", "hash")
     monkeypatch.setenv("ZHENXIN_LLM", FAKE)
