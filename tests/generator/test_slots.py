@@ -25,6 +25,7 @@ from generator.slots import (
     slot_tokens,
     tidy,
     tip_sentence,
+    to_second_person,
 )
 from knowledge.guides import moment_item
 from knowledge.loader import load_pack
@@ -803,3 +804,22 @@ def test_gate_drops_condition(tip: str, fires: str, near_miss: str) -> None:
 def test_an_amount_said_also_without_a_condition_may_be_kept() -> None:
     tip = "每次 3 滴，早晚各一次。如果觉得闷，晚上每次 3 滴就够了。"
     assert not drops_condition(tip, "每次3滴，早晚各一次。")
+
+
+@pytest.mark.parametrize(
+    ("lang", "names", "written", "said"),
+    [
+        ("zh", ["林小雨", "小雨"], "希望林小雨用得开心", "希望你用得开心"),
+        ("zh", ["林小雨", "小雨"], "小雨的皮肤这几天还好吗？", "你的皮肤这几天还好吗？"),
+        ("zh", [], "TA的皮肤这几天还好吗？", "你的皮肤这几天还好吗？"),
+        ("zh", ["林小雨", "小雨"], "小雨，你最近怎么样？", "你最近怎么样？"),
+        ("zh", [], "客户最近怎么样？", "客户最近怎么样？"),  # not safe to guess: asked again
+        ("zh", [], "DATA 里没有", "DATA 里没有"),
+        ("en", ["Emma Li", "Emma"], "How was Emma's first run?", "How was your first run?"),
+        ("en", ["Emma Li", "Emma"], "Emma ran well.", "Emma ran well."),  # verbs would not agree
+    ],
+)
+def test_to_second_person(lang: str, names: list[str], written: str, said: str) -> None:
+    assert to_second_person(written, lang=lang, names=names) == said
+    if written != said:
+        assert "third_person" not in _gate(S.QUESTION, said + "？", lang, names=names)
