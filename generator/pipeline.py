@@ -285,8 +285,10 @@ class Pipeline:
             redo = sorted(set(failing) | missing)
             if not redo:
                 break
-            if number >= max(1, self.settings.max_attempts):
-                fallbacks |= set(redo)  # wrong twice: the plain sentence from the knowledge
+            worth = [s for s in layout.slots if s.name in redo and s.ask_again]
+            if number >= max(1, self.settings.max_attempts) or not worth:
+                # wrong twice, or a formulaic sentence: the plain sentence from the knowledge
+                fallbacks |= set(redo)
                 break
             asked = [s for s in layout.slots if s.name in redo]
             fixes = [(name, failing.get(name, [])) for name in redo]

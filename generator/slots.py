@@ -49,6 +49,10 @@ class Slot:
     fallback_zh: str
     fallback_en: str
     question: bool = False  # the sentence asks the customer something
+    # Worth a second model call: a sentence about this customer or this moment. A formulaic
+    # one (a question, an ask for feedback, a bridge to the belief) that fails takes its plain
+    # fallback at once, unless the model is asked again for another slot anyway.
+    ask_again: bool = True
 
     def instruction(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en
@@ -136,6 +140,7 @@ QUESTION = Slot(
     "这几天用下来，感觉怎么样？",
     "How has it been so far?",
     question=True,
+    ask_again=False,
 )
 FEEDBACK = Slot(
     "feedback",
@@ -146,6 +151,7 @@ FEEDBACK = Slot(
     "用得好不好、哪里不顺手，都请直接告诉我们。",
     "Tell us how it goes, and if anything doesn't work for you, say so plainly.",
     question=True,
+    ask_again=False,
 )
 WELCOME = Slot(
     "opening",
@@ -165,6 +171,7 @@ ASK_ANYTIME = Slot(
     "有什么不清楚的，随时问我。",
     "If anything is unclear, just ask me.",
     question=True,
+    ask_again=False,
 )
 WISH = Slot(
     "wish",
@@ -184,6 +191,7 @@ HELLO = Slot(
     "最近过得怎么样？天气变了，照顾好自己。",
     "How have you been? Hope the season is treating you well.",
     question=True,
+    ask_again=False,
 )
 OFFER = Slot(
     "offer",
@@ -193,6 +201,7 @@ OFFER = Slot(
     100,
     "有什么想聊的，随时找我。",
     "If there's anything on your mind, I'm here.",
+    ask_again=False,
 )
 THANKS = Slot(
     "thanks",
@@ -212,6 +221,7 @@ NEXT = Slot(
     "接下来有什么想一起试试的，告诉我。",
     "Is there something you'd like us to try together next? Tell me.",
     question=True,
+    ask_again=False,
 )
 ANSWER = Slot(
     "answer",
@@ -240,6 +250,7 @@ BRIDGE = Slot(
     140,
     "这也是我们一直相信的：",
     "It comes from something we believe:",
+    ask_again=False,
 )
 WHY = Slot(
     "why",
@@ -259,6 +270,7 @@ INVITE = Slot(
     "想邀请你一起来，你愿意吗？",
     "Would you like to join us?",
     question=True,
+    ask_again=False,
 )
 
 _GREETING = {"zh": "{name}你好，", "en": "Hi {name},\n"}

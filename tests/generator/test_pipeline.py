@@ -76,6 +76,30 @@ def test_a_slot_wrong_twice_becomes_the_guide_sentence(make_pipeline) -> None:
     assert len(draft.attempts) == 2 and pipeline.llm.pending == 0
 
 
+def test_a_formulaic_slot_that_fails_takes_its_fallback_without_another_call(
+    make_pipeline,
+) -> None:
+    """A question is not worth a second model call (~5 s here): its plain sentence stands."""
+    pipeline = make_pipeline({**CLEAN, "question": "限时问一下，用得怎么样"})
+    draft = draft_for(pipeline, _req(), as_of=AS_OF)
+    assert len(pipeline.llm.calls) == 1 and len(draft.attempts) == 1
+    parts = {p.name: p for p in draft.parts}
+    assert parts["question"].source == "fallback" and parts["tip"].source == "model"
+    assert draft.text.endswith("这几天用下来，感觉怎么样？") and "限时" not in draft.text
+    assert draft.verdict == Verdict.PASS
+
+
+def test_when_the_model_is_asked_again_the_formulaic_slot_is_asked_too(make_pipeline) -> None:
+    pipeline = make_pipeline(
+        {"tip": "精华限时秒杀", "question": "限时问一下"},
+        {"tip": CLEAN["tip"], "question": "这两天顺手吗"},
+    )
+    draft = draft_for(pipeline, _req(), as_of=AS_OF)
+    assert set(pipeline.llm.calls[1].json_schema["properties"]) == {"tip", "question"}
+    assert {p.name: p.source for p in draft.parts}["question"] == "model"
+    assert draft.text.endswith("这两天顺手吗？") and draft.verdict == Verdict.PASS
+
+
 def test_an_unparsable_reply_asks_again_then_falls_back_whole(make_pipeline) -> None:
     pipeline = make_pipeline("我不知道怎么写", "still nothing")
     draft = draft_for(pipeline, _req(), as_of=AS_OF)
