@@ -58,7 +58,7 @@ from generator.slots import (
 )
 from knowledge.guides import split_safety
 from knowledge.pack import Brand, BrandPack, Customer, DocKind, Tier
-from knowledge.retriever import Knowledge
+from knowledge.retriever import Knowledge, Passage
 from llm.base import LLM, ChatMessage
 
 VERDICT_RANK = {Verdict.PASS: 2, Verdict.REVIEW: 1, Verdict.BLOCK: 0}
@@ -189,7 +189,7 @@ class Pipeline:
         spec = kind_spec(plan.kind)
         tip, quoted = split_safety(evidence.tip, evidence.safety) if evidence.tip else ("", [])
         belief = evidence.belief.text if evidence.belief and spec.carries_belief else None
-        answer = " ".join(p.text for p in evidence.faq[:1]) if plan.trigger == "question" else ""
+        answer = _answer_passage(plan.question, [*evidence.faq[:1], *evidence.guide[:2]])
         layout = layout_for(
             plan,
             tip=tip or None,
@@ -541,6 +541,21 @@ class Pipeline:
             timings={k: round(v, 4) for k, v in timings.items()},
             basis=basis,
         )
+
+
+def _answer_passage(question: str | None, passages: list[Passage]) -> str:
+    """The passage that answers the customer's question: the one sharing most of its words,
+    and only if it shares a quarter of them (FAQ "刷酸能用吗" is no answer to "一天用几次";
+    then the answer's fallback says we will check)."""
+    from evals.checks.overlap import content_units, coverage
+
+    if not question:
+        return ""
+    asked = content_units(question)
+    best = max(passages, key=lambda p: coverage(asked, content_units(p.text)), default=None)
+    if best is None or coverage(asked, content_units(best.text)) < 0.25:
+        return ""
+    return best.text
 
 
 def customer_names(customer: Customer | None, lang: str) -> list[str]:

@@ -305,6 +305,18 @@ def tip_sentence(tip: str, lang: str, cap: int) -> str:
     return first
 
 
+def answer_sentence(passage: str, lang: str, cap: int) -> str:
+    """The plain-sentence fallback of an answer: the passage's first sentence that is not a
+    question, without Markdown ("**6. 刷酸、用 A 醇的时候能用吗？** 和它错开早晚使用。" →
+    "和它错开早晚使用。"); the question itself is never said back as the answer."""
+    from knowledge.guides import sentences
+
+    plain = re.sub(r"\*\*|__|`", "", passage)
+    plain = re.sub(r"(?m)^\s*(?:#+|[-*]|\d+[.)、])\s*", "", plain)
+    said = [x for x in sentences(plain) if not re.search(r"[？?]\s*$", x)]
+    return tip_sentence(" ".join(said), lang, cap) if said else ""
+
+
 def layout_for(
     plan: Plan,
     *,
@@ -325,14 +337,11 @@ def layout_for(
         "days": plan.days_since_purchase if plan.days_since_purchase is not None else "",
         "brand": brand_name,
         "tip_sentence": tip_sentence(tip, lang, TIP.cap(lang)) if tip else "",
-        "answer_sentence": (
-            tip_sentence(answer, lang, ANSWER.cap(lang))
-            if answer
-            else (
-                "这个问题我确认一下，稍后回复你。"
-                if lang == "zh"
-                else "Let me check and get back to you."
-            )
+        "answer_sentence": (answer_sentence(answer, lang, ANSWER.cap(lang)) if answer else "")
+        or (
+            "这个问题我确认一下，稍后回复你。"
+            if lang == "zh"
+            else "Let me check and get back to you."
         ),
     }
     greeting = _fill(
@@ -456,6 +465,11 @@ def assemble(
 
 
 _TRAIL = re.compile(r"(?<=[。！？!?.])[^。！？!?.]{1,8}$")
+# A Chinese condition with nothing after it, the slot's last clause: "…六周左右；如果还在换季。"
+# (an English "if" after a comma ends a whole sentence: "Slow down, if you cannot talk.").
+_DANGLING_IF = re.compile(
+    r"(?<=[^，,；;。！？!?])[，,；;]\s*(?:如果|若是|要是|假如)[^，,；;。！？!?]*。?$"
+)
 
 
 def tidy(text: str, *, name: str, cap: int | None = None) -> str:
@@ -465,7 +479,7 @@ def tidy(text: str, *, name: str, cap: int | None = None) -> str:
     text = " ".join(text.split()).strip()
     at_cap = cap is not None and len(text) >= cap - 1  # the grammar stopped it mid-sentence
     if name:
-        text = re.sub(rf"^{re.escape(name)}\s*[，,：:、]\s*", "", text)
+        text = re.sub(rf"^{re.escape(name)}\s*[，,：:、！!。.~～]\s*", "", text)
     text = _HELLO.sub("", text) if len(_HELLO.sub("", text)) > 4 else text  # greeted already
     text = _LABEL.sub("", text) if _LABEL.match(text) and len(text) > 12 else text
     if at_cap:
@@ -478,6 +492,7 @@ def tidy(text: str, *, name: str, cap: int | None = None) -> str:
             if clause > len(text) // 3:
                 text = text[:clause]
         text = _TRAIL.sub("", text).strip()  # a fragment the cap cut off after the last stop
+    text = _DANGLING_IF.sub("", text).strip()  # "…六周左右；如果还在换季" said no "then"
     from knowledge.guides import sentences
 
     out: list[str] = []
@@ -502,6 +517,7 @@ def to_second_person(text: str, *, lang: str, names: list[str]) -> str:
     if lang == "zh":
         out = re.sub(r"(?<![A-Za-z])TA(?![A-Za-z])", "你", out)
         out = re.sub(r"你[，,]?\s*你", "你", out)  # "小雨，你…" said "你，你…"
+        out = re.sub(r"^你\s*[！!。.，,、~～]\s*", "", out)  # "罗曼！最近…" said "你！最近…"
     return out
 
 
@@ -521,6 +537,7 @@ _INSTRUCTION_WORDS = re.compile(
 _CUSTOMER_VOICE = re.compile(
     r"我(?:的|最近的?)?(?:皮肤|脸|肤质|孩子|宝宝|膝盖|脚|小腿|体重|肚子)"
     r"|我(?:最近|这几天|一直)?(?:感觉|觉得|发现)(?:皮肤|脸|自己|有点|越来越|好像)"
+    r"|我(?:最近|这几天|这两天|用到)[^。！？!?]{0,12}(?:发现|感觉|觉得)"
     r"|\bmy (?:skin|face|feet|knees?|legs?|calves|runs?|weight|kid|child)\b"
     r"|\bI(?:'ve| have)? (?:felt|feel|noticed|found) (?:that )?my\b",
     re.I,
@@ -537,6 +554,8 @@ _BIRTHDAY = re.compile(r"生日|birthday", re.I)
 _THIRD_PERSON = re.compile(
     r"客户|顾客|用户|\b(?:the customer|customer's|the user|she|her|he|his)\b", re.I
 )
+# 她 / 他 about the customer ("你最近换季泛红，她一直在找…"); not 其他, 吉他, 他们 (others).
+_THIRD_PERSON_ZH = re.compile(r"她(?!们)|(?<![其吉])他(?!们)")
 
 
 def gate(
@@ -567,7 +586,9 @@ def gate(
         why.append("copies_prompt")
     if any(o and (o in body or body in o) for o in others):
         why.append("duplicate")
-    talks_about = _THIRD_PERSON.search(body) or (lang == "zh" and "TA" in body)
+    talks_about = _THIRD_PERSON.search(body) or (
+        lang == "zh" and ("TA" in body or _THIRD_PERSON_ZH.search(body))
+    )
     if talks_about or any(n and n in body for n in names):
         why.append("third_person")
     if slot.name == "tip" and tip:
@@ -577,7 +598,7 @@ def gate(
             why.append("tip_unfaithful")
         if drops_condition(tip, text):
             why.append("drops_condition")
-    if belief and coverage(content_units(belief), content_units(text)) > 0.5:
+    if belief and restates(belief, text):
         why.append("restates_belief")  # it follows as written; any slot saying it again echoes
     if _CUSTOMER_VOICE.search(body):
         why.append("customer_voice")
@@ -593,6 +614,22 @@ def gate(
     if slot.name in _NO_PRODUCT_SLOTS and any(p and p.lower() in body.lower() for p in products):
         why.append("mentions_product")
     return why
+
+
+def restates(belief: str, text: str) -> bool:
+    """Whether ``text`` says the belief again: most of it, or one of its sentences nearly
+    whole ("舒缓修护精华液能少加一种成分，就少加一种。" before a belief that starts so)."""
+    from evals.checks.overlap import content_units, coverage
+    from knowledge.guides import sentences
+
+    said = content_units(text)
+    if coverage(content_units(belief), said) > 0.5:
+        return True
+    for sentence in sentences(belief):
+        units = content_units(sentence)
+        if len(units) >= 4 and coverage(units, said) >= 0.75:
+            return True
+    return False
 
 
 # A condition in a guide ("如果有轻微刺痒，先减到每次4-5滴", "If your calves ache, ...") and the

@@ -399,3 +399,21 @@ def test_the_brand_s_own_stage_rules_are_in_the_prompt(settings: Settings) -> No
     )
     draft_for(built_in, _req("qs-006"), as_of=AS_OF)
     assert "不要：" not in zh.calls[0].user
+
+
+@pytest.mark.parametrize(
+    ("question", "fallback"),
+    [
+        # the FAQ found for it is about something else: say we will check, not a wrong answer
+        ("这个一天用几次？", "这个问题我确认一下，稍后回复你。"),
+        # the FAQ answers it: its answer, never its question ("**6. 刷酸、用 A 醇的时候能用吗？**")
+        ("刷酸的时候能用吗？", "可以，和酸类、A 醇错开早晚使用，修护产品放在晚上效果更稳。"),
+    ],
+)
+def test_an_answer_that_fails_twice_is_the_knowledge_that_answers_or_a_promise_to_check(
+    make_pipeline, question: str, fallback: str
+) -> None:
+    pipeline = make_pipeline("nope", "nope")
+    draft = draft_for(pipeline, _req("qs-006", trigger="question", question=question), as_of=AS_OF)
+    answer = next(p for p in draft.parts if p.name == "answer")
+    assert answer.source == "fallback" and answer.text == fallback

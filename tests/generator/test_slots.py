@@ -16,6 +16,7 @@ from generator.slots import (
     Fixed,
     Layout,
     Slot,
+    answer_sentence,
     assemble,
     drops_condition,
     first_name,
@@ -823,3 +824,90 @@ def test_to_second_person(lang: str, names: list[str], written: str, said: str) 
     assert to_second_person(written, lang=lang, names=names) == said
     if written != said:
         assert "third_person" not in _gate(S.QUESTION, said + "？", lang, names=names)
+
+
+def test_gate_restates_one_sentence_of_a_longer_belief() -> None:
+    """Seen in an email: the bridge said the belief's first sentence, then the belief followed."""
+    belief = "能少加一种成分，就少加一种。温和不是没效果，而是不让皮肤为效果付出额外的代价。"
+    fires = "舒缓修护精华液能少加一种成分，就少加一种。"
+    assert "restates_belief" in _gate(S.BRIDGE, fires, "zh", belief=belief)
+    near_miss = "所以我们不急着让你加别的产品"
+    assert "restates_belief" not in _gate(S.BRIDGE, near_miss, "zh", belief=belief)
+    en = "Running should feel good for a lifetime. Progress you can keep beats progress you chase."
+    assert "restates_belief" in _gate(
+        S.BRIDGE, "Progress you can keep beats chasing it.", "en", belief=en
+    )
+    assert "restates_belief" not in _gate(S.BRIDGE, "That is why we suggest it.", "en", belief=en)
+
+
+@pytest.mark.parametrize(
+    ("written", "said"),
+    [
+        ("罗曼！最近怎么样？", "最近怎么样？"),
+        ("罗曼。最近怎么样？", "最近怎么样？"),
+    ],
+)
+def test_a_vocative_with_any_mark_is_dropped(written: str, said: str) -> None:
+    assert tidy(written, name="罗曼") == said
+    assert to_second_person(written, lang="zh", names=["罗曼"]) == said
+
+
+@pytest.mark.parametrize(
+    ("written", "said"),
+    [
+        (
+            "回想一下这一个月皮肤的状态。如果已经稳定，可以改成只晚上用，一瓶能用到六周左右；如果还在换季。",
+            "回想一下这一个月皮肤的状态。如果已经稳定，可以改成只晚上用，一瓶能用到六周左右",
+        ),
+        ("早晚各一次，如果觉得闷", "早晚各一次"),
+        (
+            "如果觉得闷，晚上用量减半。",
+            "如果觉得闷，晚上用量减半。",
+        ),  # the condition has its "then"
+        ("Slow down, if you cannot talk.", "Slow down, if you cannot talk."),  # English: whole
+    ],
+)
+def test_tidy_drops_a_chinese_condition_left_without_its_then(written: str, said: str) -> None:
+    assert tidy(written, name="") == said
+
+
+@pytest.mark.parametrize(
+    ("fires", "near_miss"),
+    [
+        ("你最近换季两颊泛红，她一直在找适合的精华。", "其他产品先停一停。"),
+        ("他最近跑得很多。", "他们都说第三周最难。"),
+    ],
+)
+def test_gate_third_person_pronouns_in_chinese(fires: str, near_miss: str) -> None:
+    assert "third_person" in _gate(S.WHY, fires, "zh")
+    assert "third_person" not in _gate(S.WHY, near_miss, "zh")
+
+
+def test_gate_customer_voice_with_a_time_word_between() -> None:
+    fires = "我最近用到一半的时候，发现泛红面积小了一点。"
+    assert "customer_voice" in _gate(S.TIP, fires, "zh")
+    assert "customer_voice" not in _gate(
+        S.TIP, "用到一半时，可以看看泛红面积是不是小了一点。", "zh"
+    )
+
+
+@pytest.mark.parametrize(
+    ("passage", "said"),
+    [
+        (
+            "**6. 刷酸、用 A 醇的时候能用吗？**\n能用，和它错开早晚使用。",
+            "能用，和它错开早晚使用。",
+        ),
+        ("- **一天洗几次合适？** 两次足够。油皮夏天中午出油，用清水冲一冲就好。", "两次足够。"),
+        ("**Can I run in them on day one?** Yes, keep it short.", "Yes, keep it short."),
+    ],
+)
+def test_an_answer_fallback_is_never_the_question(passage: str, said: str) -> None:
+    lang = "en" if passage.isascii() else "zh"
+    assert answer_sentence(passage, lang, 80) == said
+
+
+def test_an_answer_fallback_without_an_answer_says_it_will_check() -> None:
+    plan = _plan(trigger="question")
+    layout = layout_for(plan, tip=None, safety=[], belief=None, answer="**怎么用？**")
+    assert layout.values["answer_sentence"] == "这个问题我确认一下，稍后回复你。"
