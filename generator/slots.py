@@ -118,7 +118,7 @@ _MOMENT_OPENING = {
         "day3": "It's day {days} with your {product}.",
         "half_used": "You're about halfway through your {product}.",
         "almost_finished": "Your {product} must be nearly finished by now.",
-        "after_purchase": "Your {product} has been with you for {days} days.",
+        "after_purchase": "It's been {days} days since your {product} arrived.",
     },
 }
 TIP = Slot(
@@ -407,6 +407,8 @@ def _sentence(text: str, lang: str, *, question: bool = False) -> str:
     text = " ".join(text.split()).strip()
     if not text:
         return text
+    if lang == "en" and text[0].islower() and not text[1:2].isupper():  # "press…" (not "iPhone")
+        text = text[0].upper() + text[1:]
     if text.endswith(("；", ";", "，", ",", "、")):
         text = text[:-1]
     if _END.search(text) or text.endswith(("：", ":")):
@@ -609,6 +611,8 @@ def gate(
     )
     if slot.name in _ASKING_SLOTS and not asks:
         why.append("no_question")
+    if slot.name in _ASKING_SLOTS | _NO_PRODUCT_SLOTS and _stock_phrase(text):
+        why.append("stock_phrase")
     if slot.name == "wish" and not _BIRTHDAY.search(text):
         why.append("not_a_wish")
     if slot.name in _NO_PRODUCT_SLOTS and any(p and p.lower() in body.lower() for p in products):
@@ -630,6 +634,15 @@ def restates(belief: str, text: str) -> bool:
         if len(units) >= 4 and coverage(units, said) >= 0.75:
             return True
     return False
+
+
+def _stock_phrase(text: str) -> bool:
+    """A closing or a help-desk line that says nothing to this person ("如有任何问题请随时联系
+    我们", "How can I assist you today?", "Feel free to reach out"): the check's lexicon."""
+    from evals.lexicon import pattern
+    from evals.matching import matches
+
+    return bool(matches(pattern("coherence", "filler_closing"), text))
 
 
 # A condition in a guide ("如果有轻微刺痒，先减到每次4-5滴", "If your calves ache, ...") and the
@@ -670,6 +683,7 @@ GATE_MESSAGES = {
         "not_a_wish": "这一句要是一句生日祝福",
         "mentions_product": "这一句不提产品",
         "drops_condition": "指南里这样做是有前提的（如果……）；前提要一起说",
+        "stock_phrase": "这是一句套话；对TA说一句具体的话",
     },
     "en": {
         "empty": "this sentence is empty",
@@ -683,6 +697,7 @@ GATE_MESSAGES = {
         "not_a_wish": "this sentence must be a birthday wish",
         "mentions_product": "no product in this sentence",
         "drops_condition": "the guide says to do this only under a condition (if ...); say it",
+        "stock_phrase": "a stock phrase that says nothing; say something to this person",
     },
 }
 

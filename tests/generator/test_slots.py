@@ -149,6 +149,7 @@ def test_every_gate_reason_has_a_message_in_both_languages() -> None:
         "not_a_wish",
         "mentions_product",
         "drops_condition",
+        "stock_phrase",
     }
     assert set(GATE_MESSAGES["zh"]) == reasons == set(GATE_MESSAGES["en"])
 
@@ -237,7 +238,7 @@ def test_care_message_layout_per_moment(lang: str, trigger: str, names: list[str
         ("day3", "en", "It's day 3 with your Cadence road shoe."),
         ("half_used", "en", "You're about halfway through your Cadence road shoe."),
         ("almost_finished", "en", "Your Cadence road shoe must be nearly finished by now."),
-        ("after_purchase", "en", "Your Cadence road shoe has been with you for 3 days."),
+        ("after_purchase", "en", "It's been 3 days since your Cadence road shoe arrived."),
         ("monthly", "zh", "舒缓修护精华液到你手上有3天了。"),  # another moment: after purchase
     ],
 )
@@ -362,7 +363,7 @@ def test_assemble_a_care_message_in_english() -> None:
     got = assemble(layout, written, lang="en")
     assert got.text == (
         "Hi Emma,\nIt's day 3 with your Cadence road shoe. Check your toes for hot spots. "
-        "Sharp pain or numb toes are not normal: stop and tell us. how did the first run feel?"
+        "Sharp pain or numb toes are not normal: stop and tell us. How did the first run feel?"
     )
     _spans_hold(got)
 
@@ -390,7 +391,7 @@ def test_missing_blank_or_named_slots_take_their_fallback() -> None:
         ("question", "还顺手吗，", "zh", "还顺手吗？"),  # a dangling comma goes
         ("tip", "洗完看看紧不紧；", "zh", "洗完看看紧不紧。"),
         ("tip", "洗完看看紧不紧！", "zh", "洗完看看紧不紧！"),
-        ("question", "how has it been", "en", "how has it been?"),
+        ("question", "how has it been", "en", "How has it been?"),
         ("question", "Tell me how it goes", "en", "Tell me how it goes."),
         ("tip", "Check  the\nheel,", "en", "Check the heel."),
         ("tip", "Check the heel!", "en", "Check the heel!"),
@@ -911,3 +912,32 @@ def test_an_answer_fallback_without_an_answer_says_it_will_check() -> None:
     plan = _plan(trigger="question")
     layout = layout_for(plan, tip=None, safety=[], belief=None, answer="**怎么用？**")
     assert layout.values["answer_sentence"] == "这个问题我确认一下，稍后回复你。"
+
+
+@pytest.mark.parametrize(
+    ("lang", "fires", "near_miss"),
+    [
+        ("zh", "如有任何问题请随时联系我们。", "换季的时候皮肤要是有变化，随时来问我。"),
+        ("zh", "有什么可以帮您的吗？", "最近过得怎么样？"),
+        ("en", "How can I assist you today?", "How have you been?"),
+        (
+            "en",
+            "Feel free to reach out if you need further assistance.",
+            "I'm here if the shoes pinch.",
+        ),
+    ],
+)
+def test_gate_stock_phrase(lang: str, fires: str, near_miss: str) -> None:
+    """Seen on the real model after a long silence: "How can I assist you today?"."""
+    for slot in (S.HELLO, S.OFFER):
+        assert "stock_phrase" in _gate(slot, fires, lang)
+        assert "stock_phrase" not in _gate(slot, near_miss, lang)
+    assert "stock_phrase" not in _gate(S.TIP, fires, lang)  # a tip is held to other rules
+
+
+def test_an_english_slot_starts_with_a_capital() -> None:
+    layout = Layout(parts=[S.TIP], values={"tip_sentence": "press your thumb into the midsole"})
+    assert assemble(layout, {}, lang="en", fallbacks={"tip"}).text == (
+        "Press your thumb into the midsole."
+    )
+    assert assemble(layout, {"tip": "iPhone photos help"}, lang="en").text == "iPhone photos help."
