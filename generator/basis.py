@@ -81,9 +81,11 @@ class CheckBasis(BaseModel):
             kind=plan.kind,
             customer=customer,
             stage=plan.stage,
-            # the founder story is the brand's own fact: a post may tell it
+            # the founder story and the tiers' descriptions are the brand's own facts: a post
+            # may tell the story, an invitation quotes its tier ("Rookie: … 10K beginner plan")
             sources=evidence.texts()
-            + ([pack.brand.founder_story] if pack.brand.founder_story else []),
+            + ([pack.brand.founder_story] if pack.brand.founder_story else [])
+            + [f"{t.name}: {t.description}" for t in pack.brand.tiers],
             # Only the kinds that must carry a belief are held to it.
             belief=evidence.belief.text if evidence.belief and spec.carries_belief else None,
             inputs=inputs,

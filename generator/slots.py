@@ -615,7 +615,8 @@ def gate(
         why.append("stock_phrase")
     if slot.name == "wish" and not _BIRTHDAY.search(text):
         why.append("not_a_wish")
-    if slot.name in _NO_PRODUCT_SLOTS and any(p and p.lower() in body.lower() for p in products):
+    named = any(p and p.lower() in body.lower() for p in products) or _ANY_PRODUCT.search(body)
+    if slot.name in _NO_PRODUCT_SLOTS and named:
         why.append("mentions_product")
     return why
 
@@ -667,7 +668,13 @@ def drops_condition(tip: str, said: str) -> bool:
 # Slots whose job is to ask (a question, or an invitation to tell).
 _ASKING_SLOTS = frozenset({"question", "invite", "feedback", "hello"})
 # Slots for moments that are not about a product: a birthday, a hello after a long silence.
-_NO_PRODUCT_SLOTS = frozenset({"wish", "hello", "offer"})
+_NO_PRODUCT_SLOTS = frozenset({"wish", "hello", "offer", "next", "invite"})
+# A product pushed without its name: "any other product we offer", "我们的其他产品".
+_ANY_PRODUCT = re.compile(
+    r"(?:其他|别的|更多|新)的?产品|我们的产品|\b(?:other|more|new) products?\b|products? we (?:offer|sell)"
+    r"|\bour (?:other |new )?products\b",
+    re.I,
+)
 
 
 GATE_MESSAGES = {
@@ -681,7 +688,7 @@ GATE_MESSAGES = {
         "duplicate": "这一句和前面的一句重复了",
         "customer_voice": "这是替客户说话；写你要对TA说的话",
         "not_a_wish": "这一句要是一句生日祝福",
-        "mentions_product": "这一句不提产品",
+        "mentions_product": "这一句不提产品，也不推荐别的产品",
         "drops_condition": "指南里这样做是有前提的（如果……）；前提要一起说",
         "stock_phrase": "这是一句套话；对TA说一句具体的话",
     },
@@ -695,7 +702,7 @@ GATE_MESSAGES = {
         "duplicate": "this repeats another sentence",
         "customer_voice": "that speaks for the customer; write what you would say to them",
         "not_a_wish": "this sentence must be a birthday wish",
-        "mentions_product": "no product in this sentence",
+        "mentions_product": "no product in this sentence, and nothing else to buy",
         "drops_condition": "the guide says to do this only under a condition (if ...); say it",
         "stock_phrase": "a stock phrase that says nothing; say something to this person",
     },

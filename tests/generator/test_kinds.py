@@ -93,6 +93,15 @@ def test_tier_invitation_drafts_in_both_languages(
     assert tier_part.source == "fixed" and description in tier_part.text  # quoted, not made up
     assert [p.name for p in draft.parts][-1] == "no_pressure"
     assert not [f for f in draft.findings if f.rule == "tone.kind_selling"]
+    # the tier's own words are the brand's facts, not unsupported ones ("10K beginner plan")
+    assert not [
+        f
+        for f in draft.findings
+        if f.rule == "grounding.unsupported_fact"
+        and f.start >= tier_part.start
+        and f.end <= tier_part.end
+    ]
+    assert draft.basis is not None and any(description in s for s in draft.basis.sources)
 
 
 @pytest.mark.parametrize(

@@ -941,3 +941,25 @@ def test_an_english_slot_starts_with_a_capital() -> None:
         "Press your thumb into the midsole."
     )
     assert assemble(layout, {"tip": "iPhone photos help"}, lang="en").text == "iPhone photos help."
+
+
+@pytest.mark.parametrize(
+    ("lang", "fires", "near_miss"),
+    [
+        (
+            "en",
+            "Would you like to know more about our Merino running socks or any other product we offer?",
+            "Is there a race you'd like to run together next?",
+        ),
+        ("en", "Want to see our new products?", "Want to pace a Saturday run with us?"),
+        ("zh", "要不要看看我们的其他产品？", "接下来想一起试试什么？"),
+    ],
+)
+def test_gate_what_comes_next_and_an_invitation_sell_nothing(
+    lang: str, fires: str, near_miss: str
+) -> None:
+    for slot in (S.NEXT, S.INVITE):
+        assert "mentions_product" in _gate(slot, fires, lang, products=["Merino running socks"])
+        assert "mentions_product" not in _gate(
+            slot, near_miss, lang, products=["Merino running socks"]
+        )
