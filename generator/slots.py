@@ -671,8 +671,8 @@ _ASKING_SLOTS = frozenset({"question", "invite", "feedback", "hello"})
 _NO_PRODUCT_SLOTS = frozenset({"wish", "hello", "offer", "next", "invite"})
 # A product pushed without its name: "any other product we offer", "我们的其他产品".
 _ANY_PRODUCT = re.compile(
-    r"(?:其他|别的|更多|新)的?产品|我们的产品|\b(?:other|more|new) products?\b|products? we (?:offer|sell)"
-    r"|\bour (?:other |new )?products\b",
+    r"(?:其他|别的|更多|新)的?产品|我们的产品|\b(?:other|more|new) products?\b"
+    r"|products? we (?:offer|sell)|\bour (?:other |new )?products\b",
     re.I,
 )
 

@@ -948,7 +948,8 @@ def test_an_english_slot_starts_with_a_capital() -> None:
     [
         (
             "en",
-            "Would you like to know more about our Merino running socks or any other product we offer?",
+            "Would you like to know more about our Merino running socks or any other product "
+            "we offer?",
             "Is there a race you'd like to run together next?",
         ),
         ("en", "Want to see our new products?", "Want to pace a Saturday run with us?"),
