@@ -34,6 +34,7 @@ BRANDS = ("qingshui", "shanshi", "stride")
 AS_OF = dt.date(2026, 11, 23)  # the example packs describe customers as of this day
 SEEDS = [int(s) for s in os.environ.get("ZHENXIN_BENCH_SEEDS", "1,2").split(",") if s.strip()]
 LIMIT = int(os.environ.get("ZHENXIN_BENCH_LIMIT", "0"))
+STAGE_ORDER = ("first_contact", "getting_to_know", "repeat", "core_member", "co_builder")
 MOMENTS = ("day3", "half_used", "almost_finished", "after_purchase", "welcome")
 BRAND_FILTER = [b for b in os.environ.get("ZHENXIN_BENCH_BRANDS", "").split(",") if b]
 WATCHED = ("truth.", "coherence.", "generator.slot_", "tone.belief", "injection.", "spam.")
@@ -263,6 +264,29 @@ def _report(results: list[Result], service: Any) -> dict[str, Any]:
     return {"verdicts": verdicts, "fired": fired}
 
 
+def _charts(results: list[Result]) -> str:
+    """Verdicts per kind and per stage, and a latency histogram per kind."""
+    from bench.charts import histogram, stacked
+
+    by_kind: dict[str, Counter[str]] = defaultdict(Counter)
+    by_stage: dict[str, Counter[str]] = defaultdict(Counter)
+    seconds: dict[str, list[float]] = defaultdict(list)
+    for r in results:
+        verdict = r.draft.verdict.value if r.draft is not None else "refused"
+        by_kind[r.case.kind][verdict] += 1
+        by_stage[r.case.stage][verdict] += 1
+        if r.draft is not None:
+            seconds[r.case.kind].append(r.seconds)
+    stages = [s for s in STAGE_ORDER if s in by_stage] + sorted(set(by_stage) - set(STAGE_ORDER))
+    return (
+        "<h2>verdicts</h2>"
+        + stacked("by kind", dict(sorted(by_kind.items())))
+        + stacked("by stage", {s: by_stage[s] for s in stages})
+        + "<h2>seconds per draft</h2>"
+        + "".join(histogram(kind, seconds[kind]) for kind in sorted(seconds))
+    )
+
+
 def _html(results: list[Result], path: Path) -> None:
     rows = []
     for r in results:
@@ -297,6 +321,7 @@ def _html(results: list[Result], path: Path) -> None:
             + f"<ul>{findings}</ul><details><summary>attempts</summary><ul>{attempts}</ul>"
             f"</details></section>"
         )
+    charts = _charts(results)
     page = (
         "<!doctype html><meta charset=utf-8><title>zhenxin · bench quality</title><style>"
         "body{font:14px/1.5 system-ui;max-width:60rem;margin:2rem auto}pre{white-space:pre-wrap;"
@@ -304,7 +329,9 @@ def _html(results: list[Result], path: Path) -> None:
         ".fixed{background:#e9f7e7}.err{color:#a00}"
         "section{border-top:1px solid #ddd;padding:.4rem 0}"
         "</style><h1>bench quality</h1><p><span class=model>model</span> "
-        "<span class=fallback>fallback</span> <span class=fixed>fixed</span></p>" + "".join(rows)
+        "<span class=fallback>fallback</span> <span class=fixed>fixed</span></p>"
+        + charts
+        + "".join(rows)
     )
     path.write_text(page, encoding="utf-8")
 
