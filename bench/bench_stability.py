@@ -12,11 +12,13 @@ tests); the model is taken from the configured data dir (or ZHENXIN_LOCAL_MODEL_
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tempfile
 from collections import Counter
 from pathlib import Path
 
+from bench.charts import histogram, stacked
 from core.settings import get_settings
 from generator.drafts import DraftRequest
 from generator.pipeline import Pipeline
@@ -41,6 +43,7 @@ def main() -> None:
     cases = [c for c in CASES if c[2] in kinds] if any(kinds) else CASES
     verdicts: Counter[str] = Counter()
     by_kind: dict[str, Counter[str]] = {}
+    seconds: dict[str, list[float]] = {}
     attempts = echoes = 0
     with tempfile.TemporaryDirectory() as tmp:
         settings = base.model_copy(
@@ -61,6 +64,7 @@ def main() -> None:
                 )
                 verdicts[d.verdict.value] += 1
                 by_kind.setdefault(kind, Counter())[d.verdict.value] += 1
+                seconds.setdefault(kind, []).append(d.timings.get("total", 0.0))
                 attempts += len(d.attempts)
                 echo = any(
                     f.rule == "generator.prompt_echo" for a in d.attempts for f in a.findings
@@ -88,3 +92,14 @@ def main() -> None:
     print(
         f"attempts per draft {attempts / total:.2f}; drafts with a prompt echo cut {echoes}/{total}"
     )
+    out = base.data_dir / f"stability-{dt.datetime.now():%Y%m%d-%H%M%S}.html"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(
+        "<!doctype html><meta charset=utf-8><title>zhenxin · bench stability</title>"
+        "<style>body{font:14px/1.5 system-ui;max-width:60rem;margin:2rem auto}</style>"
+        f"<h1>bench stability</h1><p>{total} drafts, seeds {list(seeds)}</p>"
+        + stacked("verdicts by kind", by_kind)
+        + "".join(histogram(kind, seconds[kind]) for kind in sorted(seconds)),
+        encoding="utf-8",
+    )
+    print(f"charts: {out}")
