@@ -602,8 +602,12 @@ def gate(
             why.append("drops_condition")
     if belief and restates(belief, text):
         why.append("restates_belief")  # it follows as written; any slot saying it again echoes
-    if _CUSTOMER_VOICE.search(body):
+    if _CUSTOMER_VOICE.search(body) or _assumes(body, lang):
         why.append("customer_voice")
+    if _MARKUP.search(body) or (lang == "en" and _CUT_EN.search(body.strip())):
+        why.append("broken")
+    if slot.name in _ASKING_SLOTS and _ASKS_KNOWN.search(body):
+        why.append("asks_known")
     asks = (
         re.search(r"[？?]", text)
         or (_ASKS_ZH.search(text) if lang == "zh" else _ASKS_EN.search(text))
@@ -644,6 +648,36 @@ def _stock_phrase(text: str) -> bool:
     from evals.matching import matches
 
     return bool(matches(pattern("coherence", "filler_closing"), text))
+
+
+# What a reply's JSON or Markdown leaves in a sentence ("”} **注意：** 1. 在重。").
+_MARKUP = re.compile(r"\*\*|[{}]|^#|[”\"]\s*}|```")
+# An English sentence the model stopped in the middle of ("Keep up the great work, and may all.").
+_CUT_EN = re.compile(r"\b(?:and|or|may|to|the|a|an|all|with|of|for|your|our)[.!]?$", re.I)
+# A question about what we know already, or a survey's: "你用了多少天？", "你对这个产品满意吗？",
+# "How is your experience with Cadence road shoes?".
+_ASKS_KNOWN = re.compile(
+    r"(?:用了|用过)[^？?]{0,6}(?:多少天|多久|几天)|满意吗|用过这个建议"
+    r"|how long have you (?:had|used|been using)|are you satisfied|how is your experience with",
+    re.I,
+)
+# A statement (not a question, not an "if") that tells the customer how they feel or what
+# they did: "你最近皮肤敏感，经常感到疲劳和不适。", "You've been feeling stiff".
+_ASSUMES_ZH = re.compile(r"你(?:最近|一直|已经|这几天)?[^。？！?!]{0,12}(?:感到|觉得|发现|做得)")
+_ASSUMES_EN = re.compile(
+    r"\byou(?:'ve| have)? (?:been feeling|felt|told us|mentioned|noticed)\b", re.I
+)
+_HEDGE = re.compile(r"如果|要是|的话|是不是|有没有|吗|呢|\bif\b|\bwhen\b", re.I)
+
+
+def _assumes(text: str, lang: str) -> bool:
+    from knowledge.guides import sentences
+
+    pattern = _ASSUMES_ZH if lang == "zh" else _ASSUMES_EN
+    return any(
+        pattern.search(x) and not _HEDGE.search(x) and not re.search(r"[？?]\s*$", x)
+        for x in sentences(text)
+    )
 
 
 # A condition in a guide ("如果有轻微刺痒，先减到每次4-5滴", "If your calves ache, ...") and the
@@ -691,6 +725,8 @@ GATE_MESSAGES = {
         "mentions_product": "这一句不提产品，也不推荐别的产品",
         "drops_condition": "指南里这样做是有前提的（如果……）；前提要一起说",
         "stock_phrase": "这是一句套话；对TA说一句具体的话",
+        "broken": "这一句没写完，或带着格式符号；写一句完整的话",
+        "asks_known": "这是在问我们已经知道的事，或像问卷；问一句TA真正会想回答的",
     },
     "en": {
         "empty": "this sentence is empty",
@@ -705,6 +741,9 @@ GATE_MESSAGES = {
         "mentions_product": "no product in this sentence, and nothing else to buy",
         "drops_condition": "the guide says to do this only under a condition (if ...); say it",
         "stock_phrase": "a stock phrase that says nothing; say something to this person",
+        "broken": "this sentence is unfinished or carries markup; write a whole sentence",
+        "asks_known": "that asks what we know already, or reads like a survey; ask what they "
+        "would want to answer",
     },
 }
 

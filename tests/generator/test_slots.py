@@ -150,6 +150,8 @@ def test_every_gate_reason_has_a_message_in_both_languages() -> None:
         "mentions_product",
         "drops_condition",
         "stock_phrase",
+        "broken",
+        "asks_known",
     }
     assert set(GATE_MESSAGES["zh"]) == reasons == set(GATE_MESSAGES["en"])
 
@@ -964,3 +966,45 @@ def test_gate_what_comes_next_and_an_invitation_sell_nothing(
         assert "mentions_product" not in _gate(
             slot, near_miss, lang, products=["Merino running socks"]
         )
+
+
+@pytest.mark.parametrize(
+    ("lang", "fires", "near_miss"),
+    [
+        ("zh", "最近用着怎么样？”} **注意：** 1. 在重。", "最近用着怎么样？"),
+        ("en", "Keep up the great work, and may all.", "Keep up the good work."),
+        ("en", "Enjoy the run with your", "Enjoy the run with your sister."),
+    ],
+)
+def test_gate_broken(lang: str, fires: str, near_miss: str) -> None:
+    assert "broken" in _gate(S.WISH, fires, lang)
+    assert "broken" not in _gate(S.WISH, near_miss, lang)
+
+
+@pytest.mark.parametrize(
+    ("lang", "fires", "near_miss"),
+    [
+        ("zh", "你用了多少天？", "这几天用下来，脸颊还紧吗？"),
+        ("zh", "你对这个产品满意吗？", "早上起来两颊还干吗？"),
+        ("en", "How is your experience with Cadence road shoes?", "How did the last run feel?"),
+    ],
+)
+def test_gate_asks_what_we_know_or_a_survey(lang: str, fires: str, near_miss: str) -> None:
+    assert "asks_known" in _gate(S.QUESTION, fires, lang)
+    assert _gate(S.QUESTION, near_miss, lang) == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "fires", "near_miss"),
+    [
+        ("zh", "你最近皮肤敏感，经常感到疲劳和不适。", "如果你觉得闷，晚上用量减半。"),
+        ("zh", "你一直觉得两颊很干。", "你是不是也觉得两颊有点干？"),
+        ("en", "You've been feeling stiff after runs.", "If you have felt stiff, walk a minute."),
+        ("en", "You mentioned sore calves.", "Have you noticed any sore spots?"),
+    ],
+)
+def test_gate_a_statement_of_how_they_feel_is_their_voice(
+    lang: str, fires: str, near_miss: str
+) -> None:
+    assert "customer_voice" in _gate(S.WHY, fires, lang)
+    assert "customer_voice" not in _gate(S.WHY, near_miss, lang)
