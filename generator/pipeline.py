@@ -258,6 +258,9 @@ class Pipeline:
                     belief=belief,
                     others=others,
                     products=basis.products,
+                    stage_words=[plan.stage_name, plan.stage_who, *plan.stage_avoid]
+                    if plan.stage_who or plan.stage_avoid
+                    else [],
                 )
                 if reasons:
                     gated[name] = [_gate_finding(lang, r) for r in reasons]

@@ -570,6 +570,7 @@ def gate(
     belief: str | None,
     others: list[str] = (),  # type: ignore[assignment]
     products: list[str] = (),  # type: ignore[assignment]
+    stage_words: list[str] = (),  # type: ignore[assignment]
 ) -> list[str]:
     """Why a model-written slot cannot stand in a composed draft (empty: it can). Checked
     before the draft's checks: these are about the slot's job, not the text as a whole.
@@ -584,7 +585,7 @@ def gate(
     if len(text.strip()) < 2:
         return ["empty"]
     body = text
-    if _INSTRUCTION_WORDS.search(body):
+    if _INSTRUCTION_WORDS.search(body) or _says_stage_rule(body, stage_words):
         why.append("copies_prompt")
     if any(o and (o in body or body in o) for o in others):
         why.append("duplicate")
@@ -678,6 +679,20 @@ def _assumes(text: str, lang: str) -> bool:
         pattern.search(x) and not _HEDGE.search(x) and not re.search(r"[？?]\s*$", x)
         for x in sentences(text)
     )
+
+
+def _says_stage_rule(text: str, rules: list[str]) -> bool:
+    """Whether ``text`` repeats one of the prompt's stage lines whole ("using the gear and the
+    plan; avoid: hard replenishment pushes" came back as "Using the gear and plan, avoid hard
+    replenishment pushes"; "Finding a rhythm" as a subject)."""
+    from evals.checks.overlap import content_units, coverage
+
+    said = content_units(text)
+    for rule in rules:
+        units = content_units(rule)
+        if len(units) >= 2 and coverage(units, said) == 1.0:
+            return True
+    return False
 
 
 # A condition in a guide ("如果有轻微刺痒，先减到每次4-5滴", "If your calves ache, ...") and the

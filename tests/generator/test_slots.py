@@ -1008,3 +1008,30 @@ def test_gate_a_statement_of_how_they_feel_is_their_voice(
 ) -> None:
     assert "customer_voice" in _gate(S.WHY, fires, lang)
     assert "customer_voice" not in _gate(S.WHY, near_miss, lang)
+
+
+@pytest.mark.parametrize(
+    ("lang", "rules", "fires", "near_miss"),
+    [
+        (
+            "en",
+            ["Finding a rhythm", "using the gear and the plan", "hard replenishment pushes"],
+            "Using the gear and plan, avoid hard replenishment pushes; look back at week 1.",
+            "Look back at week 1: you were running 1 minute.",
+        ),
+        ("en", ["Finding a rhythm"], "How to Find Your Rhythm", "One small tip for your plan"),
+        (
+            "zh",
+            ["相知", "刚用上一段时间", "催复购"],
+            "刚用上一段时间，不要催复购",
+            "这几天用得怎么样",
+        ),
+    ],
+)
+def test_gate_a_stage_line_of_the_prompt_said_back(
+    lang: str, rules: list[str], fires: str, near_miss: str
+) -> None:
+    """Seen on the real model: the brand's own stage rule came back in the tip."""
+    assert "copies_prompt" in _gate(S.TIP, fires, lang, stage_words=rules)
+    assert "copies_prompt" not in _gate(S.TIP, near_miss, lang, stage_words=rules)
+    assert "copies_prompt" not in _gate(S.TIP, fires, lang)  # no stage rules written: no gate
