@@ -34,7 +34,6 @@ BRANDS = ("qingshui", "shanshi", "stride")
 AS_OF = dt.date(2026, 11, 23)  # the example packs describe customers as of this day
 SEEDS = [int(s) for s in os.environ.get("ZHENXIN_BENCH_SEEDS", "1,2").split(",") if s.strip()]
 LIMIT = int(os.environ.get("ZHENXIN_BENCH_LIMIT", "0"))
-STAGE_ORDER = ("first_contact", "getting_to_know", "repeat", "core_member", "co_builder")
 MOMENTS = ("day3", "half_used", "almost_finished", "after_purchase", "welcome")
 BRAND_FILTER = [b for b in os.environ.get("ZHENXIN_BENCH_BRANDS", "").split(",") if b]
 WATCHED = ("truth.", "coherence.", "generator.slot_", "tone.belief", "injection.", "spam.")
@@ -267,6 +266,9 @@ def _report(results: list[Result], service: Any) -> dict[str, Any]:
 def _charts(results: list[Result]) -> str:
     """Verdicts per kind and per stage, and a latency histogram per kind."""
     from bench.charts import histogram, stacked
+    from knowledge.stages import BaseStage
+
+    order = [s.value for s in BaseStage]  # the lifecycle, 初识 → 共行
 
     by_kind: dict[str, Counter[str]] = defaultdict(Counter)
     by_stage: dict[str, Counter[str]] = defaultdict(Counter)
@@ -277,7 +279,7 @@ def _charts(results: list[Result]) -> str:
         by_stage[r.case.stage][verdict] += 1
         if r.draft is not None:
             seconds[r.case.kind].append(r.seconds)
-    stages = [s for s in STAGE_ORDER if s in by_stage] + sorted(set(by_stage) - set(STAGE_ORDER))
+    stages = [s for s in order if s in by_stage] + sorted(set(by_stage) - set(order))
     return (
         "<h2>verdicts</h2>"
         + stacked("by kind", dict(sorted(by_kind.items())))

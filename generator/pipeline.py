@@ -226,6 +226,12 @@ class Pipeline:
         final: tuple[Composed, Assembled, int, CheckReport] | None = None
         names = customer_names(customer, lang)
         tip_words = f"{tip} {plan.facts.get('product', '')}" if tip else None
+        # the brand's own stage lines, shown in the prompt only when the brand wrote them
+        stage_words = (
+            [plan.stage_name, plan.stage_who, *plan.stage_avoid]
+            if plan.stage_who or plan.stage_avoid
+            else []
+        )
         for number in range(1, max(1, self.settings.max_attempts) + 1):
             tick = time.perf_counter()
             completion = self.llm.complete(
@@ -258,9 +264,7 @@ class Pipeline:
                     belief=belief,
                     others=others,
                     products=basis.products,
-                    stage_words=[plan.stage_name, plan.stage_who, *plan.stage_avoid]
-                    if plan.stage_who or plan.stage_avoid
-                    else [],
+                    stage_words=stage_words,
                 )
                 if reasons:
                     gated[name] = [_gate_finding(lang, r) for r in reasons]
@@ -555,10 +559,9 @@ def _answer_passage(question: str | None, passages: list[Passage]) -> str:
     if not question:
         return ""
     asked = content_units(question)
-    best = max(passages, key=lambda p: coverage(asked, content_units(p.text)), default=None)
-    if best is None or coverage(asked, content_units(best.text)) < 0.25:
-        return ""
-    return best.text
+    scored = [(coverage(asked, content_units(p.text)), p.text) for p in passages]
+    share, best = max(scored, key=lambda x: x[0], default=(0.0, ""))
+    return best if share >= 0.25 else ""
 
 
 def customer_names(customer: Customer | None, lang: str) -> list[str]:

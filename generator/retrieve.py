@@ -18,10 +18,10 @@ from knowledge.guides import moment_item, safety_statements
 from knowledge.pack import Belief, BrandPack, Customer, DocKind, KnowledgeDoc
 from knowledge.retriever import Knowledge, Passage
 
-# Words that steer the guide search toward the passage for this moment.
 # A guide's first steps are news only in the first days after a purchase.
 FIRST_STEPS_DAYS = 14
 
+# Words that steer the guide search toward the passage for this moment.
 _MOMENT_QUERY = {
     "zh": {
         "day3": "第3天 刚开始使用 用量 步骤",
@@ -246,9 +246,12 @@ def gather(
         first_steps_late = (
             plan.trigger == "after_purchase" and (plan.days_since_purchase or 0) > FIRST_STEPS_DAYS
         )
-        if first_steps_late:
-            pass  # "精华吸收后使用…" on day 37 tells them what they have done for a month
-        elif spec.slots and plan.trigger not in ("birthday", "long_silence", "question"):
+        # "精华吸收后使用…" on day 37 would tell them what they have done for a month
+        if (
+            spec.slots
+            and plan.trigger not in ("birthday", "long_silence", "question")
+            and not first_steps_late
+        ):
             item = moment_item(guide, plan.trigger)
             evidence.tip = item.text if item is not None else _first_item(found[0].text)
     elif spec.needs_purchase:

@@ -53,6 +53,8 @@ class Slot:
     # one (a question, an ask for feedback, a bridge to the belief) that fails takes its plain
     # fallback at once, unless the model is asked again for another slot anyway.
     ask_again: bool = True
+    must_ask: bool = False  # its job is to ask: a question, or an invitation to tell
+    no_product: bool = False  # a moment not about a product: it names none, sells nothing
 
     def instruction(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en
@@ -141,6 +143,7 @@ QUESTION = Slot(
     "How has it been so far?",
     question=True,
     ask_again=False,
+    must_ask=True,
 )
 FEEDBACK = Slot(
     "feedback",
@@ -152,6 +155,7 @@ FEEDBACK = Slot(
     "Tell us how it goes, and if anything doesn't work for you, say so plainly.",
     question=True,
     ask_again=False,
+    must_ask=True,
 )
 WELCOME = Slot(
     "opening",
@@ -172,6 +176,7 @@ ASK_ANYTIME = Slot(
     "If anything is unclear, just ask me.",
     question=True,
     ask_again=False,
+    no_product=True,
 )
 WISH = Slot(
     "wish",
@@ -181,6 +186,7 @@ WISH = Slot(
     160,
     "生日快乐！愿新的一岁轻松自在。",
     "Happy birthday! Wishing you an easy, good year ahead.",
+    no_product=True,
 )
 HELLO = Slot(
     "hello",
@@ -192,6 +198,8 @@ HELLO = Slot(
     "How have you been? Hope the season is treating you well.",
     question=True,
     ask_again=False,
+    must_ask=True,
+    no_product=True,
 )
 OFFER = Slot(
     "offer",
@@ -202,6 +210,7 @@ OFFER = Slot(
     "有什么想聊的，随时找我。",
     "If there's anything on your mind, I'm here.",
     ask_again=False,
+    no_product=True,
 )
 THANKS = Slot(
     "thanks",
@@ -222,6 +231,7 @@ NEXT = Slot(
     "Is there something you'd like us to try together next? Tell me.",
     question=True,
     ask_again=False,
+    no_product=True,
 )
 ANSWER = Slot(
     "answer",
@@ -271,6 +281,8 @@ INVITE = Slot(
     "Would you like to join us?",
     question=True,
     ask_again=False,
+    must_ask=True,
+    no_product=True,
 )
 
 _GREETING = {"zh": "{name}你好，", "en": "Hi {name},\n"}
@@ -469,9 +481,8 @@ def assemble(
 _TRAIL = re.compile(r"(?<=[。！？!?.])[^。！？!?.]{1,8}$")
 # A Chinese condition with nothing after it, the slot's last clause: "…六周左右；如果还在换季。"
 # (an English "if" after a comma ends a whole sentence: "Slow down, if you cannot talk.").
-_DANGLING_IF = re.compile(
-    r"(?<=[^，,；;。！？!?])[，,；;]\s*(?:如果|若是|要是|假如)[^，,；;。！？!?]*。?$"
-)
+_IF_ZH = "如果|若是|要是|假如"
+_DANGLING_IF = re.compile(rf"(?<=[^，,；;。！？!?])[，,；;]\s*(?:{_IF_ZH})[^，,；;。！？!?]*。?$")
 
 
 def tidy(text: str, *, name: str, cap: int | None = None) -> str:
@@ -482,7 +493,8 @@ def tidy(text: str, *, name: str, cap: int | None = None) -> str:
     at_cap = cap is not None and len(text) >= cap - 1  # the grammar stopped it mid-sentence
     if name:
         text = re.sub(rf"^{re.escape(name)}\s*[，,：:、！!。.~～]\s*", "", text)
-    text = _HELLO.sub("", text) if len(_HELLO.sub("", text)) > 4 else text  # greeted already
+    ungreeted = _HELLO.sub("", text)
+    text = ungreeted if len(ungreeted) > 4 else text  # greeted already
     text = _LABEL.sub("", text) if _LABEL.match(text) and len(text) > 12 else text
     if at_cap:
         ends = [text.rfind(m) for m in ("。", "！", "？", "!", "?", ". ")]
@@ -607,21 +619,21 @@ def gate(
         why.append("customer_voice")
     if _MARKUP.search(body) or (lang == "en" and _CUT_EN.search(body.strip())):
         why.append("broken")
-    if slot.name in _ASKING_SLOTS and _ASKS_KNOWN.search(body):
+    if slot.must_ask and _ASKS_KNOWN.search(body):
         why.append("asks_known")
     asks = (
         re.search(r"[？?]", text)
         or (_ASKS_ZH.search(text) if lang == "zh" else _ASKS_EN.search(text))
         or (slot.name == "feedback" and _INVITES_REPLY.search(text))
     )
-    if slot.name in _ASKING_SLOTS and not asks:
+    if slot.must_ask and not asks:
         why.append("no_question")
-    if slot.name in _ASKING_SLOTS | _NO_PRODUCT_SLOTS and _stock_phrase(text):
+    if (slot.must_ask or slot.no_product) and _stock_phrase(text):
         why.append("stock_phrase")
     if slot.name == "wish" and not _BIRTHDAY.search(text):
         why.append("not_a_wish")
     named = any(p and p.lower() in body.lower() for p in products) or _ANY_PRODUCT.search(body)
-    if slot.name in _NO_PRODUCT_SLOTS and named:
+    if slot.no_product and named:
         why.append("mentions_product")
     return why
 
@@ -698,7 +710,7 @@ def _says_stage_rule(text: str, rules: list[str]) -> bool:
 # A condition in a guide ("如果有轻微刺痒，先减到每次4-5滴", "If your calves ache, ...") and the
 # amounts said only under it: a tip that keeps the amounts without the condition tells every
 # customer to do what the guide says to do only when something is wrong.
-_CONDITION = re.compile(r"如果|若是|若|要是|假如|一旦|的话|\b(?:if|when|unless|should you)\b", re.I)
+_CONDITION = re.compile(rf"{_IF_ZH}|若|一旦|的话|\b(?:if|when|unless|should you)\b", re.I)
 _AMOUNT = re.compile(r"\d+(?:\.\d+)?|[一二两三四五六七八九十半]+(?=[天周次滴泵下分钟公里个月])")
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]|\.(?:\s+|$)")
 
@@ -714,10 +726,6 @@ def drops_condition(tip: str, said: str) -> bool:
     return bool(only_if & set(_AMOUNT.findall(said)))
 
 
-# Slots whose job is to ask (a question, or an invitation to tell).
-_ASKING_SLOTS = frozenset({"question", "invite", "feedback", "hello"})
-# Slots for moments that are not about a product: a birthday, a hello after a long silence.
-_NO_PRODUCT_SLOTS = frozenset({"wish", "hello", "offer", "next", "invite"})
 # A product pushed without its name: "any other product we offer", "我们的其他产品".
 _ANY_PRODUCT = re.compile(
     r"(?:其他|别的|更多|新)的?产品|我们的产品|\b(?:other|more|new) products?\b"
