@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -546,3 +546,29 @@ def review(
     session.flush()
     session.refresh(draft)
     return draft, current, row
+
+
+def iter_drafted(
+    session: Session, brand_id: str, *, since: dt.datetime, until: dt.datetime, chunk: int = 5000
+) -> Iterator[tuple[str, str, str, str, dt.datetime, str, str | None]]:
+    """``(id, kind, trigger, stage, created_at, status, customer_id)`` of the brand's drafts
+    made in ``[since, until)``, read ``chunk`` rows at a time (the outcomes report)."""
+    query = (
+        select(
+            DraftRow.id,
+            DraftRow.kind,
+            DraftRow.trigger,
+            DraftRow.stage,
+            DraftRow.created_at,
+            DraftRow.status,
+            DraftRow.customer_id,
+        )
+        .where(
+            DraftRow.brand_id == brand_id,
+            DraftRow.created_at >= since,
+            DraftRow.created_at < until,
+        )
+        .execution_options(yield_per=chunk)
+    )
+    for row in session.execute(query):
+        yield (row[0], row[1], row[2], row[3], row[4], row[5], row[6])

@@ -260,3 +260,52 @@ class ExemplarRow(Base):
     draft_id: Mapped[str | None] = mapped_column(ForeignKey("drafts.id"), nullable=True)
     edited: Mapped[bool] = mapped_column(Boolean, default=False)  # the editor changed it
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class EventRow(Base):
+    """Something that happened to a customer after a draft: a send, a delivery, a reply, a
+    purchase, an unsubscribe, an opt-out, a complaint, or being held out of a care batch.
+    Idempotent by ``(brand_id, event_id)``: the same event posted twice is stored once.
+    ``kind``/``trigger``/``stage`` describe the message for sends imported from elsewhere
+    (a draft we hold describes itself)."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        UniqueConstraint("brand_id", "event_id", name="uq_events_brand_eid"),
+        Index("ix_events_brand_customer_at", "brand_id", "customer_id", "at"),
+        Index("ix_events_brand_type_at", "brand_id", "type", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id"))
+    event_id: Mapped[str] = mapped_column(String(128))
+    customer_id: Mapped[str] = mapped_column(String(64))
+    type: Mapped[str] = mapped_column(String(16))
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    draft_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    product: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    topic: Mapped[str | None] = mapped_column(String(32), nullable=True)  # e.g. co_creation
+    kind: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    trigger: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    stage: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    criticism: Mapped[bool] = mapped_column(Boolean, default=False)  # a reply that criticises
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class StageChangeRow(Base):
+    """One move of a customer's lifecycle stage: from, to, when, why (append-only)."""
+
+    __tablename__ = "stage_changes"
+    __table_args__ = (Index("ix_stage_changes_brand_customer", "brand_id", "customer_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id"))
+    customer_id: Mapped[str] = mapped_column(String(64))
+    from_stage: Mapped[str] = mapped_column(String(64))
+    to_stage: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.date] = mapped_column(Date)
+    why: Mapped[str] = mapped_column(Text, default="")
+    rule: Mapped[str] = mapped_column(String(64), default="")
+    event_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -39,12 +39,16 @@ def test_downgrades_drop_only_what_each_migration_added(settings: Settings) -> N
     engine = make_engine(settings)
     upgrade_to_head(engine)
     before = set(inspect(engine).get_table_names())
+    flywheel = {"events", "stage_changes"}
+    _to(engine, "0005", down=True)
+    assert before - set(inspect(engine).get_table_names()) == flywheel
     _to(engine, "0004", down=True)
-    assert before - set(inspect(engine).get_table_names()) == {"exemplars"}
+    assert before - set(inspect(engine).get_table_names()) == {"exemplars", *flywheel}
     _to(engine, "0003", down=True)
-    assert before - set(inspect(engine).get_table_names()) == {"exemplars", "consent_events"}
+    gone = {"exemplars", "consent_events", *flywheel}
+    assert before - set(inspect(engine).get_table_names()) == gone
     _to(engine, "0001", down=True)
-    gone = {"exemplars", "consent_events", "web_sessions"}
+    gone = {"exemplars", "consent_events", "web_sessions", *flywheel}
     assert before - set(inspect(engine).get_table_names()) == gone
     columns = {c["name"] for c in inspect(engine).get_columns("draft_requests")}
     assert "claim_token" not in columns and "batch_id" not in columns

@@ -1,0 +1,197 @@
+"""Events and stage changes: append-only rows. Inserting an event whose id the brand already
+holds does nothing (posting the same batch twice counts once)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from storage.brands import ensure_brand
+from storage.models import EventRow, StageChangeRow
+
+CHUNK = 500  # ids per IN (...) query: well under SQLite's variable limit
+
+
+def insert_new(session: Session, brand_id: str, rows: Sequence[dict[str, Any]]) -> set[str]:
+    """Insert the events whose ``event_id`` the brand does not hold yet; returns the ids that
+    were new. One statement per chunk; concurrent writers of the same id cannot both win (the
+    unique key decides, the loser's row is skipped)."""
+    if not rows:
+        return set()
+    ensure_brand(session, brand_id)
+    dialect = session.get_bind().dialect.name
+    new: set[str] = set()
+    for start in range(0, len(rows), CHUNK):
+        chunk = [{**r, "brand_id": brand_id} for r in rows[start : start + CHUNK]]
+        if dialect == "postgresql":
+            stmt: Any = postgresql.insert(EventRow).on_conflict_do_nothing(
+                constraint="uq_events_brand_eid"
+            )
+        elif dialect == "sqlite":
+            stmt = sqlite.insert(EventRow).on_conflict_do_nothing(
+                index_elements=["brand_id", "event_id"]
+            )
+        else:  # pragma: no cover - the two databases we ship for
+            held = existing_ids(session, brand_id, [r["event_id"] for r in chunk])
+            chunk = [r for r in chunk if r["event_id"] not in held]
+            stmt = insert(EventRow)
+        if not chunk:
+            continue
+        result = session.execute(stmt.returning(EventRow.event_id), chunk)
+        new.update(result.scalars())
+    return new
+
+
+def existing_ids(session: Session, brand_id: str, event_ids: Iterable[str]) -> set[str]:
+    ids = sorted(set(event_ids))
+    held: set[str] = set()
+    for start in range(0, len(ids), CHUNK):
+        part = ids[start : start + CHUNK]
+        held.update(
+            session.scalars(
+                select(EventRow.event_id).where(
+                    EventRow.brand_id == brand_id, EventRow.event_id.in_(part)
+                )
+            )
+        )
+    return held
+
+
+@dataclass(frozen=True)
+class Activity:
+    """One customer's event that the lifecycle rules count."""
+
+    customer_id: str
+    type: str
+    at: dt.datetime
+    topic: str | None
+
+
+def activity(
+    session: Session, brand_id: str, customer_ids: Iterable[str], *, types: Sequence[str]
+) -> list[Activity]:
+    """Events of these types for these customers, oldest first."""
+    ids = sorted(set(customer_ids))
+    found: list[Activity] = []
+    for start in range(0, len(ids), CHUNK):
+        part = ids[start : start + CHUNK]
+        rows = session.execute(
+            select(EventRow.customer_id, EventRow.type, EventRow.at, EventRow.topic).where(
+                EventRow.brand_id == brand_id,
+                EventRow.customer_id.in_(part),
+                EventRow.type.in_(types),
+            )
+        )
+        found.extend(Activity(*row) for row in rows)
+    return sorted(found, key=lambda a: a.at)
+
+
+def for_customer(
+    session: Session, brand_id: str, customer_id: str, *, limit: int = 200
+) -> list[EventRow]:
+    """The customer's newest events, newest first."""
+    return list(
+        session.scalars(
+            select(EventRow)
+            .where(EventRow.brand_id == brand_id, EventRow.customer_id == customer_id)
+            .order_by(EventRow.at.desc(), EventRow.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def replies_to(session: Session, brand_id: str, draft_id: str) -> list[EventRow]:
+    """Replies and complaints attached to a draft, oldest first."""
+    return list(
+        session.scalars(
+            select(EventRow)
+            .where(
+                EventRow.brand_id == brand_id,
+                EventRow.draft_id == draft_id,
+                EventRow.type.in_(("replied", "complaint")),
+            )
+            .order_by(EventRow.at, EventRow.id)
+        )
+    )
+
+
+def stream(
+    session: Session,
+    brand_id: str,
+    *,
+    types: Sequence[str],
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    chunk: int = 5000,
+) -> Iterator[EventRow]:
+    """Events of these types in ``[since, until)``, read ``chunk`` rows at a time."""
+    query: Select[Any] = select(EventRow).where(
+        EventRow.brand_id == brand_id, EventRow.type.in_(types)
+    )
+    if since is not None:
+        query = query.where(EventRow.at >= since)
+    if until is not None:
+        query = query.where(EventRow.at < until)
+    yield from session.scalars(query.order_by(EventRow.id).execution_options(yield_per=chunk))
+
+
+def count(session: Session, brand_id: str) -> int:
+    return int(session.scalar(select(func.count()).where(EventRow.brand_id == brand_id)) or 0)
+
+
+def record_stage_change(
+    session: Session,
+    brand_id: str,
+    customer_id: str,
+    *,
+    from_stage: str,
+    to_stage: str,
+    at: dt.date,
+    why: str,
+    rule: str = "",
+    event_id: str | None = None,
+) -> StageChangeRow:
+    ensure_brand(session, brand_id)
+    row = StageChangeRow(
+        brand_id=brand_id,
+        customer_id=customer_id,
+        from_stage=from_stage,
+        to_stage=to_stage,
+        at=at,
+        why=why,
+        rule=rule[:64],
+        event_id=event_id,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def stage_history(session: Session, brand_id: str, customer_id: str) -> list[StageChangeRow]:
+    return list(
+        session.scalars(
+            select(StageChangeRow)
+            .where(StageChangeRow.brand_id == brand_id, StageChangeRow.customer_id == customer_id)
+            .order_by(StageChangeRow.at, StageChangeRow.id)
+        )
+    )
+
+
+__all__ = [
+    "Activity",
+    "activity",
+    "count",
+    "existing_ids",
+    "for_customer",
+    "insert_new",
+    "record_stage_change",
+    "replies_to",
+    "stage_history",
+    "stream",
+]
