@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from knowledge.languages import LANGUAGE_PATTERN
-from knowledge.stages import DEFAULT_STAGES, Stage
+from knowledge.stages import DEFAULT_RULES, DEFAULT_STAGES, Stage, StageRule
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{1,63}$"
 
@@ -167,6 +167,8 @@ class Brand(_Strict):
     lexicon: LexiconExtension = Field(default_factory=LexiconExtension)
     privacy: Privacy = Field(default_factory=Privacy)
     founder_story: str = ""
+    # Stage progression rules (None: the defaults, knowledge.stages.DEFAULT_RULES).
+    lifecycle: list[StageRule] | None = None
 
     @field_validator("beliefs", mode="before")
     @classmethod
@@ -198,7 +200,26 @@ class Brand(_Strict):
             unknown = [s for s in tier.stages if s not in stage_ids]
             if unknown:
                 raise ValueError(f"tier {tier.id!r} names unknown stages {unknown}")
+        for rule in self.lifecycle or ():
+            if self.rule_stage(rule) is None:
+                raise ValueError(
+                    f"lifecycle rule to {rule.to!r}: no such stage (one of {sorted(stage_ids)})"
+                )
         return self
+
+    def stage_rules(self) -> list[tuple[Stage, StageRule]]:
+        """The brand's stage progression rules (or the defaults) with their target stage;
+        a default rule whose stage the brand does not have is left out."""
+        rules = DEFAULT_RULES if self.lifecycle is None else self.lifecycle
+        found = [(self.rule_stage(r), r) for r in rules]
+        return [(stage, rule) for stage, rule in found if stage is not None]
+
+    def rule_stage(self, rule: StageRule) -> Stage | None:
+        """The stage a rule moves to: the stage with that id, else the first of that base."""
+        for s in self.stages:
+            if s.id == rule.to:
+                return s
+        return next((s for s in self.stages if s.base.value == rule.to), None)
 
     def stage(self, stage_id: str) -> Stage:
         for s in self.stages:

@@ -90,3 +90,44 @@ def stage_alias(value: str) -> str:
     """Map a Chinese or English stage name (初识, "First contact") to its default id."""
     v = value.strip()
     return _ALIASES.get(v, _ALIASES.get(v.lower(), v))
+
+
+class StageRule(BaseModel):
+    """When a customer moves up to stage ``to`` (a stage id of the brand, or a default id):
+    every condition set here holds. Rules only ever move a customer up; the highest stage
+    whose rule holds wins. A brand writes its own under ``lifecycle:`` in brand.yaml."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    to: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    purchases: int = Field(default=0, ge=0, description="at least this many orders in all")
+    replies: int = Field(default=0, ge=0, description="replies within `within_days`")
+    co_creation: int = Field(default=0, ge=0, description="co-creation events (topic)")
+    within_days: int = Field(default=365, ge=1, le=3650)
+
+    def describe(self, lang: str) -> str:
+        zh = base_language(lang) == "zh"
+        parts = []
+        if self.purchases:
+            parts.append(f"累计购买{self.purchases}次" if zh else f"{self.purchases} orders")
+        if self.replies:
+            parts.append(
+                f"{self.within_days}天内回复{self.replies}次"
+                if zh
+                else f"{self.replies} replies in {self.within_days} days"
+            )
+        if self.co_creation:
+            parts.append(
+                f"参与共创{self.co_creation}次" if zh else f"{self.co_creation} co-creation"
+            )
+        return ("，" if zh else ", ").join(parts) or ("无条件" if zh else "always")
+
+
+# The five stages' defaults: a second order makes a repeat customer (相恋); sustained
+# repurchase and replies make a core member (携手); taking part in co-creation makes a
+# co-builder (共行). 初识 → 相知 is a conversation, not a count: an editor sets it.
+DEFAULT_RULES: tuple[StageRule, ...] = (
+    StageRule(to=BaseStage.REPEAT.value, purchases=2),
+    StageRule(to=BaseStage.CORE_MEMBER.value, purchases=3, replies=2, within_days=365),
+    StageRule(to=BaseStage.CO_BUILDER.value, co_creation=1),
+)
