@@ -1,0 +1,71 @@
+"""Lifecycle kept: which stage a customer's record and events earn, by the brand's rules.
+
+Rules (``Brand.stage_rules()``: the brand's ``lifecycle:`` or the defaults) only move a
+customer up, never down: an editor may still set any stage by hand. The highest stage whose
+rule holds on the day of the newest event wins; the change is saved with why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from flywheel.events import CO_CREATION
+from knowledge.pack import Brand
+from knowledge.stages import Stage, StageRule
+from storage.events import Activity
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the rules count for one customer on ``on``."""
+
+    on: dt.date
+    purchases: int
+    replies: tuple[dt.date, ...]  # days of replies
+    co_creation: int
+
+    def replies_within(self, days: int) -> int:
+        start = self.on - dt.timedelta(days=days)
+        return sum(1 for d in self.replies if start < d <= self.on)
+
+
+def facts(on: dt.date, purchases: int, activity: Sequence[Activity]) -> Facts:
+    replies = tuple(a.at.date() for a in activity if a.type == "replied" and a.at.date() <= on)
+    co = sum(1 for a in activity if a.topic == CO_CREATION and a.at.date() <= on)
+    return Facts(on=on, purchases=purchases, replies=replies, co_creation=co)
+
+
+def holds(rule: StageRule, f: Facts) -> bool:
+    return (
+        f.purchases >= rule.purchases
+        and f.replies_within(rule.within_days) >= rule.replies
+        and f.co_creation >= rule.co_creation
+    )
+
+
+@dataclass(frozen=True)
+class Promotion:
+    from_stage: str
+    to: Stage
+    rule: StageRule
+    why: str
+
+
+def promotion(brand: Brand, current: str, f: Facts) -> Promotion | None:
+    """The stage this customer moves up to, or None (stays)."""
+    order = {s.id: i for i, s in enumerate(brand.stages)}
+    here = order.get(current, -1)
+    best: tuple[Stage, StageRule] | None = None
+    for stage, rule in brand.stage_rules():
+        higher = best is None or order[stage.id] > order[best[0].id]
+        if order[stage.id] > here and higher and holds(rule, f):
+            best = (stage, rule)
+    if best is None:
+        return None
+    stage, rule = best
+    return Promotion(current, stage, rule, rule.describe(brand.language))
+
+
+__all__ = ["Facts", "Promotion", "facts", "holds", "promotion"]

@@ -1,0 +1,258 @@
+"""The outcomes report: per kind, trigger, stage and month — drafted, approved, sent, replied,
+purchased within 30 and 60 days of the send, unsubscribed — and the care holdout beside the
+customers who were contacted, each rate with its 95 % Wilson interval and its sample size.
+
+A send whose 30- (60-) day window has not closed by ``as_of`` is not in that rate's
+denominator: a send of yesterday has not had a chance to lead to a purchase yet.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from storage import drafts as draft_rows
+from storage import events as event_rows
+
+Z95 = 1.959963984540054
+REPLY_DAYS = 7  # a reply within a week of a send answers it (when it names no draft)
+FEW = 30  # under this many, a rate says little: the report says so
+
+
+def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """The Wilson score interval for k successes in n trials (0, 0 for n = 0)."""
+    if n <= 0:
+        return (0.0, 0.0)
+    p = k / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def rate(k: int, n: int) -> dict[str, Any]:
+    low, high = wilson(k, n)
+    return {
+        "k": k,
+        "n": n,
+        "rate": round(k / n, 4) if n else None,
+        "low": round(low, 4),
+        "high": round(high, 4),
+        "few": n < FEW,
+    }
+
+
+def difference(a: tuple[int, int], b: tuple[int, int]) -> dict[str, Any]:
+    """a's rate minus b's, with Newcombe's interval from the two Wilson intervals."""
+    (ka, na), (kb, nb) = a, b
+    if not na or not nb:
+        return {"diff": None, "low": None, "high": None}
+    pa, pb = ka / na, kb / nb
+    la, ua = wilson(ka, na)
+    lb, ub = wilson(kb, nb)
+    d = pa - pb
+    low = d - math.sqrt((pa - la) ** 2 + (ub - pb) ** 2)
+    high = d + math.sqrt((ua - pa) ** 2 + (pb - lb) ** 2)
+    return {"diff": round(d, 4), "low": round(low, 4), "high": round(high, 4)}
+
+
+@dataclass
+class _Group:
+    drafted: int = 0
+    approved: int = 0
+    sent: int = 0
+    replied: int = 0
+    eligible_30d: int = 0
+    purchased_30d: int = 0
+    eligible_60d: int = 0
+    purchased_60d: int = 0
+    unsubscribed: int = 0
+
+
+@dataclass
+class _Cohort:
+    """Customers in one arm (contacted or held out): purchases after their day."""
+
+    customers: int = 0
+    eligible_30d: int = 0
+    purchased_30d: int = 0
+    eligible_60d: int = 0
+    purchased_60d: int = 0
+    by_trigger: dict[str, _Cohort] = field(default_factory=dict)
+
+
+def _after(days: list[dt.datetime], start: dt.datetime, span: int) -> bool:
+    """Any moment in ``days`` (sorted) within ``(start, start + span days]``."""
+    i = bisect.bisect_right(days, start)
+    return i < len(days) and days[i] <= start + dt.timedelta(days=span)
+
+
+def outcomes(
+    session: Session,
+    brand_id: str,
+    *,
+    since: dt.date,
+    until: dt.date,
+    as_of: dt.date | None = None,
+    care_kinds: Iterable[str] = ("care_message", "aftersale_email"),
+) -> dict[str, Any]:
+    """The report for messages drafted or sent in ``[since, until]`` (see the module doc)."""
+    start = dt.datetime.combine(since, dt.time())
+    end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time())
+    horizon = end + dt.timedelta(days=61)
+    as_of_dt = dt.datetime.combine((as_of or dt.date.today()) + dt.timedelta(days=1), dt.time())
+    care = set(care_kinds)
+
+    groups: dict[tuple[str, str, str, str], _Group] = defaultdict(_Group)
+    meta: dict[str, tuple[str, str, str, str]] = {}
+    for did, kind, trigger, stage, created, status, _cid in draft_rows.iter_drafted(
+        session, brand_id, since=start, until=end
+    ):
+        key = (kind, trigger, stage, created.strftime("%Y-%m"))
+        meta[did] = key
+        g = groups[key]
+        g.drafted += 1
+        g.approved += status == "approved"
+
+    # What happened after: purchases, replies, unsubscribes, per customer (sorted times).
+    purchases: dict[str, list[dt.datetime]] = defaultdict(list)
+    replies: dict[str, list[dt.datetime]] = defaultdict(list)
+    unsubs: dict[str, list[dt.datetime]] = defaultdict(list)
+    replied_drafts: set[str] = set()
+    for row in event_rows.stream(
+        session,
+        brand_id,
+        types=("purchased", "replied", "unsubscribed", "opted_out"),
+        since=start,
+        until=horizon,
+    ):
+        if row.type == "purchased":
+            purchases[row.customer_id].append(row.at)
+        elif row.type == "replied":
+            replies[row.customer_id].append(row.at)
+            if row.draft_id:
+                replied_drafts.add(row.draft_id)
+        else:
+            unsubs[row.customer_id].append(row.at)
+    for table in (purchases, replies, unsubs):
+        for times in table.values():
+            times.sort()
+
+    contacted = _Cohort()
+    held = _Cohort()
+    contacted_ids: set[str] = set()
+    held_ids: set[str] = set()
+
+    def arm(cohort: _Cohort, trigger: str, cid: str, at: dt.datetime) -> None:
+        for c in (cohort, cohort.by_trigger.setdefault(trigger or "-", _Cohort())):
+            c.customers += 1
+            if at + dt.timedelta(days=30) < as_of_dt:
+                c.eligible_30d += 1
+                c.purchased_30d += _after(purchases.get(cid, []), at, 30)
+            if at + dt.timedelta(days=60) < as_of_dt:
+                c.eligible_60d += 1
+                c.purchased_60d += _after(purchases.get(cid, []), at, 60)
+
+    for row in event_rows.stream(
+        session, brand_id, types=("sent", "held_out"), since=start, until=end
+    ):
+        cid, at = row.customer_id, row.at
+        if row.type == "held_out":
+            if cid not in held_ids:  # one arm entry per customer: the first holdout
+                held_ids.add(cid)
+                arm(held, row.trigger or "", cid, at)
+            continue
+        key = meta.get(row.draft_id or "") or (
+            row.kind or "unknown",
+            row.trigger or "",
+            row.stage or "",
+            at.strftime("%Y-%m"),
+        )
+        g = groups[key]
+        g.sent += 1
+        g.replied += (row.draft_id in replied_drafts) or _after(
+            replies.get(cid, []), at, REPLY_DAYS
+        )
+        if at + dt.timedelta(days=30) < as_of_dt:
+            g.eligible_30d += 1
+            g.purchased_30d += _after(purchases.get(cid, []), at, 30)
+        if at + dt.timedelta(days=60) < as_of_dt:
+            g.eligible_60d += 1
+            g.purchased_60d += _after(purchases.get(cid, []), at, 60)
+        g.unsubscribed += _after(unsubs.get(cid, []), at, 30)
+        if key[0] in care and cid not in contacted_ids:
+            contacted_ids.add(cid)
+            arm(contacted, key[1], cid, at)
+
+    out_groups = []
+    for (kind, trigger, stage, month), g in sorted(groups.items()):
+        out_groups.append(
+            {
+                "kind": kind,
+                "trigger": trigger,
+                "stage": stage,
+                "month": month,
+                "drafted": g.drafted,
+                "approved": g.approved,
+                "sent": g.sent,
+                "replied": g.replied,
+                "purchased_30d": g.purchased_30d,
+                "purchased_60d": g.purchased_60d,
+                "unsubscribed": g.unsubscribed,
+                "reply_rate": rate(g.replied, g.sent),
+                "purchase_rate_30d": rate(g.purchased_30d, g.eligible_30d),
+                "purchase_rate_60d": rate(g.purchased_60d, g.eligible_60d),
+                "unsubscribe_rate": rate(g.unsubscribed, g.sent),
+            }
+        )
+    return {
+        "brand": brand_id,
+        "from": since.isoformat(),
+        "to": until.isoformat(),
+        "as_of": (as_of or dt.date.today()).isoformat(),
+        "groups": out_groups,
+        "holdout": _compare(contacted, held),
+    }
+
+
+def _arm(c: _Cohort) -> dict[str, Any]:
+    return {
+        "customers": c.customers,
+        "purchase_rate_30d": rate(c.purchased_30d, c.eligible_30d),
+        "purchase_rate_60d": rate(c.purchased_60d, c.eligible_60d),
+    }
+
+
+def _compare(contacted: _Cohort, held: _Cohort) -> dict[str, Any]:
+    """The care holdout beside the contacted customers, overall and per trigger."""
+
+    def pair(a: _Cohort, b: _Cohort) -> dict[str, Any]:
+        return {
+            "contacted": _arm(a),
+            "held_out": _arm(b),
+            "lift_30d": difference(
+                (a.purchased_30d, a.eligible_30d), (b.purchased_30d, b.eligible_30d)
+            ),
+            "lift_60d": difference(
+                (a.purchased_60d, a.eligible_60d), (b.purchased_60d, b.eligible_60d)
+            ),
+        }
+
+    triggers = sorted(set(contacted.by_trigger) | set(held.by_trigger))
+    return {
+        **pair(contacted, held),
+        "by_trigger": {
+            t: pair(contacted.by_trigger.get(t, _Cohort()), held.by_trigger.get(t, _Cohort()))
+            for t in triggers
+        },
+    }
+
+
+__all__ = ["difference", "outcomes", "rate", "wilson"]

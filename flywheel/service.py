@@ -1,0 +1,337 @@
+"""The one door for the flywheel: events in (API, CLI import, the batch's holdout), the
+lifecycle kept, core members and the outcomes report out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from drafting.service import DraftingService
+from flywheel import lifecycle, report
+from flywheel import members as members_mod
+from flywheel.events import CO_CREATION, CONSENT_ENDING, Event, EventType, Rejected, validate
+from knowledge.pack import Brand, Customer, Purchase
+from storage import consent, contacts
+from storage import customers as customer_rows
+from storage import events as event_rows
+from storage.models import CustomerRow, DraftRow, EventRow
+
+CHUNK = 2000  # events per transaction
+
+
+@dataclass
+class IngestResult:
+    accepted: int = 0  # new events stored
+    duplicates: int = 0  # ids already held (or twice in this batch): counted once
+    rejected: list[Rejected] = field(default_factory=list)
+    stage_changes: list[dict[str, Any]] = field(default_factory=list)
+    opted_out: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "rejected": [r.as_dict() for r in self.rejected],
+            "stage_changes": self.stage_changes,
+            "opted_out": self.opted_out,
+        }
+
+
+@dataclass(frozen=True)
+class StageChange:
+    from_stage: str
+    to_stage: str
+    at: dt.date
+    why: str
+    rule: str
+    event_id: str | None
+
+
+class FlywheelService:
+    def __init__(self, drafting: DraftingService) -> None:
+        self.drafting = drafting
+        self.sessions = drafting.sessions
+
+    # --- events in --------------------------------------------------------------------------
+    def ingest(
+        self, brand_id: str, items: Iterable[Mapping[str, Any] | Event], *, actor: str = "event"
+    ) -> IngestResult:
+        """Store new events (by id; a repeat counts once), apply what they mean — a purchase
+        joins the customer's orders, an unsubscribe or opt-out their consent, a send from
+        another tool their contact log — and move customers up a stage where the rules say.
+        Bad items are reported by index and the rest are kept."""
+        brand = self.drafting.brand(brand_id)
+        result = IngestResult()
+        seen: set[str] = set()
+        unique: list[tuple[int, Event]] = []
+        for index, item in enumerate(items):
+            if isinstance(item, Event):
+                event: Event | None = item
+            else:
+                good, bad = validate([item])
+                event = good[0] if good else None
+                result.rejected.extend(Rejected(index, r.id, r.error) for r in bad)
+            if event is None:
+                continue
+            if event.id in seen:
+                result.duplicates += 1
+                continue
+            seen.add(event.id)
+            unique.append((index, event))
+        for start in range(0, len(unique), CHUNK):
+            self._ingest_chunk(brand_id, brand, unique[start : start + CHUNK], actor, result)
+        result.rejected.sort(key=lambda r: r.index)
+        return result
+
+    def _ingest_chunk(
+        self,
+        brand_id: str,
+        brand: Brand | None,
+        chunk: Sequence[tuple[int, Event]],
+        actor: str,
+        result: IngestResult,
+    ) -> None:
+        with self.sessions.begin() as s:
+            known = _known_customers(s, brand_id, {e.customer_id for _, e in chunk})
+            kept = []
+            for index, event in chunk:
+                if event.customer_id not in known:
+                    result.rejected.append(
+                        Rejected(index, event.id, f"unknown customer {event.customer_id!r}")
+                    )
+                else:
+                    kept.append(event)
+            new_ids = event_rows.insert_new(s, brand_id, [_row(e) for e in kept])
+            result.duplicates += len(kept) - len(new_ids)
+            result.accepted += len(new_ids)
+            new = sorted((e for e in kept if e.id in new_ids), key=lambda e: e.at)
+            if new:
+                self._apply(s, brand_id, brand, new, actor, result)
+
+    def _apply(
+        self,
+        s: Any,
+        brand_id: str,
+        brand: Brand | None,
+        new: Sequence[Event],
+        actor: str,
+        result: IngestResult,
+    ) -> None:
+        by_customer: dict[str, list[Event]] = defaultdict(list)
+        for event in new:
+            by_customer[event.customer_id].append(event)
+        drafted = _stored_drafts(s, brand_id, {e.draft_id for e in new if e.draft_id})
+        counted = {
+            cid
+            for cid, evs in by_customer.items()
+            if any(
+                e.type in (EventType.PURCHASED, EventType.REPLIED) or e.topic == CO_CREATION
+                for e in evs
+            )
+        }
+        activity: dict[str, list[event_rows.Activity]] = defaultdict(list)
+        if brand is not None and counted:
+            for a in event_rows.activity(
+                s,
+                brand_id,
+                counted,
+                types=("replied", "complaint", "sent", "purchased", "delivered"),
+            ):
+                activity[a.customer_id].append(a)
+        for cid, evs in by_customer.items():
+            customer = customer_rows.find_customer(s, brand_id, cid)
+            assert customer is not None  # checked above, in this transaction
+            before = customer
+            purchases = list(customer.purchases)
+            held = {(p.product, p.date) for p in purchases}
+            for e in evs:
+                if e.type == EventType.PURCHASED and e.product and (e.product, e.day) not in held:
+                    purchases.append(Purchase(product=e.product, date=e.day))
+                    held.add((e.product, e.day))
+            if len(purchases) != len(customer.purchases):
+                customer = customer.model_copy(
+                    update={"purchases": sorted(purchases, key=lambda p: p.date)}
+                )
+            ending = next((e for e in evs if e.type in CONSENT_ENDING), None)
+            if ending is not None and consent.current(s, brand_id, cid) != consent.OPTED_OUT:
+                consent.record(
+                    s,
+                    brand_id,
+                    cid,
+                    consent.OPTED_OUT,
+                    actor=actor,
+                    source="event",
+                    reason=f"{ending.type.value} event {ending.id} on {ending.day.isoformat()}",
+                )
+                customer = customer.model_copy(update={"opted_out": True})
+                result.opted_out.append(cid)
+            for e in evs:
+                if e.type == EventType.SENT and (e.draft_id is None or e.draft_id not in drafted):
+                    contacts.record_contact(
+                        s,
+                        brand_id,
+                        cid,
+                        channel=customer.channel.value,
+                        purpose="sales" if e.kind == "sales" else "care",
+                        date=e.day,
+                    )
+            if brand is not None and cid in counted:
+                customer = self._promote(s, brand_id, brand, customer, evs, activity[cid], result)
+            if customer != before:
+                customer_rows.upsert_customer(s, brand_id, customer, source="event")
+
+    @staticmethod
+    def _promote(
+        s: Any,
+        brand_id: str,
+        brand: Brand,
+        customer: Customer,
+        evs: Sequence[Event],
+        activity: Sequence[event_rows.Activity],
+        result: IngestResult,
+    ) -> Customer:
+        for event in sorted(evs, key=lambda e: e.at):  # the event that made a rule hold
+            bought = sum(1 for p in customer.purchases if p.date <= event.day)
+            f = lifecycle.facts(event.day, bought, activity)
+            up = lifecycle.promotion(brand, customer.stage, f)
+            if up is None:
+                continue
+            event_rows.record_stage_change(
+                s,
+                brand_id,
+                customer.id,
+                from_stage=up.from_stage,
+                to_stage=up.to.id,
+                at=event.day,
+                why=up.why,
+                rule=up.rule.to,
+                event_id=event.id,
+            )
+            result.stage_changes.append(
+                {
+                    "customer_id": customer.id,
+                    "from": up.from_stage,
+                    "to": up.to.id,
+                    "at": event.day.isoformat(),
+                    "why": up.why,
+                    "event_id": event.id,
+                }
+            )
+            tags = {**customer.tags, "stage_since": event.day.isoformat()}
+            customer = customer.model_copy(update={"stage": up.to.id, "tags": tags})
+        return customer
+
+    # --- reads ------------------------------------------------------------------------------
+    def stage_history(self, brand_id: str, customer_id: str) -> list[StageChange]:
+        with self.sessions() as s:
+            return [
+                StageChange(r.from_stage, r.to_stage, r.at, r.why, r.rule, r.event_id)
+                for r in event_rows.stage_history(s, brand_id, customer_id)
+            ]
+
+    def replies(self, brand_id: str, draft_id: str) -> list[EventRow]:
+        with self.sessions() as s:
+            return event_rows.replies_to(s, brand_id, draft_id)
+
+    def members(
+        self, brand_id: str, *, on: dt.date, limit: int = 50, core_only: bool = False
+    ) -> list[members_mod.Member]:
+        """The highest-scoring customers (core members first), read 500 at a time so a brand
+        of any size fits in memory; each with its reasons and the tiers it may join."""
+        brand = self.drafting.brand(brand_id)
+        if brand is None:
+            return []
+        top: list[tuple[int, tuple[int, ...], members_mod.Member]] = []
+        chunk: list[Customer] = []
+
+        def flush() -> None:
+            with self.sessions() as s:
+                acts = event_rows.activity(
+                    s, brand_id, [c.id for c in chunk], types=("replied", "sent")
+                )
+            for m in members_mod.rank(brand, chunk, acts, on):
+                if core_only and not m.core:
+                    continue
+                entry = (m.score, _desc(m.customer_id), m)
+                if len(top) < limit:
+                    heapq.heappush(top, entry)
+                elif entry[:2] > top[0][:2]:
+                    heapq.heapreplace(top, entry)
+            chunk.clear()
+
+        for customer in self.drafting.customers.iter_all(brand_id):
+            chunk.append(customer)
+            if len(chunk) >= 500:
+                flush()
+        if chunk:
+            flush()
+        return [m for _, _, m in sorted(top, key=lambda t: (-t[0], t[2].customer_id))]
+
+    def outcomes(
+        self, brand_id: str, *, since: dt.date, until: dt.date, as_of: dt.date | None = None
+    ) -> dict[str, Any]:
+        with self.sessions() as s:
+            return report.outcomes(s, brand_id, since=since, until=until, as_of=as_of)
+
+    def events_of(self, brand_id: str, customer_id: str, *, limit: int = 200) -> list[EventRow]:
+        with self.sessions() as s:
+            return event_rows.for_customer(s, brand_id, customer_id, limit=limit)
+
+
+def _desc(customer_id: str) -> tuple[int, ...]:
+    """Sorts customer ids the other way round (heap ties keep the smaller id)."""
+    return tuple(-ord(ch) for ch in customer_id)
+
+
+def _row(e: Event) -> dict[str, Any]:
+    return {
+        "event_id": e.id,
+        "customer_id": e.customer_id,
+        "type": e.type.value,
+        "at": e.at,
+        "draft_id": e.draft_id,
+        "product": e.product,
+        "text": e.text,
+        "topic": e.topic,
+        "kind": e.kind,
+        "trigger": e.trigger,
+        "stage": e.stage,
+        "criticism": e.is_criticism,
+    }
+
+
+def _known_customers(s: Any, brand_id: str, ids: Iterable[str]) -> set[str]:
+    wanted = sorted(set(ids))
+    found: set[str] = set()
+    for start in range(0, len(wanted), event_rows.CHUNK):
+        part = wanted[start : start + event_rows.CHUNK]
+        found.update(
+            s.scalars(
+                select(CustomerRow.customer_id).where(
+                    CustomerRow.brand_id == brand_id, CustomerRow.customer_id.in_(part)
+                )
+            )
+        )
+    return found
+
+
+def _stored_drafts(s: Any, brand_id: str, ids: Iterable[str | None]) -> set[str]:
+    wanted = sorted({i for i in ids if i})
+    found: set[str] = set()
+    for start in range(0, len(wanted), event_rows.CHUNK):
+        part = wanted[start : start + event_rows.CHUNK]
+        found.update(
+            s.scalars(
+                select(DraftRow.id).where(DraftRow.brand_id == brand_id, DraftRow.id.in_(part))
+            )
+        )
+    return found
+
+
+__all__ = ["FlywheelService", "IngestResult", "StageChange"]
