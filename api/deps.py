@@ -9,6 +9,7 @@ OptionalKey   the caller's API key, or None when none was sent (a wrong one stil
 EditorKey / AdminKey   the same, requiring at least that role (403 otherwise)
 KnowledgeDep  the brand knowledge (``knowledge.retriever.Knowledge``: packs + search)
 DraftingDep   the drafting service (requests, jobs, re-checks, decisions), built once
+FlywheelDep   the flywheel (events, lifecycle, core members, outcomes), built once
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from api.rate_limit import RateLimiter
 from core.errors import PermissionDeniedError
 from core.settings import Settings
 from drafting.service import DraftingService
+from flywheel.service import FlywheelService
 from knowledge.retriever import Knowledge
 from storage.keys import KeyInfo, Role, authenticate
 
@@ -184,3 +186,11 @@ async def get_drafting(request: Request, knowledge: KnowledgeDep) -> DraftingSer
 
 
 DraftingDep = Annotated[DraftingService, Depends(get_drafting)]
+
+
+async def get_flywheel(request: Request, drafting: DraftingDep) -> FlywheelService:
+    service: FlywheelService = _cached(request, "flywheel", lambda: FlywheelService(drafting))
+    return service
+
+
+FlywheelDep = Annotated[FlywheelService, Depends(get_flywheel)]

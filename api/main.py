@@ -19,7 +19,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import error_body, install_error_handlers
 from api.rate_limit import build_limiter
-from api.routes import batches, check, customers, drafts, health, keys, knowledge, review
+from api.routes import (
+    batches,
+    check,
+    customers,
+    drafts,
+    events,
+    health,
+    keys,
+    knowledge,
+    review,
+)
 from api.web_auth import with_session_secret
 from core.pii import install_pii_masking
 from core.settings import Settings, get_settings
@@ -174,7 +184,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessions = sessions
     app.state.limiter = limiter
     install_error_handlers(app)
-    for module in (health, drafts, check, knowledge, customers, keys, batches):
+    for module in (health, drafts, check, knowledge, customers, keys, batches, events):
         app.include_router(module.router)
     review.install_review(app)
 

@@ -135,10 +135,21 @@ class CheckIn(_In):
     purpose: Purpose | None = None
 
 
+class StageStepOut(BaseModel):
+    """One saved move of the customer's stage: from, to, when, why."""
+
+    from_stage: str
+    to_stage: str
+    at: dt.date
+    why: str
+    event_id: str | None = None
+
+
 class CustomerOut(BaseModel):
     brand: str
     customer: Customer
     created: bool = False
+    stage_history: list[StageStepOut] = Field(default_factory=list)
 
 
 class PassageOut(BaseModel):

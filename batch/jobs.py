@@ -38,6 +38,8 @@ class BatchSpec(BaseModel):
     month: str | None = None
     date: dt.date | None = None
     tiers: list[str] | None = None
+    # Care batches: the share of due customers held out (None: ZHENXIN_HOLDOUT_SHARE).
+    holdout: float | None = Field(default=None, ge=0.0, le=0.5)
 
     @model_validator(mode="after")
     def _fields_for_kind(self) -> BatchSpec:

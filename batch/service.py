@@ -24,6 +24,8 @@ from batch.runner import InProcessRunner, ItemExecutor, OnOutcome, Outcome, Runn
 from core.errors import ConflictError, NotFoundError
 from core.settings import Settings
 from drafting.service import DraftingService
+from flywheel import holdout
+from flywheel.service import FlywheelService
 from generator.drafts import Draft, DraftRequest
 from storage.batches import BatchRecord, BatchRepository
 
@@ -86,11 +88,41 @@ class BatchService:
                 handled=self._handled(spec),
                 people=self.drafting.customers.iter_all(spec.brand),
             )
+            self._hold_out(spec, items)
         params = {"spec": spec.model_dump(mode="json"), "as_of": spec.as_of.isoformat()}
         self.repo.create(
             batch_id, brand_id=spec.brand, kind=spec.kind.value, params=params, items=items
         )
         return self.repo.get(batch_id)
+
+    def _hold_out(self, spec: BatchSpec, items: list[dict[str, Any]]) -> None:
+        """Mark the holdout: a stable share of the due customers of this batch get nothing,
+        recorded as ``held_out`` events so the outcomes report can compare."""
+        share = self.settings.holdout_share if spec.holdout is None else spec.holdout
+        if share <= 0:
+            return
+        at = dt.datetime.combine(spec.as_of, dt.time())
+        held = []
+        for item in items:
+            cid = item.get("customer_id")
+            if item.get("skip") or not cid or not holdout.held_out(spec.batch_id, cid, share):
+                continue
+            item["skip"] = "holdout: deliberately not contacted (outcomes report)"
+            item["holdout"] = True
+            request = item.get("request", {})
+            held.append(
+                {
+                    "id": holdout.event_id(spec.batch_id, cid),
+                    "customer_id": cid,
+                    "type": "held_out",
+                    "at": at,
+                    "kind": request.get("kind", "care_message"),
+                    "trigger": item.get("trigger"),
+                    "stage": (request.get("customer") or {}).get("stage"),
+                }
+            )
+        if held:
+            FlywheelService(self.drafting).ingest(spec.brand, held, actor=f"batch:{spec.batch_id}")
 
     def _theme_history(self, spec: BatchSpec) -> dict[str, list[tuple[str, str]]]:
         """(month, theme key) per tier from the brand's earlier monthly batches."""
@@ -110,7 +142,9 @@ class BatchService:
         for record in self.repo.list_for_brand(spec.brand, BatchKind.CARE.value):
             if record.id == spec.batch_id:
                 continue
-            for item in self.repo.items(record.id, ["done", "pending", "running"]):
+            for item in self.repo.items(record.id, ["done", "pending", "running", "skipped"]):
+                if item.status == "skipped" and not item.spec.get("holdout"):
+                    continue  # skipped for pressure or consent: may be due again later
                 if item.spec.get("occurrence"):
                     handled.add(item.spec["occurrence"])
         return handled

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import typer
 
-from cli import batch, drafts, evals, knowledge, model, pack, schedule, serve
+from cli import batch, drafts, evals, flywheel, knowledge, model, pack, schedule, serve
 from core.errors import ZhenxinError
 from core.pii import install_pii_masking
 
@@ -26,7 +26,7 @@ def _root() -> None:
     """真心 zhenxin: sincere customer-care drafts for private-domain brands."""
 
 
-for area in (knowledge, pack, evals, drafts, model, serve, batch, schedule):
+for area in (knowledge, pack, evals, drafts, model, serve, batch, schedule, flywheel):
     area.register(app)
 
 

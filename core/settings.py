@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     job_queue: Literal["thread", "dramatiq"] = "thread"
     job_workers: int | None = Field(default=None, ge=1, le=64)  # None: 1 for "local", else 4
     job_queue_size: int = Field(default=100, ge=1)  # waiting jobs before 429
+    # The share of due customers per care batch deliberately not contacted (the outcomes
+    # report's holdout); 0 holds out nobody. A batch spec's ``holdout`` overrides it.
+    holdout_share: float = Field(default=0.0, ge=0.0, le=0.5)
     # A claimed job's (or batch item's) lease, renewed every third of it while the model
     # writes: a worker that died loses its jobs to the next one within this time.
     job_lease_seconds: float = Field(default=60.0, gt=0)

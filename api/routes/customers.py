@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import CurrentKey, DraftingDep
-from api.schemas import CustomerOut
+from api.deps import CurrentKey, DraftingDep, FlywheelDep
+from api.schemas import CustomerOut, StageStepOut
 from knowledge.pack import Customer
 from storage.keys import Role
 
@@ -47,9 +47,19 @@ def upsert_customer(
     response_model=CustomerOut,
     responses={401: {"description": "no key"}, 404: {"description": "unknown id"}},
 )
-def get_customer(customer_id: str, key: CurrentKey, service: DraftingDep) -> CustomerOut:
-    """The customer, with every logged contact merged into ``last_contacts``."""
-    return CustomerOut(brand=key.brand, customer=service.customers.get(key.brand, customer_id))
+def get_customer(
+    customer_id: str, key: CurrentKey, service: DraftingDep, flywheel: FlywheelDep
+) -> CustomerOut:
+    """The customer, with every logged contact merged into ``last_contacts``, and the saved
+    history of their stage (``stage_history``: from, to, when, why)."""
+    customer = service.customers.get(key.brand, customer_id)
+    steps = [
+        StageStepOut(
+            from_stage=c.from_stage, to_stage=c.to_stage, at=c.at, why=c.why, event_id=c.event_id
+        )
+        for c in flywheel.stage_history(key.brand, customer_id)
+    ]
+    return CustomerOut(brand=key.brand, customer=customer, stage_history=steps)
 
 
 @router.get("", response_model=list[CustomerOut], responses={401: {"description": "no key"}})
