@@ -77,6 +77,7 @@ def _pct(r: dict[str, Any]) -> str:
 
 def print_outcomes(data: dict[str, Any]) -> None:
     """The outcomes report as two tables: the groups, then the holdout comparison."""
+    from rich.console import Console
     from rich.table import Table
 
     table = Table(title=f"outcomes {data['brand']} {data['from']} → {data['to']}")
@@ -108,7 +109,9 @@ def print_outcomes(data: dict[str, Any]) -> None:
             _pct(g["purchase_rate_60d"]),
             str(g["unsubscribed"]),
         )
-    console.print(table)
+    # a log or a pipe: do not wrap the table at 80 columns
+    out = console if console.is_terminal else Console(width=160)
+    out.print(table)
     hold = data["holdout"]
     t2 = Table(title="care holdout: contacted vs held out (95% intervals)")
     for col in (
@@ -135,7 +138,7 @@ def print_outcomes(data: dict[str, Any]) -> None:
             _pct(pair["contacted"]["purchase_rate_60d"]),
             _pct(pair["held_out"]["purchase_rate_60d"]),
         )
-    console.print(t2)
+    out.print(t2)
 
 
 @report_app.command("outcomes")

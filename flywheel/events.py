@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from core.errors import PackError, PackProblem
+from core.errors import ZhenxinError
 
 
 class EventType(StrEnum):
@@ -219,20 +219,13 @@ def read_file(path: Path) -> list[dict[str, Any]]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
-        raise PackError([PackProblem(str(path), "", f"cannot read: {exc.strerror}")]) from exc
+        raise ZhenxinError(f"{path}: cannot read: {exc.strerror}") from exc
     if suffix == ".csv":
         reader = csv.DictReader(io.StringIO(text))
         unknown = [c for c in reader.fieldnames or () if c not in _COLUMNS]
         if unknown:
-            raise PackError(
-                [
-                    PackProblem(
-                        path.name,
-                        "header",
-                        f"unknown columns {unknown}",
-                        hint="columns: " + ", ".join(_COLUMNS),
-                    )
-                ]
+            raise ZhenxinError(
+                f"{path.name}: unknown columns {unknown}", hint="columns: " + ", ".join(_COLUMNS)
             )
         rows: list[dict[str, Any]] = []
         for row in reader:
@@ -254,17 +247,11 @@ def read_file(path: Path) -> list[dict[str, Any]]:
             try:
                 value = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise PackError(
-                    [PackProblem(path.name, f"line {number}", f"not JSON: {exc.msg}")]
-                ) from exc
+                raise ZhenxinError(f"{path.name}: line {number} is not JSON: {exc.msg}") from exc
             items.append(value if isinstance(value, dict) else {"_": value})
         return items
-    raise PackError(
-        [
-            PackProblem(
-                path.name, "", f"unknown events file type {suffix!r}", hint="use .csv or .jsonl"
-            )
-        ]
+    raise ZhenxinError(
+        f"{path.name}: unknown events file type {suffix!r}", hint="use .csv or .jsonl"
     )
 
 

@@ -192,7 +192,9 @@ def outcomes(
             arm(contacted, key[1], cid, at)
 
     out_groups = []
-    for (kind, trigger, stage, month), g in sorted(groups.items()):
+    for (kind, trigger, stage, month), g in sorted(
+        groups.items(), key=lambda kv: (kv[0][3], kv[0][:3])
+    ):
         out_groups.append(
             {
                 "kind": kind,

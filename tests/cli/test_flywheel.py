@@ -1,0 +1,68 @@
+"""``zhenxin events import``, ``zhenxin report outcomes`` and ``zhenxin members``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cli.main import run
+from core.settings import Settings
+from tests.conftest import EXAMPLES
+
+
+@pytest.fixture
+def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    monkeypatch.setenv("ZHENXIN_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("ZHENXIN_LLM", "fake")
+    monkeypatch.setenv("ZHENXIN_EMBEDDER", "hash")
+    monkeypatch.setenv("ZHENXIN_DATABASE_URL", "")
+    assert run(["ingest", str(EXAMPLES / "qingshui")]) == 0
+    return settings
+
+
+def test_import_twice_then_report(cli_env: Settings, capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "id,customer_id,type,at,product,kind,trigger,text\n"
+        "s1,qs-001,sent,2026-06-01,,care_message,day3,\n"
+        "p1,qs-001,purchased,2026-06-12,repair-serum,,,\n"
+        "r1,qs-001,replied,2026-06-02,,,,谢谢阿青\n"
+        "x1,qs-999,sent,2026-06-01,,care_message,day3,\n",
+        encoding="utf-8",
+    )
+    capsys.readouterr()
+    assert run(["events", "import", str(events), "--brand", "qingshui"]) == 0
+    out = capsys.readouterr()
+    assert "3 new, 0 already held, 1 rejected; 1 stage change(s)" in out.out
+    assert "row 4 x1: unknown customer 'qs-999'" in out.err
+    assert run(["events", "import", str(events), "--brand", "qingshui", "--json"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert (again["accepted"], again["duplicates"]) == (0, 3)
+    args = [
+        "report",
+        "outcomes",
+        "--brand",
+        "qingshui",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-11-30",
+    ]
+    assert run([*args, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["groups"][0]["sent"] == 1 and report["groups"][0]["purchased_30d"] == 1
+    assert run(args) == 0
+    table = capsys.readouterr().out
+    assert "care_message" in table and "holdout" in table
+    assert run(["members", "--brand", "qingshui", "--on", "2026-11-30", "--limit", "3"]) == 0
+    assert len([line for line in capsys.readouterr().out.splitlines() if line[:1] in "★ "]) >= 3
+
+
+def test_a_bad_events_file_is_one_clear_line(cli_env: Settings, capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "events.xlsx"
+    bad.write_text("", encoding="utf-8")
+    assert run(["events", "import", str(bad), "--brand", "qingshui"]) == 2
+    assert "unknown events file type" in capsys.readouterr().err
+    assert run(["report", "outcomes", "--brand", "qingshui", "--from", "soon"]) == 2

@@ -1,0 +1,139 @@
+"""Lifecycle kept: each default stage rule, a brand's own rules, never down, the saved
+history, and the stage-up care trigger reading the saved change."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pytest
+from pydantic import ValidationError
+
+from batch.due import find_due
+from flywheel.lifecycle import facts, promotion
+from flywheel.service import FlywheelService
+from generator.drafts import Trigger
+from knowledge.stages import StageRule
+from storage.events import Activity
+from tests.flywheel.conftest import customer, ev, make_pack
+
+Make = Callable[..., FlywheelService]
+
+
+def _replies(*days: str) -> list[Activity]:
+    return [Activity("c", "replied", dt.datetime.fromisoformat(d), None) for d in days]
+
+
+def test_a_second_order_makes_a_repeat_customer() -> None:
+    brand = make_pack("zh").brand
+    on = dt.date(2026, 11, 1)
+    assert promotion(brand, "first_contact", facts(on, 1, [])) is None
+    up = promotion(brand, "first_contact", facts(on, 2, []))
+    assert up is not None and up.to.id == "repeat" and up.why == "累计购买2次"
+    en = promotion(make_pack("en").brand, "getting_to_know", facts(on, 2, []))
+    assert en is not None and en.why == "2 orders"
+
+
+def test_sustained_repurchase_and_replies_make_a_core_member() -> None:
+    brand = make_pack("zh").brand
+    on = dt.date(2026, 11, 1)
+    up = promotion(brand, "repeat", facts(on, 3, _replies("2026-06-01", "2026-10-01")))
+    assert up is not None and up.to.id == "core_member"
+    assert up.why == "累计购买3次，365天内回复2次"
+    # replies older than a year do not count; three orders alone are not enough
+    old = facts(on, 3, _replies("2025-06-01", "2025-07-01"))
+    assert promotion(brand, "repeat", old) is None
+    # from first contact the highest stage that holds wins
+    jump = promotion(brand, "first_contact", facts(on, 3, _replies("2026-09-01", "2026-10-01")))
+    assert jump is not None and jump.to.id == "core_member"
+
+
+def test_co_creation_makes_a_co_builder() -> None:
+    brand = make_pack("en").brand
+    act = [Activity("c", "replied", dt.datetime(2026, 10, 1), "co_creation")]
+    up = promotion(brand, "core_member", facts(dt.date(2026, 11, 1), 1, act))
+    assert up is not None and up.to.id == "co_builder" and up.why == "1 co-creation"
+
+
+def test_rules_never_move_a_customer_down() -> None:
+    brand = make_pack("zh").brand
+    assert promotion(brand, "co_builder", facts(dt.date(2026, 11, 1), 5, [])) is None
+
+
+def test_a_brand_writes_its_own_rules() -> None:
+    pack = make_pack("zh")
+    brand = pack.brand.model_copy(
+        update={
+            "lifecycle": [
+                StageRule(to="getting_to_know", replies=1),
+                StageRule(to="repeat", purchases=3),
+            ]
+        }
+    )
+    on = dt.date(2026, 11, 1)
+    assert promotion(brand, "first_contact", facts(on, 2, [])) is None  # 2 orders: not here
+    up = promotion(brand, "first_contact", facts(on, 1, _replies("2026-10-30")))
+    assert up is not None and up.to.id == "getting_to_know"
+
+
+def test_a_rule_to_an_unknown_stage_is_a_pack_error() -> None:
+    data = make_pack("zh").brand.model_dump()
+    data["lifecycle"] = [{"to": "vip", "purchases": 5}]
+    with pytest.raises(ValidationError, match="no such stage"):
+        type(make_pack("zh").brand).model_validate(data)
+
+
+def test_events_save_the_change_with_why_and_the_stage_up_trigger_reads_it(
+    make_flywheel: Make,
+) -> None:
+    pack = make_pack("zh", [customer("qs-1", stage="first_contact", bought=["2026-10-01"])])
+    fw = make_flywheel(pack)
+    result = fw.ingest(
+        "qingshui",
+        [
+            ev("r1", "qs-1", "replied", "2026-11-20", text="好用"),
+            ev("p2", "qs-1", "purchased", "2026-11-28", product="serum"),
+        ],
+    )
+    assert result.stage_changes == [
+        {
+            "customer_id": "qs-1",
+            "from": "first_contact",
+            "to": "repeat",
+            "at": "2026-11-28",
+            "why": "累计购买2次",
+            "event_id": "p2",
+        }
+    ]
+    stored = fw.drafting.customers.get("qingshui", "qs-1")
+    assert stored.stage == "repeat" and stored.tags["stage_since"] == "2026-11-28"
+    history = fw.stage_history("qingshui", "qs-1")
+    assert [(h.from_stage, h.to_stage, h.at, h.event_id) for h in history] == [
+        ("first_contact", "repeat", dt.date(2026, 11, 28), "p2")
+    ]
+    due = find_due(pack, dt.date(2026, 11, 30), people=[stored])
+    assert [d.trigger for d in due] == [Trigger.STAGE_UP]
+    assert due[0].occurrence == "stage_up:repeat:2026-11-28"
+    # the same events again: no second change
+    assert (
+        fw.ingest(
+            "qingshui", [ev("p2", "qs-1", "purchased", "2026-11-28", product="serum")]
+        ).stage_changes
+        == []
+    )
+
+
+def test_a_third_order_with_replies_moves_on_to_core_member(make_flywheel: Make) -> None:
+    pack = make_pack("en", [customer("sb-1", stage="repeat", bought=["2026-03-01", "2026-06-01"])])
+    fw = make_flywheel(pack)
+    fw.ingest(
+        "slowbrew",
+        [
+            ev("r1", "sb-1", "replied", "2026-07-01"),
+            ev("r2", "sb-1", "replied", "2026-08-01"),
+            ev("p3", "sb-1", "purchased", "2026-09-01", product="serum"),
+        ],
+    )
+    assert fw.drafting.customers.get("slowbrew", "sb-1").stage == "core_member"
+    (change,) = fw.stage_history("slowbrew", "sb-1")
+    assert change.why == "3 orders, 2 replies in 365 days"
