@@ -265,7 +265,7 @@ def _report(results: list[Result], service: Any) -> dict[str, Any]:
 
 def _charts(results: list[Result]) -> str:
     """Verdicts per kind and per stage, and a latency histogram per kind."""
-    from bench.charts import histogram, stacked
+    from core.charts import histogram, stacked
     from knowledge.stages import BaseStage
 
     order = [s.value for s in BaseStage]  # the lifecycle, 初识 → 共行

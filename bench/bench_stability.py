@@ -18,7 +18,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from bench.charts import histogram, stacked
+from core.charts import histogram, stacked
 from core.settings import get_settings
 from generator.drafts import DraftRequest
 from generator.pipeline import Pipeline
