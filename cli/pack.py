@@ -3,7 +3,8 @@
 ``init`` writes a commented starter pack (``knowledge/starter_packs/<lang>``: brand.yaml, a
 values doc, a usage guide with day-3 / halfway / almost-finished tips and a safety section, a
 consented story, three customers) that checks and ingests as it is. ``check`` validates a
-pack without indexing anything: every problem and warning, exit 2 when it is invalid.
+pack without indexing anything: every problem and warning, exit 2 when it is invalid; a
+pack's ``events.jsonl`` (its history of sends, replies and orders) is checked too.
 """
 
 from __future__ import annotations
@@ -14,12 +15,15 @@ from enum import StrEnum
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cli.output import print_json
-from core.errors import ConflictError
+from core.errors import ConflictError, PackProblem, ZhenxinError
+
+if TYPE_CHECKING:
+    from knowledge.pack import BrandPack
 
 pack_app = typer.Typer(
     help="Brand packs: write a starter pack, check a pack without indexing it.",
@@ -98,31 +102,55 @@ def check(
 
     reading = read_pack(folder)
     pack = reading.pack
+    events, event_problems = _check_events(folder, pack)
+    problems = [*reading.problems, *event_problems]
+    valid = reading.valid and not event_problems
     if as_json:
         print_json(
             {
-                "valid": reading.valid,
+                "valid": valid,
                 "brand": reading.name,
                 "docs": len(pack.docs) if pack else None,
                 "customers": len(pack.customers) if pack else None,
-                "problems": [asdict(p) for p in reading.problems],
+                "events": events,
+                "problems": [asdict(p) for p in problems],
                 "warnings": [asdict(w) for w in reading.warnings],
             }
         )
     else:
-        for problem in reading.problems:
+        for problem in problems:
             typer.echo(f"problem: {problem}")
         for warning in reading.warnings:
             typer.echo(f"warning: {warning}")
-        if pack is not None and reading.valid:
+        if pack is not None and valid:
+            counted = f", {events} events" if events is not None else ""
             typer.echo(
                 f"ok: {pack.brand.id} ({pack.brand.name}), {len(pack.docs)} docs, "
-                f"{len(pack.customers)} customers, {len(reading.warnings)} warning(s)"
+                f"{len(pack.customers)} customers{counted}, {len(reading.warnings)} warning(s)"
             )
         else:
-            typer.echo(f"invalid: {reading.name}, {len(reading.problems)} problem(s)")
-    if not reading.valid:
+            typer.echo(f"invalid: {reading.name}, {len(problems)} problem(s)")
+    if not valid:
         raise typer.Exit(2)
+
+
+def _check_events(folder: Path, pack: BrandPack | None) -> tuple[int | None, list[PackProblem]]:
+    """The pack's ``events.jsonl`` (if it has one; not knowledge, ``zhenxin events import``
+    reads it): how many events, and what would not import. Checked against the pack's
+    customers and usage guides, so only when the rest of the pack reads."""
+    from flywheel.events import EVENTS_FILE, check_file, read_file
+    from knowledge.pack import DocKind
+
+    path = folder / EVENTS_FILE
+    if pack is None or not path.is_file():
+        return None, []
+    products = {d.product for d in pack.docs if d.kind == DocKind.USAGE_GUIDE and d.product}
+    problems = check_file(path, customers={c.id for c in pack.customers}, products=products)
+    try:
+        count = len(read_file(path))
+    except ZhenxinError:
+        count = 0
+    return count, problems
 
 
 def register(app: typer.Typer) -> None:

@@ -12,7 +12,7 @@ import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from core.errors import ZhenxinError
+from core.errors import PackProblem, ZhenxinError
 
 
 class EventType(StrEnum):
@@ -255,12 +255,65 @@ def read_file(path: Path) -> list[dict[str, Any]]:
     )
 
 
+EVENTS_FILE = "events.jsonl"  # a brand pack's events, beside customers.csv (not knowledge)
+
+
+def check_file(
+    path: Path, *, customers: Collection[str], products: Collection[str]
+) -> list[PackProblem]:
+    """What is wrong with a pack's events file, each with its line: an item that is not an
+    event, an id used twice, a customer the pack does not list, a product without a usage
+    guide. Empty when every event would import."""
+    try:
+        items = read_file(path)
+    except ZhenxinError as exc:
+        return [PackProblem(path.name, "", exc.message, hint=exc.hint or "")]
+    problems: list[PackProblem] = []
+    seen: dict[str, int] = {}
+    for number, item in enumerate(items, 1):
+        where = f"line {number}" if path.suffix.lower() != ".csv" else f"line {number + 1}"
+        good, bad = validate([item])
+        for r in bad:
+            problems.append(PackProblem(path.name, where, r.error))
+        if not good:
+            continue
+        event = good[0]
+        if event.id in seen:
+            problems.append(
+                PackProblem(
+                    path.name, where, f"event id {event.id!r} also on line {seen[event.id]}"
+                )
+            )
+        seen.setdefault(event.id, number)
+        if event.customer_id not in customers:
+            problems.append(
+                PackProblem(
+                    path.name,
+                    where,
+                    f"unknown customer {event.customer_id!r}",
+                    hint="use an id from the customer list (customers.csv / customers.xlsx)",
+                )
+            )
+        if event.type == EventType.PURCHASED and event.product not in products:
+            problems.append(
+                PackProblem(
+                    path.name,
+                    where,
+                    f"product {event.product!r} has no usage guide",
+                    hint="use one of: " + ", ".join(sorted(products)),
+                )
+            )
+    return problems
+
+
 __all__ = [
     "CONSENT_ENDING",
     "CO_CREATION",
+    "EVENTS_FILE",
     "Event",
     "EventType",
     "Rejected",
+    "check_file",
     "criticises",
     "read_file",
     "validate",
