@@ -2,7 +2,10 @@
 $ZHENXIN_DATA_DIR). Ingests the three example packs, then drafts — through the drafting
 service, like every other door — for one customer of a Chinese brand a care message, an
 after-sale email and a user-story post, and a care message for the English brand, printing
-each draft with its verdict, then a short table and how to open the review form.
+each draft with its verdict, then a short table and how to open the review form. Last, it
+imports each pack's year of events (``examples/<brand>/events.jsonl``; again and again counts
+nothing twice) and prints the outcomes report of qingshui — what the care messages led to,
+beside the holdout — and the holdout line of the other brands.
 
     python -m scripts.demo
 """
@@ -13,14 +16,21 @@ import datetime as dt
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.errors import ZhenxinError
 from core.settings import get_settings
 from generator.drafts import Draft, DraftRequest
 
+if TYPE_CHECKING:
+    from drafting.service import DraftingService
+
 ROOT = Path(__file__).resolve().parent.parent
 # The example packs describe customers as of this day (purchases, contacts, birthdays).
 AS_OF = dt.date(2026, 11, 23)
+# Their events (examples/<brand>/events.jsonl) cover the year up to this day.
+EVENTS_TO = dt.date(2026, 11, 30)
+REPORT_BRAND = "qingshui"
 REQUESTS = [
     DraftRequest(brand="qingshui", customer_id="qs-023", kind="care_message"),
     DraftRequest(brand="qingshui", customer_id="qs-023", kind="aftersale_email"),
@@ -81,11 +91,49 @@ def main() -> int:
                     draft.timings.get("total", 0.0),
                 )
             )
+        _table(rows)
+        _outcomes(service)
     except ZhenxinError as exc:
         print(f"demo: error: {exc}", file=sys.stderr)
         return 2
-    _table(rows)
     return 0
+
+
+def _outcomes(service: DraftingService) -> None:
+    """Import each pack's events, then the outcomes report (as ``zhenxin report outcomes
+    --brand qingshui --to 2026-11-30 --as-of 2026-11-30`` prints it)."""
+    from cli.flywheel import print_outcomes
+    from flywheel.events import read_file
+    from flywheel.service import FlywheelService
+
+    flywheel = FlywheelService(service)
+    print()
+    reports = {}
+    for path in sorted((ROOT / "examples").glob("*/events.jsonl")):
+        brand = path.parent.name
+        result = flywheel.ingest(brand, read_file(path), actor="demo")
+        print(
+            f"events {brand}: {result.accepted} new, {result.duplicates} already held, "
+            f"{len(result.rejected)} rejected, {len(result.stage_changes)} stage change(s)"
+        )
+        since = EVENTS_TO - dt.timedelta(days=365)
+        reports[brand] = flywheel.outcomes(brand, since=since, until=EVENTS_TO, as_of=EVENTS_TO)
+    print()
+    if REPORT_BRAND in reports:
+        print_outcomes(reports[REPORT_BRAND])
+    for brand, report in reports.items():
+        hold = report["holdout"]
+        a, b = hold["contacted"]["purchase_rate_30d"], hold["held_out"]["purchase_rate_30d"]
+        lift = hold["lift_30d"]
+        if not a["n"] or not b["n"] or lift["diff"] is None:
+            continue
+        print(
+            f"{brand:<9} bought again within 30 days: contacted {a['k']}/{a['n']}, "
+            f"held out {b['k']}/{b['n']}, difference {100 * lift['diff']:+.0f} points "
+            f"[{100 * lift['low']:+.0f}, {100 * lift['high']:+.0f}]"
+        )
+    print("(few customers: the intervals are wide; the full tables: .venv/bin/zhenxin report")
+    print(" outcomes --brand <brand> --to 2026-11-30 --as-of 2026-11-30, or 成效 in the form)")
 
 
 def _table(rows: list[tuple[str, str, str, float]]) -> None:
