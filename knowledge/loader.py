@@ -249,6 +249,16 @@ def _cross_check(
         fixed_docs.append(doc.model_copy(update={"stages": stages}))
 
     products = {d.product for d in docs if d.kind == DocKind.USAGE_GUIDE and d.product}
+    guides = sorted(d.id for d in docs if d.kind == DocKind.USAGE_GUIDE)
+    for doc in docs:
+        if doc.next is not None and doc.next not in guides:
+            problems.add(
+                doc.path,
+                "next",
+                f"'next: {doc.next}' is not a usage guide of this pack",
+                "name the id of the next product's usage guide: "
+                + (", ".join(g for g in guides if g != doc.id) or "(no other guide yet)"),
+            )
     seen_customers: dict[str, CustomerRow] = {}
     fixed_customers: list[Customer] = []
     for row, customer in customers:

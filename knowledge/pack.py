@@ -250,6 +250,12 @@ class KnowledgeDoc(_Strict):
     # Safety statements a draft must quote word for word (usage guides); more are found by
     # their heading and words, see knowledge.guides.safety_statements.
     safety: list[str] = Field(default_factory=list)
+    # The brand's product ladder (usage guides): the guide of what usually comes next, and
+    # when it fits, in months on the customer's timeline (a date tag such as child_birth;
+    # ``timeline`` names the tag, default the first birth date). See knowledge.timeline.
+    next: str | None = Field(default=None, pattern=ID_PATTERN)
+    from_months: int | None = Field(default=None, ge=0, le=1200)
+    timeline: str | None = None
     path: str = ""
 
     @property
@@ -264,6 +270,17 @@ class KnowledgeDoc(_Strict):
             raise ValueError("a usage_guide needs 'product'")
         if self.kind == DocKind.STORY and self.consent is None:
             raise ValueError("a story needs 'consent: true' or 'consent: false'")
+        ladder = (self.next, self.from_months, self.timeline)
+        if any(v is not None for v in ladder) and self.kind != DocKind.USAGE_GUIDE:
+            raise ValueError("'next', 'from_months' and 'timeline' belong to a usage_guide")
+        if (self.next is None) != (self.from_months is None):
+            raise ValueError(
+                "'next' and 'from_months' go together (e.g. next: walker-guide, from_months: 12)"
+            )
+        if self.timeline is not None and self.next is None:
+            raise ValueError("'timeline' says how 'next' is counted: add next and from_months")
+        if self.next is not None and self.next == self.id:
+            raise ValueError("'next' names this guide itself")
         return self
 
 
