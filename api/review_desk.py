@@ -21,6 +21,7 @@ from core.errors import NotFoundError, ZhenxinError
 from core.settings import Settings
 from drafting.service import DraftingService
 from evals.types import CheckReport, Finding
+from flywheel.service import FlywheelService
 from generator.drafts import Draft, Source
 from knowledge.chunking import chunk_docs
 from knowledge.pack import BrandPack, Customer
@@ -56,6 +57,17 @@ class Review:
     editor: str
     version: int
     created_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A customer's answer to a draft (a ``replied`` or ``complaint`` event)."""
+
+    type: str  # replied | complaint
+    at: dt.datetime
+    text: str
+    criticism: bool
+    topic: str = ""
 
 
 @dataclass
@@ -109,8 +121,10 @@ class ReviewDesk:
         key: KeyInfo,
         *,
         service: DraftingService,
+        flywheel: FlywheelService | None = None,
     ) -> None:
         self.db = db
+        self.flywheel = flywheel
         self.key = key
         self.brand = key.brand
         self.service = service
@@ -258,6 +272,28 @@ class ReviewDesk:
         """The draft's customer as stored now (the one customer store)."""
         cid = view.draft.customer
         return self.service.customers.find(self.brand, cid) if cid else None
+
+    def replies(self, view: DraftView) -> list[Reply]:
+        """What the customer answered to this draft (replies and complaints, events that
+        name it), oldest first; criticism is marked."""
+        if self.flywheel is None:
+            return []
+        return [
+            Reply(
+                type=row.type,
+                at=row.at,
+                text=row.text or "",
+                criticism=bool(row.criticism) or row.type == "complaint",
+                topic=row.topic or "",
+            )
+            for row in self.flywheel.replies(self.brand, view.id)
+        ]
+
+    def outcomes(self, *, since: dt.date, until: dt.date) -> dict[str, Any]:
+        """The flywheel's outcomes report for the key's brand (see ``flywheel.report``)."""
+        if self.flywheel is None:
+            raise ZhenxinError("the outcomes report needs the flywheel")
+        return self.flywheel.outcomes(self.brand, since=since, until=until)
 
     def save(self, draft_id: str, text: str, base_version: int) -> int:
         """A new version; ConflictError when ``base_version`` is stale. Returns its number."""

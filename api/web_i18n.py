@@ -89,6 +89,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "trigger_birthday": ("生日", "Birthday"),
     "trigger_stage_up": ("关系升级", "Stage up"),
     "trigger_long_silence": ("很久没联系", "Long silence"),
+    "trigger_milestone": ("成长节点", "Milestone"),
     "trigger_question": ("客户提问", "A question"),
     "trigger_welcome": ("欢迎", "Welcome"),
     "trigger_after_purchase": ("购买之后", "After purchase"),
@@ -221,6 +222,84 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "regenerate_failed": ("重新生成失败：{error}", "Could not regenerate: {error}"),
     "decided_by": ("审核人", "Decided by"),
     "history": ("审核记录", "Review history"),
+    # replies on a draft
+    "replies": ("客户回复", "Customer replies"),
+    "replies_count": ("{n} 条，其中批评 {c} 条", "{n} in all, {c} criticising"),
+    "criticism": ("批评", "Criticism"),
+    "criticism_help": (
+        "批评是品牌能收到的最有用的回复：先读它，再决定这一稿怎么改。",
+        "Criticism is the most useful reply a brand gets: read it first, then decide what "
+        "this draft needs.",
+    ),
+    "complaint": ("投诉", "Complaint"),
+    "co_creation": ("共创", "Co-creation"),
+    # outcomes
+    "outcomes": ("成效", "Outcomes"),
+    "outcomes_title": ("成效：草稿发出之后", "Outcomes: what the drafts led to"),
+    "outcomes_help": (
+        "发出的关怀消息之后，客户回复了没有、30 天和 60 天内有没有再买、有没有退订；"
+        "再和对照组（到了该关怀的时候、故意没有发的客户）比一比。每个比例都带 95% 区间和样本数。",
+        "After each care message: did the customer reply, buy again within 30 and 60 days, "
+        "unsubscribe — and the same for the holdout (customers who were due but deliberately "
+        "not contacted). Every rate comes with its 95 % interval and sample size.",
+    ),
+    "from_date": ("从", "From"),
+    "to_date": ("到", "To"),
+    "show": ("查看", "Show"),
+    "bad_dates": (
+        "日期不对（格式 2026-11-30，开始不能晚于结束），下面是最近 {n} 天。",
+        "Those dates do not work (2026-11-30, the start not after the end); showing the last "
+        "{n} days.",
+    ),
+    "no_outcomes": (
+        "这段时间还没有发送记录。用 zhenxin events import 导入事件，或调用 POST /v1/events。",
+        "Nothing was sent in this period yet. Import events with zhenxin events import, or "
+        "POST them to /v1/events.",
+    ),
+    "holdout_title": (
+        "30 天内回购：发了关怀 vs 对照组",
+        "Bought again within 30 days: contacted vs held out",
+    ),
+    "contacted": ("发了关怀", "Contacted"),
+    "held_out": ("对照组（未发）", "Held out"),
+    "customers_n": ("{n} 位客户", "{n} customers"),
+    "lift_text": (
+        "发了关怀的比对照组多 {diff} 个百分点（95% 区间 {low} 到 {high}）。"
+        "区间跨过 0，就还说不清有没有用。",
+        "Contacted minus held out: {diff} points (95 % interval {low} to {high}). An interval "
+        "that spans 0 does not tell yet whether care helps.",
+    ),
+    "no_holdout": (
+        "这段时间没有对照组，无法比较。关怀批次会按 ZHENXIN_HOLDOUT_SHARE 留出一部分客户不发。",
+        "No holdout in this period, so nothing to compare. Care batches hold out a share of "
+        "due customers (ZHENXIN_HOLDOUT_SHARE).",
+    ),
+    "chart_holdout": (
+        "30 天内回购率，按触发",
+        "30-day repurchase rate, per trigger",
+    ),
+    "chart_interval": ("线段为 95% 区间，浅色为样本少", "whiskers: 95 % interval; pale: few"),
+    "by_trigger_title": (
+        "按触发：回复率与 30 天内回购率",
+        "Per trigger: replies and 30-day repurchase",
+    ),
+    "chart_triggers": ("所有发送", "All sends"),
+    "all_triggers": ("全部", "All"),
+    "groups": ("分组明细", "Groups"),
+    "sent_total": ("共发送 {n} 条", "{n} sent in all"),
+    "few": ("样本少", "few"),
+    "few_help": (
+        "样本少于 {n} 的比例标为“样本少”：区间很宽，说明不了多少。",
+        "A rate from fewer than {n} is marked “few”: its interval is wide and says little.",
+    ),
+    "month": ("月份", "Month"),
+    "drafted": ("生成", "Drafted"),
+    "approved_count": ("通过", "Approved"),
+    "sent": ("发送", "Sent"),
+    "reply_rate": ("回复率", "Reply rate"),
+    "bought_30d": ("30 天内回购", "Bought ≤30 d"),
+    "bought_60d": ("60 天内回购", "Bought ≤60 d"),
+    "unsubscribed": ("退订", "Unsubscribed"),
     # errors
     "not_found": ("找不到这条草稿。", "This draft was not found."),
     "error": ("出错了", "Something went wrong"),

@@ -10,6 +10,7 @@ the signed-in key (``api.review_desk``).
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 import urllib.parse
@@ -21,8 +22,9 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from api.deps import DraftingDep, LimiterDep, SessionDep, SettingsDep
+from api.deps import DraftingDep, FlywheelDep, LimiterDep, SessionDep, SettingsDep
 from api.forwarded import client_ip
+from api.outcomes_view import outcomes_context
 from api.review_desk import (
     PAGE_SIZE,
     REVIEW_ROLES,
@@ -81,7 +83,11 @@ class Editor:
 
 
 def _editor(
-    request: Request, settings: SettingsDep, db: SessionDep, service: DraftingDep
+    request: Request,
+    settings: SettingsDep,
+    db: SessionDep,
+    service: DraftingDep,
+    flywheel: FlywheelDep,
 ) -> Editor:
     """The signed-in editor, re-validated on every request: the server-side session must be
     live (not logged out, expired or revoked with its key)."""
@@ -89,7 +95,7 @@ def _editor(
     key = active_key(db, web.key_id) if web else None
     if web is None or key is None or key.role not in REVIEW_ROLES or key.brand != web.brand:
         raise _NeedSignIn()
-    return Editor(web, ReviewDesk(db, key, service=service))
+    return Editor(web, ReviewDesk(db, key, service=service, flywheel=flywheel))
 
 
 EditorDep = Annotated[Editor, Depends(_editor)]
@@ -417,6 +423,56 @@ def approve_batch(request: Request, batch_id: str, editor: PostingDep) -> Respon
     return RedirectResponse(f"/review?{query}", status_code=303)
 
 
+# --- outcomes ---------------------------------------------------------------------------------
+
+
+OUTCOMES_DAYS = 365
+
+
+def _date(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value.strip()) if value.strip() else None
+    except ValueError:
+        return None
+
+
+@router.get("/outcomes", response_class=HTMLResponse)
+def outcomes(
+    request: Request,
+    editor: EditorDep,
+    from_: Annotated[str, Query(alias="from", max_length=10)] = "",
+    to: Annotated[str, Query(max_length=10)] = "",
+) -> Response:
+    """The outcomes report of the key's brand (default the last 365 days): 30-day repurchase
+    of the contacted beside the holdout, reply and repurchase per trigger, and the groups
+    with their sample sizes — charts drawn on the server as SVG."""
+    lang = request_lang(request)
+    today = dt.date.today()
+    until, since = _date(to), _date(from_)
+    flash = None
+    if (to and until is None) or (from_ and since is None) or (since and until and since > until):
+        flash = Flash("warn", t("bad_dates", lang, n=OUTCOMES_DAYS))
+        until = since = None
+    until = until or today
+    since = since or until - dt.timedelta(days=OUTCOMES_DAYS)
+    report = editor.desk.outcomes(since=since, until=until)
+    context = outcomes_context(
+        report,
+        lambda key, **kw: t(key, lang, **kw),
+        lambda value: _label("trigger", value, lang) if value != "-" else "–",
+    )
+    stage_names = editor.desk.stage_names(lang)
+    for row in context["rows"]:
+        row["stage_name"] = stage_names.get(row["stage"], row["stage"] or "–")
+    return _render(
+        request,
+        "review/outcomes.html",
+        {**context, "since": since.isoformat(), "until": until.isoformat()},
+        web=editor.web,
+        flash=flash,
+    )
+
+
 # --- one draft --------------------------------------------------------------------------------
 
 
@@ -456,6 +512,7 @@ def _draft_page(
             "diff": diff,
             "blocked": current.verdict == Verdict.BLOCK,
             "passages": editor.desk.passages(view),
+            "replies": editor.desk.replies(view),
             "customer": editor.desk.customer(view),
             "decided": view.status != "pending_review",
             "editable": view.status != "approved",
