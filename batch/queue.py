@@ -19,6 +19,18 @@ with a conditional UPDATE, drafts it and stores the draft and the item state in 
 transaction, so redelivered messages, several workers and re-runs never draft twice.
 Messages are not retried by Dramatiq (``max_retries=0``): a failure is recorded on the
 item, and ``--retry-failed`` sends it again.
+
+A worker killed mid-batch (``kill -9``, a lost machine) loses nothing:
+
+- the items it was drafting stay ``running`` until their lease runs out
+  (``ZHENXIN_JOB_LEASE_SECONDS``; live workers renew theirs), then any claim takes them over;
+- its unacknowledged messages (in flight and prefetched) are requeued by the Redis broker
+  once its heartbeat is older than ``heartbeat_timeout`` (60 s) — but only during the broker's
+  random maintenance (0.1 % of commands), so that alone may take long;
+- so the following runner (the CLI) sweeps every ``sweep_seconds`` (default: the lease): it
+  sends again the items whose lease ran out, and, when the broker has no message of the queue
+  waiting, the items still pending since the last sweep (a dead worker's prefetched ones).
+  A message sent twice is harmless: only one claim wins.
 """
 
 from __future__ import annotations
@@ -76,8 +88,17 @@ def _worker_executor() -> ItemExecutor:
 def run_item(batch_id: str, key: str, as_of: str) -> None:
     """The actor body: execute one item (a no-op if it is not pending any more)."""
     executor = _worker_executor()
-    item = executor.repo.item(batch_id, key)
-    executor.execute(batch_id, key, item.spec, dt.date.fromisoformat(as_of))
+    spec = executor.repo.spec(batch_id, key)
+    executor.execute(batch_id, key, spec, dt.date.fromisoformat(as_of))
+
+
+def ready_messages(broker: dramatiq.Broker, queue_name: str = QUEUE_NAME) -> int | None:
+    """How many messages of the queue wait for a worker (not counting those a worker has
+    fetched), or None when the broker cannot say."""
+    if isinstance(broker, RedisBroker):
+        return int(broker.client.llen(f"{broker.namespace}:{queue_name}"))
+    queue = getattr(broker, "queues", {}).get(queue_name)  # the StubBroker's queue.Queue
+    return int(queue.qsize()) if queue is not None and hasattr(queue, "qsize") else None
 
 
 def declare_actor(broker: dramatiq.Broker) -> dramatiq.Actor[Any, Any]:
@@ -96,7 +117,8 @@ def declare_actor(broker: dramatiq.Broker) -> dramatiq.Actor[Any, Any]:
 
 class DramatiqRunner:
     """Sends the items to the queue, then (``follow=True``, the CLI) follows their state in the
-    database until each is done, failed or skipped, or ``timeout`` seconds pass.
+    database until each is done, failed or skipped, or ``timeout`` seconds pass; while it
+    follows it sends again what a killed worker left behind (see the module notes).
 
     ``follow=False`` only sends (the HTTP API: a request must never wait for workers; clients
     read the progress with ``GET /v1/batches/{id}``)."""
@@ -109,6 +131,7 @@ class DramatiqRunner:
         poll_seconds: float = 0.2,
         timeout: float | None = None,
         follow: bool = True,
+        sweep_seconds: float = 60.0,
     ) -> None:
         self.broker = broker
         self.repo = repo
@@ -116,10 +139,12 @@ class DramatiqRunner:
         self.poll_seconds = poll_seconds
         self.timeout = timeout
         self.follow = follow
+        self.sweep_seconds = sweep_seconds
+        self.resent = 0  # messages sent again by the sweeps of the last run
 
     @classmethod
     def from_settings(cls, settings: Settings, repo: BatchRepository) -> DramatiqRunner:
-        return cls(make_broker(settings.redis_url), repo)
+        return cls(make_broker(settings.redis_url), repo, sweep_seconds=settings.job_lease_seconds)
 
     def run(
         self,
@@ -130,25 +155,47 @@ class DramatiqRunner:
         on_outcome: OnOutcome,
     ) -> None:
         waiting = {key for key, _ in items}
+        day = as_of.isoformat()
         for key, _ in items:  # in plan order (prompt-prefix order for a local model)
-            self.actor.send(batch_id, key, as_of.isoformat())
+            self.actor.send(batch_id, key, day)
+        self.resent = 0
         if not self.follow:
             return
-        deadline = None if self.timeout is None else time.monotonic() + self.timeout
+        now = time.monotonic()
+        deadline = None if self.timeout is None else now + self.timeout
+        next_sweep = now + self.sweep_seconds
+        pending_before: set[str] = set()
         while waiting:
-            for item in self.repo.items(batch_id, TERMINAL):
-                if item.key in waiting:
-                    waiting.discard(item.key)
-                    on_outcome(Outcome(item.key, item.status, item.draft_id, item.error))
+            for key, status, draft_id, error in self.repo.states(batch_id, TERMINAL):
+                if key in waiting:
+                    waiting.discard(key)
+                    on_outcome(Outcome(key, status, draft_id, error))
             if not waiting:
                 break
-            if deadline is not None and time.monotonic() > deadline:
+            now = time.monotonic()
+            if deadline is not None and now > deadline:
                 raise ProviderError(
                     f"{len(waiting)} item(s) of batch {batch_id} still open after "
                     f"{self.timeout:.0f}s",
                     hint="are `dramatiq batch.worker` processes running? run again to resume",
                 )
+            if now >= next_sweep:
+                pending_before = self._sweep(batch_id, day, waiting, pending_before)
+                next_sweep = now + self.sweep_seconds
             time.sleep(self.poll_seconds)
+
+    def _sweep(self, batch_id: str, day: str, waiting: set[str], before: set[str]) -> set[str]:
+        """Send again the items a dead worker left: claimed with an expired lease, or pending
+        since the last sweep while no message waits in the broker. Returns what is pending
+        now (for the next sweep)."""
+        again = [key for key in self.repo.stale(batch_id) if key in waiting]
+        pending = {key for key, *_ in self.repo.states(batch_id, ["pending"]) if key in waiting}
+        if ready_messages(self.broker) == 0:
+            again += sorted(pending & before)
+        for key in again:
+            self.actor.send(batch_id, key, day)
+        self.resent += len(again)
+        return pending
 
 
 __all__ = [
@@ -157,6 +204,7 @@ __all__ = [
     "DramatiqRunner",
     "declare_actor",
     "make_broker",
+    "ready_messages",
     "run_item",
     "set_executor_factory",
 ]

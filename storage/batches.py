@@ -7,11 +7,12 @@ never change after creation); each item is one row of ``batch_items`` with its s
        ▲                  │    └─▶ failed    (error kept; --retry-failed puts it back)
        └──── reset ───────┘        skipped   (decided at planning: opted out, caps, ...)
 
-Idempotency: ``(batch_id, key)`` is unique; :meth:`claim` moves one item from pending to
-running with a conditional UPDATE that writes a random claim token and a lease (so two
-workers never draft the same item); only the token holder may :meth:`complete` or
-:meth:`fail` it. :meth:`complete` writes the draft (request, draft, version 1) and marks the
-item done in ONE transaction, with a draft id derived from the item, so a crash either keeps
+Idempotency: ``(batch_id, key)`` is unique; :meth:`claim` moves one item from pending (or
+from running whose lease ran out: its worker died) to running with a conditional UPDATE that
+writes a random claim token and a lease (so two workers never draft the same item); only the
+token holder may :meth:`complete` or :meth:`fail` it (they lock the row to check).
+:meth:`complete` writes the draft (request, draft, version 1) and marks the item done in ONE
+transaction, with a draft id derived from the item, so a crash either keeps
 both or neither. :meth:`reset` puts back only items whose lease ran out (their process died),
 never the items a live run holds. Counts and status are computed from the items when read;
 :meth:`refresh` caches them on the batch row. Drafts are stored as JSON: this module does not
@@ -106,6 +107,10 @@ class BatchRepository:
         self._write_lock: AbstractContextManager[Any] = (
             threading.Lock() if sqlite else contextlib.nullcontext()
         )
+        # Item specs never change after creation: a worker reads a batch's specs once, not
+        # the whole ``params`` JSON (every item's request) again for each item it drafts.
+        self._specs: dict[str, dict[str, Any]] = {}
+        self._specs_lock = threading.Lock()
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[Session]:
@@ -228,6 +233,54 @@ class BatchRepository:
                 spec=(batch.params or {}).get("items", {}).get(key, {}),
             )
 
+    def spec(self, batch_id: str, key: str) -> dict[str, Any]:
+        """One item's plan entry, from a per-repository cache of the batch's specs (they never
+        change after :meth:`create`; the last few batches are kept)."""
+        with self._specs_lock:
+            specs = self._specs.get(batch_id)
+        if specs is None:
+            with self.sessions() as s:
+                params = s.scalar(select(BatchRow.params).where(BatchRow.id == batch_id))
+            if params is None:
+                raise NotFoundError(f"no batch {batch_id!r}")
+            specs = dict(params.get("items", {}))
+            with self._specs_lock:
+                while len(self._specs) >= 8:
+                    self._specs.pop(next(iter(self._specs)))
+                self._specs[batch_id] = specs
+        if key not in specs:
+            raise NotFoundError(f"batch {batch_id!r} has no item {key!r}")
+        return dict(specs[key])
+
+    def states(
+        self, batch_id: str, statuses: Iterable[str] | None = None
+    ) -> list[tuple[str, str, str | None, str | None]]:
+        """``(key, status, draft_id, error)`` of the batch's items (no specs: cheap to poll)."""
+        with self.sessions() as s:
+            q = select(
+                BatchItemRow.key, BatchItemRow.status, BatchItemRow.draft_id, BatchItemRow.error
+            ).where(BatchItemRow.batch_id == batch_id)
+            if statuses is not None:
+                q = q.where(BatchItemRow.status.in_(list(statuses)))
+            return [(k, st, d, e) for k, st, d, e in s.execute(q.order_by(BatchItemRow.id))]
+
+    def stale(self, batch_id: str) -> list[str]:
+        """Keys of items claimed by a run whose lease ran out (its process died)."""
+        with self.sessions() as s:
+            return list(
+                s.scalars(
+                    select(BatchItemRow.key)
+                    .where(
+                        BatchItemRow.batch_id == batch_id,
+                        BatchItemRow.status == "running",
+                        or_(
+                            BatchItemRow.lease_until.is_(None), BatchItemRow.lease_until < utcnow()
+                        ),
+                    )
+                    .order_by(BatchItemRow.id)
+                )
+            )
+
     def reset(self, batch_id: str, *, retry_failed: bool = False) -> int:
         """Put items whose run died (lease ran out) back to pending, and failed ones if asked.
         Items a live run holds are left alone."""
@@ -268,16 +321,23 @@ class BatchRepository:
             )
 
     def claim(self, batch_id: str, key: str, *, lease_seconds: float = 60.0) -> str | None:
-        """pending -> running for exactly one caller: its claim token, or None."""
+        """pending -> running for exactly one caller: its claim token, or None.
+
+        A running item whose lease ran out (its worker was killed: nobody renews it) is taken
+        over the same way, with a new token: the dead holder can no longer complete it, so a
+        redelivered message drafts it once more and only once."""
         token = secrets.token_hex(16)
         now = utcnow()
         with self._write() as s:
+            expired = (BatchItemRow.status == "running") & or_(
+                BatchItemRow.lease_until.is_(None), BatchItemRow.lease_until < now
+            )
             res = s.execute(
                 update(BatchItemRow)
                 .where(
                     BatchItemRow.batch_id == batch_id,
                     BatchItemRow.key == key,
-                    BatchItemRow.status == "pending",
+                    or_(BatchItemRow.status == "pending", expired),
                 )
                 .values(
                     status="running",
@@ -320,8 +380,10 @@ class BatchRepository:
 
     @staticmethod
     def _held_item(s: Session, batch_id: str, key: str, token: str) -> BatchItemRow:
-        item = s.scalars(
-            select(BatchItemRow).where(BatchItemRow.batch_id == batch_id, BatchItemRow.key == key)
+        item = s.scalars(  # locked: a takeover cannot slip between this check and the write
+            select(BatchItemRow)
+            .where(BatchItemRow.batch_id == batch_id, BatchItemRow.key == key)
+            .with_for_update()
         ).one()
         if item.claim_token != token:
             raise ConflictError(f"item {key!r} of batch {batch_id!r} is no longer held by this run")
