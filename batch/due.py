@@ -11,7 +11,13 @@ Triggers, checked in this priority order — the first that fires wins:
 3. ``almost_finished`` usage milestones of the last purchase, from its usage guide's
 4. ``half_used``       ``usage_days``: day 3, half-way, and ~85 % (almost finished);
 5. ``day3``            the later milestone wins when two are due together.
-6. ``long_silence``    no contact at all for ``silence_days`` (45) days or more (the last
+6. ``milestone``       the customer's timeline (a date tag such as ``child_birth=2025-11``)
+                       reached the window of the next product on the brand's ladder (a
+                       guide's ``next`` and ``from_months``, ``knowledge.timeline``) within
+                       ``milestone_days`` (14) days; once per next guide and customer
+                       (``milestone:<doc>:<customer>``). After the usage moments, whose days
+                       pass sooner: a milestone left for a day is still due the next.
+7. ``long_silence``    no contact at all for ``silence_days`` (45) days or more (the last
                        contact, else the last purchase, is the start of the silence).
 
 A milestone is due from its day for ``window_days`` days (so a weekly run does not miss it),
@@ -37,6 +43,7 @@ from generator.drafts import Trigger
 from knowledge.contact_policy import MIN_GAP_DAYS, WINDOWS
 from knowledge.pack import BrandPack, Contact, Customer
 from knowledge.stages import BaseStage
+from knowledge.timeline import next_steps
 
 PRIORITY: tuple[Trigger, ...] = (
     Trigger.BIRTHDAY,
@@ -44,6 +51,7 @@ PRIORITY: tuple[Trigger, ...] = (
     Trigger.ALMOST_FINISHED,
     Trigger.HALF_USED,
     Trigger.DAY3,
+    Trigger.MILESTONE,
     Trigger.LONG_SILENCE,
 )
 
@@ -86,6 +94,7 @@ class DueRules:
     stage_lookback_days: int = 7
     window_days: int = 3
     silence_days: int = 45
+    milestone_days: int = 14
     caps: PressureCaps = field(default_factory=PressureCaps)
 
 
@@ -218,6 +227,19 @@ def _candidates(
                         product=last.product,
                     )
                 )
+    lang = "en" if pack.brand.language == "en" else "zh"
+    for step in next_steps(pack, customer, on, lang)[:1]:
+        if (on - step.opens).days < rules.milestone_days:
+            found.append(
+                Due(
+                    customer,
+                    Trigger.MILESTONE,
+                    f"milestone:{step.next_guide.id}:{customer.id}",
+                    f"{step.fact.key} + {step.guide.from_months} months on "
+                    f"{step.opens.isoformat()}: {step.guide.product} -> {step.next_guide.product}",
+                    product=step.next_guide.product,
+                )
+            )
     past = [c.date for c in contacts if c.date <= on]
     start = max(past) if past else (last.date if last is not None else None)
     if start is not None and (on - start).days >= rules.silence_days:

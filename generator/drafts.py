@@ -64,6 +64,11 @@ class Plan(BaseModel):
     birthday_in_days: int | None = None
     question: str | None = None  # the customer's question, sanitized
     dropped_inputs: list[str] = Field(default_factory=list)  # untrusted fields left out, and why
+    # A milestone: the next product of the brand's ladder and its usage guide (the program
+    # names them; knowledge.timeline).
+    next_product: str | None = None
+    next_doc: str | None = None
+    timeline: str | None = None  # the fact the milestone is about, on the as-of date
 
 
 class Attempt(BaseModel):

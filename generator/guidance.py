@@ -111,6 +111,8 @@ TRIGGER_GOAL: dict[Lang, dict[str, str]] = {
         "stage_up": "客户成为{stage_name}：感谢客户一路的信任，说说接下来能一起做什么",
         "long_silence": "已经{silence_days}天没有联系："
         "轻松问候近况，不追问、不制造愧疚、不推荐产品",
+        "milestone": "{timeline}了：真诚地说一句这个成长的时刻；"
+        "接下来也许用得上{next_product}，只说它的使用指南里写的；是介绍不是推销，不催促，不提价格和优惠",
         "question": "回答客户的问题，只用资料里的事实；资料里没有就说确认后再回复",
         "welcome": "客户刚来：欢迎，告诉客户怎么开始（来自资料），有问题随时问",
         "after_purchase": "客户买了{product}（第{days}天）："
@@ -133,6 +135,9 @@ TRIGGER_GOAL: dict[Lang, dict[str, str]] = {
         "together next",
         "long_silence": "no contact for {silence_days} days: a light hello, no chasing, no guilt, "
         "no product recommendation",
+        "milestone": "{timeline} now: one sincere line about this moment of growth; a "
+        "{next_product} may come in handy next: only what its usage guide says; an "
+        "introduction, not a sale: no push, no price, no offer",
         "question": "answer their question with facts from the knowledge only; if it is not "
         "there, say you will check and reply",
         "welcome": "they just arrived: welcome them, say how to start (from the knowledge), "

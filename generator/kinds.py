@@ -37,6 +37,7 @@ class Trigger(StrEnum):
     BIRTHDAY = "birthday"
     STAGE_UP = "stage_up"
     LONG_SILENCE = "long_silence"
+    MILESTONE = "milestone"  # the customer's timeline reached the next step of the ladder
     QUESTION = "question"
     WELCOME = "welcome"
     AFTER_PURCHASE = "after_purchase"

@@ -59,6 +59,7 @@ from generator.slots import (
 from knowledge.guides import split_safety
 from knowledge.pack import Brand, BrandPack, Customer, DocKind, Tier
 from knowledge.retriever import Knowledge, Passage
+from knowledge.timeline import date_kind, next_steps
 from llm.base import LLM, ChatMessage
 
 VERDICT_RANK = {Verdict.PASS: 2, Verdict.REVIEW: 1, Verdict.BLOCK: 0}
@@ -133,6 +134,10 @@ class Pipeline:
             raise ZhenxinError("trigger 'question' needs the question", hint="pass --question")
         guides = [d for d in pack.docs if d.kind == DocKind.USAGE_GUIDE and d.product]
         usage_days = {d.product: d.usage_days for d in guides if d.product and d.usage_days}
+        ladder = None
+        if request.trigger == Trigger.MILESTONE and customer is not None:
+            lang = "en" if pack.brand.language == "en" else "zh"
+            ladder = next(iter(next_steps(pack, customer, as_of, lang)), None)
         return planner.plan(
             pack.brand,
             customer,
@@ -145,6 +150,7 @@ class Pipeline:
             question=request.question,
             stage=self._tier_stage(pack, request),
             tier=self._tier(pack, request, customer),
+            ladder=ladder,
         )
 
     @staticmethod
@@ -648,6 +654,7 @@ _FACT_LABELS = {
         "purchases": "购买次数",
         "birthday": "生日",
         "tier": "圈子",
+        "next_product": "接下来",
     },
     "en": {
         "name": "name",
@@ -658,14 +665,18 @@ _FACT_LABELS = {
         "purchases": "orders",
         "birthday": "birthday",
         "tier": "circle",
+        "next_product": "next",
     },
 }
 
 
 def prompt_facts(plan: Plan, lang: str) -> list[tuple[str, str]]:
-    """The plan's customer facts as (label, value) for the prompt, known keys translated."""
-    labels = _FACT_LABELS["en" if lang == "en" else "zh"]
-    return [(labels.get(k, k), v) for k, v in plan.facts.items()]
+    """The plan's customer facts as (label, value) for the prompt, known keys translated; a
+    date tag's fact (孩子3岁2个月, computed on the as-of date) is labelled 如今 / today."""
+    en = lang == "en"
+    labels = _FACT_LABELS["en" if en else "zh"]
+    now = "today" if en else "如今"
+    return [(now if date_kind(k) else labels.get(k, k), v) for k, v in plan.facts.items()]
 
 
 def _untrusted(customer: Customer | None, request: DraftRequest) -> list[str]:

@@ -22,6 +22,8 @@ from generator.sanitize import clean
 from knowledge.channels import SMS_SEGMENT, limits
 from knowledge.pack import Brand, Channel, Customer, Tier
 from knowledge.stages import Stage, stage_alias
+from knowledge.timeline import NextStep, date_kind, stale_keys
+from knowledge.timeline import timeline as life_timeline
 
 LONG_SILENCE_DAYS = 45
 BIRTHDAY_WINDOW = (-1, 7)  # from yesterday to a week ahead
@@ -158,15 +160,6 @@ def _infer_trigger(
     return Trigger.AFTER_PURCHASE
 
 
-def _age(born: dt.date, as_of: dt.date, lang: str) -> str:
-    months = (as_of.year - born.year) * 12 + as_of.month - born.month - (as_of.day < born.day)
-    months = max(months, 0)
-    years, rest = divmod(months, 12)
-    if lang == "zh":
-        return f"{years}岁{rest}个月" if years else f"{rest}个月"
-    return f"{years} years {rest} months" if years else f"{rest} months"
-
-
 # Tag keys that name contact details: never in a prompt, whatever their value looks like.
 _CONTACT_KEYS = re.compile(
     r"e-?mail|mail|phone|mobile|tel|wechat|weixin|wx|whatsapp|line_id|address|addr|id_?card"
@@ -203,6 +196,8 @@ def _customer_facts(
     elif name.value:
         facts["name"] = name.value
     facts["purchases"] = str(len(customer.purchases))
+    timeline = {f.key: f for f in life_timeline(customer.tags, as_of, lang)}
+    stale = stale_keys(customer.tags, timeline.values())
     for key, value in customer.tags.items():
         private = _private(key, value, allowed)
         if private is not None:
@@ -212,16 +207,15 @@ def _customer_facts(
         if k.dropped or v.dropped or not k.value:
             dropped.append(f"tag {k.value or '?'}: {v.reason or k.reason or 'empty key'}")
             continue
-        if k.value in facts:
+        if k.value in facts or key in stale:
+            continue  # a stale age (child_age=3岁 beside child_birth): the computed one wins
+        if date_kind(key) is not None:  # child_birth=2023-05 -> 孩子3岁2个月, never the date
+            if key in timeline:
+                facts[k.value] = clean(timeline[key].text, max_len=40).value
+            else:
+                dropped.append(f"tag {k.value}: not a past date (YYYY-MM or YYYY-MM-DD)")
             continue
-        try:  # a date in a tag such as child_birthday=2024-05-01 becomes an age
-            born = dt.date.fromisoformat(v.value)
-        except ValueError:
-            facts[k.value] = v.value
-        else:
-            facts[k.value] = v.value
-            if born <= as_of:
-                facts[f"{k.value}_age"] = _age(born, as_of, lang)
+        facts[k.value] = v.value
     return facts
 
 
@@ -238,11 +232,14 @@ def plan(
     question: str | None = None,
     stage: str | None = None,
     tier: Tier | None = None,
+    ladder: NextStep | None = None,
 ) -> Plan:
     """Decide what this draft must do and must not do (see the module docstring).
 
     ``stage`` is for drafts without a customer (a community post for a tier); a customer's
-    own stage wins. ``tier`` is the tier an invitation is for."""
+    own stage wins. ``tier`` is the tier an invitation is for. ``ladder`` is the next step of
+    the brand's product ladder the customer's timeline reached (a ``milestone``): the plan
+    names its product, so the model never has to invent what comes next."""
     kind = ContentKind(kind)
     as_of = as_of or dt.date.today()
     lang = brand.language if brand.language in g.STAGE_GOAL else "zh"
@@ -265,6 +262,7 @@ def plan(
         product_names,
         question,
         tier,
+        ladder,
     )
 
 
@@ -281,6 +279,7 @@ def _plan(
     product_names: Mapping[str, str] | None,
     question: str | None,
     tier: Tier | None = None,
+    ladder: NextStep | None = None,
 ) -> Plan:
     spec = kind_spec(kind)
     chosen = choose_channel(
@@ -324,10 +323,21 @@ def _plan(
     product_name = (product_names or {}).get(product or "", product or "")
     if product:
         facts["product"] = product_name
-    if days is not None:
+    usage_moment = chosen_trigger != Trigger.MILESTONE  # a milestone counts the timeline
+    if days is not None and usage_moment:
         facts["days_since_purchase"] = str(days)
-    if guide_days:
+    if guide_days and usage_moment:
         facts["usage_days"] = str(guide_days)
+    next_name = ""
+    if chosen_trigger == Trigger.MILESTONE:
+        if ladder is None or ladder.next_guide.product is None:
+            raise RefusedError(
+                "no next step of the brand's ladder is open for this customer",
+                hint="a usage guide with next: and from_months:, and a date tag such as "
+                "child_birth=YYYY-MM that has reached it",
+            )
+        next_name = (product_names or {}).get(ladder.next_guide.product, ladder.next_guide.product)
+        facts["next_product"] = next_name
     if customer is not None and customer.birthday and chosen_trigger == Trigger.BIRTHDAY:
         facts["birthday"] = customer.birthday.strftime("%m-%d")
     facts["stage"] = stage.name(lang)
@@ -340,6 +350,8 @@ def _plan(
         "stage_name": stage.name(lang),
         "silence_days": silence if silence is not None else "?",
         "tier": tier.name if tier else "",
+        "next_product": next_name,
+        "timeline": ladder.fact.text if ladder is not None else "",
     }
     if tier is not None:
         facts["tier"] = tier.name
@@ -354,6 +366,8 @@ def _plan(
         must_not.append(g.NO_SELLING[lang])
     if chosen_trigger == Trigger.ALMOST_FINISHED:
         must.append(g.REPLENISH[lang][stage.selling])
+    if chosen_trigger == Trigger.MILESTONE and g.NO_SELLING[lang] not in must_not:
+        must_not.append(g.NO_SELLING[lang])  # an invitation to know, never a sale
     max_chars, max_words = _limits(brand, chosen, kind)
     must.append(g.CHANNEL_RULE[lang][chosen.value].format(max_chars=max_chars, max_words=max_words))
 
@@ -381,4 +395,7 @@ def _plan(
         birthday_in_days=birthday_in,
         question=asked,
         dropped_inputs=dropped,
+        next_product=ladder.next_guide.product if next_name and ladder else None,
+        next_doc=ladder.next_guide.id if next_name and ladder else None,
+        timeline=ladder.fact.text if next_name and ladder else None,
     )

@@ -32,6 +32,7 @@ _MOMENT_QUERY = {
         "birthday": "用量 注意事项",
         "long_silence": "用量 注意事项",
         "stage_up": "进阶 下一步",
+        "milestone": "什么时候开始 月龄 适合",
     },
     "en": {
         "day3": "day 3 first days how much steps",
@@ -42,6 +43,7 @@ _MOMENT_QUERY = {
         "birthday": "amount steps cautions",
         "long_silence": "amount steps cautions",
         "stage_up": "advanced next step",
+        "milestone": "when to start ready getting started",
     },
 }
 # Words that mark the guide passage written for this moment (ranked first when present).
@@ -207,7 +209,8 @@ def gather(
             story = story.model_copy(update={"body": story.body[: STORY_BUDGET[lang]] + "…"})
         evidence.story = story
 
-    product = plan.product
+    # a milestone is about the next product of the ladder: its guide, not the one bought
+    product = plan.next_product if plan.trigger == "milestone" else plan.product
     if evidence.story is not None:
         product = next(
             (
@@ -252,7 +255,8 @@ def gather(
             and plan.trigger not in ("birthday", "long_silence", "question")
             and not first_steps_late
         ):
-            item = moment_item(guide, plan.trigger)
+            # a milestone tells how the next product starts (its first steps)
+            item = moment_item(guide, "welcome" if plan.trigger == "milestone" else plan.trigger)
             evidence.tip = item.text if item is not None else _first_item(found[0].text)
     elif spec.needs_purchase:
         raise MissingKnowledgeError(

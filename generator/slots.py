@@ -115,12 +115,14 @@ _MOMENT_OPENING = {
         "half_used": "{product}差不多用到一半了。",
         "almost_finished": "{product}应该快用完了。",
         "after_purchase": "{product}到你手上有{days}天了。",
+        "milestone": "{timeline}了。",
     },
     "en": {
         "day3": "It's day {days} with your {product}.",
         "half_used": "You're about halfway through your {product}.",
         "almost_finished": "Your {product} must be nearly finished by now.",
         "after_purchase": "It's been {days} days since your {product} arrived.",
+        "milestone": "{timeline} now.",
     },
 }
 TIP = Slot(
@@ -285,6 +287,33 @@ INVITE = Slot(
     no_product=True,
 )
 
+GROWTH = Slot(
+    "growth",
+    "一句真诚的话，说说TA走到的这一步（只用客户资料里的事；不提产品，不推荐）",
+    "one sincere sentence about where they have got to (only from the customer data; no "
+    "product, no recommendation)",
+    40,
+    140,
+    "时间过得真快，每一步都算数。",
+    "Time flies, and every step counts.",
+    no_product=True,
+)
+# A milestone: the program names what comes next on the brand's ladder (the guide's ``next``)
+# and says there is no hurry; the model only words the guide's first steps.
+_NEXT = {
+    "zh": (
+        "接下来也许用得上{next_product}。",
+        "接下来也许用得上{next_product}，它的使用指南里说：",
+    ),
+    "en": (
+        "Next, you may find the {next_product} useful.",
+        "Next, you may find the {next_product} useful; its guide says:",
+    ),
+}
+_NO_HURRY = {
+    "zh": "想多了解的话随时问我，不着急，按你们的节奏来。",
+    "en": "If you'd like to know more, just ask; no rush at all.",
+}
 _GREETING = {"zh": "{name}你好，", "en": "Hi {name},\n"}
 _GREETING_EMAIL = {"zh": "{name}你好：", "en": "Hi {name},"}
 _NO_PRESSURE = {
@@ -348,6 +377,8 @@ def layout_for(
         "product": product or ("产品" if lang == "zh" else "order"),
         "days": plan.days_since_purchase if plan.days_since_purchase is not None else "",
         "brand": brand_name,
+        "timeline": plan.timeline or "",
+        "next_product": plan.facts.get("next_product", ""),
         "tip_sentence": tip_sentence(tip, lang, TIP.cap(lang)) if tip else "",
         "answer_sentence": (answer_sentence(answer, lang, ANSWER.cap(lang)) if answer else "")
         or (
@@ -394,6 +425,13 @@ def layout_for(
         parts += [HELLO, OFFER]
     elif trigger == "stage_up":
         parts += [THANKS, NEXT]
+    elif trigger == "milestone":
+        parts += [opening, GROWTH]
+        if values["next_product"]:
+            parts += [Fixed("next", _fill(_NEXT[lang][bool(tip)], values))]
+            if tip:
+                parts += [TIP, *quoted]
+        parts += [Fixed("no_pressure", _NO_HURRY[lang])]
     elif trigger == "question":
         parts += [ANSWER, *quoted, ASK_ANYTIME]
     elif trigger == "welcome":

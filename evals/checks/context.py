@@ -3,10 +3,13 @@ names a draft may use freely, the brand's fixed lines, and the customer's own wo
 
 from __future__ import annotations
 
+import datetime as dt
+
 from evals.checks.base import matches, purchased
 from evals.checks.overlap import units_of
 from evals.lexicon import pattern, words_pattern
 from evals.types import CheckContext
+from knowledge.timeline import tags_as_of
 
 
 def names(ctx: CheckContext) -> list[str]:
@@ -71,5 +74,6 @@ def knows_customer_words(ctx: CheckContext) -> bool:
 
 def said_units(ctx: CheckContext) -> frozenset[str]:
     """The content of what the customer said, and of the tags the brand recorded for them."""
-    tags = list(ctx.customer.tags.values()) if ctx.customer is not None else []
+    c = ctx.customer
+    tags = list(tags_as_of(c.tags, ctx.as_of or dt.date.today(), ctx.lang).values()) if c else []
     return units_of([*ctx.customer_said, *tags])

@@ -14,6 +14,7 @@ from evals.checks.context import brand_lines
 from evals.lexicon import load, pattern, threshold, words_pattern
 from evals.normalise import normalise, simplified
 from evals.types import CheckContext, Finding, Severity
+from knowledge.timeline import tags_as_of
 
 _CN_DIGITS = {
     "零": 0,
@@ -188,6 +189,7 @@ class GroundingCheck:
         for p in c.purchases:
             days = (today - p.date).days
             known |= {(float(days), "天"), (float(days // 7), "周"), (float(days // 30), "月")}
-        for value in c.tags.values():
+        # the tags as of the message's day: 孩子1岁2个月 from child_birth, not a stale 宝宝8个月
+        for value in tags_as_of(c.tags, today, ctx.lang).values():
             known |= {(v, u) for v, u, _, _ in facts(value)}
         return known

@@ -4,6 +4,7 @@ and faithful to the brand's own words — semantically with an embedder, lexical
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from collections.abc import Sequence
@@ -14,6 +15,7 @@ from evals.lexicon import load, pattern, threshold, words_pattern
 from evals.types import CheckContext, Finding, Severity
 from knowledge.embedder import Embedder
 from knowledge.stages import DEFAULT_STAGES, BaseStage, Stage, stage_alias
+from knowledge.timeline import tags_as_of
 
 _SENTENCE = re.compile(r"[^。！？!?\n；;：]+[。！？!?；;：]*")
 _PERSONAL_KINDS = ("care_message", "aftersale_email", "tier_invitation")
@@ -135,7 +137,8 @@ class ToneCheck:
         c = ctx.customer
         if c is None:
             return []
-        known = [c.name, *purchased(ctx), *c.tags.values()]
+        today = ctx.as_of or dt.date.today()
+        known = [c.name, *purchased(ctx), *tags_as_of(c.tags, today, ctx.lang).values()]
         if len(c.name) >= 3 and _cjk(c.name):
             known.append(c.name[1:])  # 林小雨 -> 小雨, the given name people actually use
         elif " " in c.name.strip():

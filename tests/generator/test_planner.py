@@ -141,7 +141,9 @@ def test_injection_in_name_and_question_is_dropped_en() -> None:
 def test_stage_alias_and_child_age(qingshui: BrandPack) -> None:
     customer = Customer(id="c3", name="小米", stage="相恋", tags={"child_birthday": "2025-05-10"})
     p = plan(qingshui.brand, customer, ContentKind.CARE_MESSAGE, as_of=AS_OF)
-    assert p.stage == "repeat" and p.facts["child_birthday_age"] == "1岁6个月"
+    # the age on the as-of date, never the raw date / 按当天算的年龄，不是原始日期
+    assert p.stage == "repeat" and p.facts["child_birthday"] == "孩子1岁6个月"
+    assert "2025-05-10" not in p.facts.values()
     assert p.trigger == "welcome"
 
 
