@@ -186,3 +186,58 @@ def test_editor_rejects_with_a_reason_and_sees_only_their_brand(
     page.goto(f"{base}/review/drafts/{clean_id}")
     expect(page.locator("[data-testid=status]")).to_have_text("Rejected")
     page.screenshot(path=str(SHOTS / "draft-en.png"), full_page=True)
+
+
+def test_editor_reads_a_criticising_reply_and_the_outcomes_charts(
+    live: tuple[str, Seeded], browser: Any, settings: Settings
+) -> None:
+    import json
+
+    from playwright.sync_api import expect
+
+    from drafting.service import DraftingService
+    from flywheel.service import FlywheelService
+    from generator.fake import FakeDrafter
+    from knowledge.fake import FakeKnowledge
+    from knowledge.loader import load_pack
+
+    base, seeded = live
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    drafting = DraftingService(
+        settings,
+        sessions=seeded.sessions,
+        knowledge=FakeKnowledge([load_pack(examples / "qingshui")]),
+        drafter=FakeDrafter(),
+    )
+    flywheel = FlywheelService(drafting)
+    lines = (examples / "qingshui" / "events.jsonl").read_text(encoding="utf-8").splitlines()
+    reply = {"id": "wx-1", "customer_id": "qs-001", "type": "replied", "at": "2026-11-25T21:10",
+             "draft_id": seeded.drafts["spam"], "text": "用了两周两颊反而更红了"}  # fmt: skip
+    result = flywheel.ingest("qingshui", [*map(json.loads, lines), reply])
+    assert not result.rejected
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    page.set_default_timeout(15_000)
+    _sign_in(page, base, seeded.keys["editor_a"])
+
+    page.goto(f"{base}/review/drafts/{seeded.drafts['spam']}")
+    criticism = page.locator("[data-testid=criticism]")
+    expect(criticism).to_contain_text("用了两周两颊反而更红了")
+    expect(criticism.locator(".badge")).to_have_text("批评")
+
+    page.click("[data-testid=nav-outcomes]")
+    page.wait_for_url(f"{base}/review/outcomes")
+    page.fill("#o-from", "2025-12-01")
+    page.fill("#o-to", "2026-11-30")
+    page.click("[data-testid=outcomes-range] button[type=submit]")
+    page.wait_for_url("**/review/outcomes?from=2025-12-01&to=2026-11-30")
+    chart = page.locator("[data-testid=chart-holdout] svg")
+    expect(chart).to_be_visible()
+    box = chart.bounding_box()
+    assert box is not None and box["width"] > 300 and box["height"] > 100  # drawn, not empty
+    assert chart.locator("rect").count() >= 4  # contacted and held out, all and per trigger
+    expect(page.locator("[data-testid=chart-triggers] svg")).to_be_visible()
+    expect(page.locator("[data-testid=holdout]")).to_contain_text("对照组")
+    expect(page.locator("[data-testid=groups] .few").first).to_be_visible()
+    page.screenshot(path=str(SHOTS / "outcomes.png"), full_page=True)
