@@ -2,9 +2,12 @@
 
 SettingsDep   the app's Settings
 SessionDep    a SQLAlchemy session for this request
+SessionsDep   the app's session factory (for a route that reads in one thread of its own)
 LimiterDep    the app's failure counters (``api.rate_limit``)
 CurrentKey    the caller's API key (brand + role); 401 without a valid one, 429 after too many
-              wrong ones from the caller's address
+              wrong ones from the caller's address. Keys that authenticated are remembered for
+              a few seconds (``storage.keys.KeyCache``): a cached key costs no thread and no
+              database read.
 OptionalKey   the caller's API key, or None when none was sent (a wrong one still counts)
 EditorKey / AdminKey   the same, requiring at least that role (403 otherwise)
 KnowledgeDep  the brand knowledge (``knowledge.retriever.Knowledge``: packs + search)
@@ -21,7 +24,8 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from api.errors import UnauthorizedError
 from api.forwarded import client_ip
@@ -31,7 +35,7 @@ from core.settings import Settings
 from drafting.service import DraftingService
 from flywheel.service import FlywheelService
 from knowledge.retriever import Knowledge
-from storage.keys import KeyInfo, Role, authenticate
+from storage.keys import KeyCache, KeyInfo, Role
 
 _build_lock = threading.Lock()
 
@@ -51,6 +55,14 @@ def get_session(request: Request) -> Iterator[Session]:
 
 SessionDep = Annotated[Session, Depends(get_session)]
 
+
+async def get_sessions(request: Request) -> sessionmaker[Session]:
+    sessions: sessionmaker[Session] = request.app.state.sessions
+    return sessions
+
+
+SessionsDep = Annotated[sessionmaker[Session], Depends(get_sessions)]
+
 bearer = HTTPBearer(auto_error=False, description="An API key: `zhenxin keys create`")
 
 
@@ -62,6 +74,15 @@ async def get_limiter(request: Request) -> RateLimiter:
 LimiterDep = Annotated[RateLimiter, Depends(get_limiter)]
 
 
+def key_cache(request: Request) -> KeyCache:
+    """The app's cache of authenticated keys (``ZHENXIN_API_KEY_CACHE_SECONDS``)."""
+    settings: Settings = request.app.state.settings
+    cache: KeyCache = _cached(
+        request, "key_cache", lambda: KeyCache(settings.api_key_cache_seconds)
+    )
+    return cache
+
+
 def _authenticate(
     request: Request, settings: Settings, session: Session, limiter: RateLimiter, key: str
 ) -> KeyInfo | None:
@@ -69,13 +90,22 @@ def _authenticate(
     over its limit gets 429 before its key is even looked at."""
     address = client_ip(request, settings)
     limiter.check("api_key", address)
-    info = authenticate(session, key)
+    info = key_cache(request).authenticate(session, key)
     if info is None:
         limiter.fail("api_key", address)
     return info
 
 
-def get_current_key(
+def _authenticate_in_session(
+    request: Request, settings: Settings, limiter: RateLimiter, key: str
+) -> KeyInfo | None:
+    # A session of its own, closed at once: a request never holds a connection just for
+    # having been authenticated (under load that starved the pool the work itself needs).
+    with request.app.state.sessions() as session:
+        return _authenticate(request, settings, session, limiter, key)
+
+
+async def get_current_key(
     request: Request,
     settings: SettingsDep,
     limiter: LimiterDep,
@@ -83,10 +113,15 @@ def get_current_key(
 ) -> KeyInfo:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise UnauthorizedError("missing API key", hint="send 'Authorization: Bearer <key>'")
-    # A session of its own, closed at once: a request never holds a connection just for
-    # having been authenticated (under load that starved the pool the work itself needs).
-    with request.app.state.sessions() as session:
-        info = _authenticate(request, settings, session, limiter, credentials.credentials.strip())
+    key = credentials.credentials.strip()
+    info: KeyInfo | None = None
+    if limiter.storage_kind == "memory":
+        # Counters in memory and a cached key: nothing to wait for, so no thread. The limit
+        # is still checked first (an address over it waits, even with the right key).
+        limiter.check("api_key", client_ip(request, settings))
+        info = key_cache(request).get(key)
+    if info is None:
+        info = await run_in_threadpool(_authenticate_in_session, request, settings, limiter, key)
     if info is None:
         raise UnauthorizedError("invalid or revoked API key")
     return info

@@ -99,6 +99,10 @@ class Settings(BaseSettings):
     api_key_rate_limit: str = "10/minute"
     # "memory": per API process. "redis": shared by every process, at ``redis_url``.
     rate_limit_storage: Literal["memory", "redis"] = "memory"
+    # Seconds an API key that authenticated is remembered (``storage.keys.KeyCache``). A key
+    # revoked in this process is refused at once; one revoked elsewhere (the CLI, another
+    # worker) at most this long after. 0 asks the database on every request.
+    api_key_cache_seconds: float = Field(default=5.0, ge=0.0, le=10.0)
 
     @field_validator("data_dir", mode="after")
     @classmethod

@@ -193,7 +193,8 @@ class KnowledgeBase:
         """The ``k`` best passages of this brand's knowledge for ``query``, best first."""
         snap = self._snapshot(brand_id)
         filters = self.filters(brand_id, kind=kind, product=product, stage=stage)
-        if not snap.chunks or self.store.count(brand_id) == 0:
+        total = self.store.count(brand_id) if snap.chunks else 0
+        if total == 0:
             raise EmptyIndexError(
                 f"brand {brand_id!r} has no indexed knowledge",
                 hint=f"run: zhenxin ingest <pack folder of {brand_id}>",
@@ -202,9 +203,9 @@ class KnowledgeBase:
             return []
         vector = self.embedder.embed_query(query)
         if self.mode == "dense":
-            hits = self.store.query(brand_id, vector, where=filters.where(), k=k)
+            hits = self.store.query(brand_id, vector, where=filters.where(), k=k, total=total)
             return [_passage(h, h.score) for h in hits]
-        return self._hybrid(snap, brand_id, query, vector, filters, k)
+        return self._hybrid(snap, brand_id, query, vector, filters, k, total)
 
     def _hybrid(
         self,
@@ -214,9 +215,10 @@ class KnowledgeBase:
         vector: list[float],
         filters: Filters,
         k: int,
+        total: int,
     ) -> list[Passage]:
         depth = max(4 * k, 20)
-        hits = self.store.query(brand_id, vector, where=filters.where(), k=depth)
+        hits = self.store.query(brand_id, vector, where=filters.where(), k=depth, total=total)
         allowed = [i for i, c in enumerate(snap.chunks) if filters.accepts(c)]
         keyword = snap.bm25.scores(query, allowed)
         keyword_ranking = [

@@ -11,19 +11,21 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 import chromadb
 from chromadb.config import Settings as ChromaSettings
+from chromadb.errors import NotFoundError as ChromaNotFound
 
 from core.errors import ConfigError, ProviderError
 from core.settings import Settings
 from knowledge.chunking import Chunk
 from knowledge.embedder import Embedder
 
+T = TypeVar("T")
 ALL_STAGES = "all_stages"  # metadata flag: the doc names no stages, so it fits every stage
 
 
@@ -130,6 +132,9 @@ class VectorStore:
         self.settings = settings
         self.embedder = embedder
         self._client = client
+        # Collection handles by name: opening one (get_or_create) cost as much as the search
+        # itself. Only the handle is kept, never what the collection holds.
+        self._collections: dict[str, Any] = {}
 
     @property
     def client(self) -> Any:
@@ -142,19 +147,36 @@ class VectorStore:
         return f"zx-{brand_id}-{slug}-{self.embedder.dim}"[:512]
 
     def collection(self, brand_id: str) -> Any:
-        return self.client.get_or_create_collection(
-            self.collection_name(brand_id),
-            configuration={"hnsw": {"space": "cosine"}},
-            metadata={"brand": brand_id, "embedder": self.embedder.name},
-            embedding_function=None,  # never let Chroma embed (its default downloads a model)
-        )
+        """The brand's collection, opened once per store."""
+        name = self.collection_name(brand_id)
+        handle = self._collections.get(name)
+        if handle is None:
+            handle = self.client.get_or_create_collection(
+                name,
+                configuration={"hnsw": {"space": "cosine"}},
+                metadata={"brand": brand_id, "embedder": self.embedder.name},
+                embedding_function=None,  # never let Chroma embed (its default downloads a model)
+            )
+            self._collections[name] = handle
+        return handle
+
+    def _using(self, brand_id: str, use: Callable[[Any], T]) -> T:
+        """``use(collection)``; a handle whose collection was deleted meanwhile (here or by
+        another process) is opened again, once."""
+        try:
+            return use(self.collection(brand_id))
+        except ChromaNotFound:
+            self._collections.pop(self.collection_name(brand_id), None)
+            return use(self.collection(brand_id))
 
     def count(self, brand_id: str) -> int:
-        return int(self.collection(brand_id).count())
+        return int(self._using(brand_id, lambda c: c.count()))
 
     def sync(self, brand_id: str, chunks: Sequence[Chunk]) -> SyncReport:
         """Make the brand's collection hold exactly ``chunks``, embedding only what changed."""
-        collection = self.collection(brand_id)
+        return self._using(brand_id, lambda collection: self._sync(collection, chunks))
+
+    def _sync(self, collection: Any, chunks: Sequence[Chunk]) -> SyncReport:
         existing = collection.get(include=["metadatas"])
         old_hash = {
             cid: (meta or {}).get("hash")
@@ -191,9 +213,25 @@ class VectorStore:
         *,
         where: dict[str, Any] | None = None,
         k: int = 5,
+        total: int | None = None,
     ) -> list[Hit]:
-        collection = self.collection(brand_id)
-        total = collection.count()
+        """The ``k`` nearest chunks; ``total`` is the collection's count when the caller has
+        just read it (one count per search, not two)."""
+        return self._using(
+            brand_id, lambda collection: self._query(collection, brand_id, vector, where, k, total)
+        )
+
+    def _query(
+        self,
+        collection: Any,
+        brand_id: str,
+        vector: Sequence[float],
+        where: dict[str, Any] | None,
+        k: int,
+        total: int | None,
+    ) -> list[Hit]:
+        if total is None:
+            total = int(collection.count())
         if total == 0:
             return []
         conditions: list[dict[str, Any]] = [{"brand": brand_id}]
@@ -218,5 +256,6 @@ class VectorStore:
 
     def drop(self, brand_id: str) -> None:
         name = self.collection_name(brand_id)
+        self._collections.pop(name, None)
         if any(c.name == name for c in self.client.list_collections()):
             self.client.delete_collection(name)

@@ -266,12 +266,29 @@ def _version(session: Session, draft_id: str, version: int) -> DraftVersionRow |
 
 
 def get_record(session: Session, brand_id: str, draft_id: str) -> DraftRecord:
-    request = get_request(session, brand_id, draft_id)
-    draft = session.get(DraftRow, draft_id)
+    """The request with its draft (one query), the current and first versions (one) and the
+    reviews (one): three reads for the API's most frequent answer."""
+    found = session.execute(
+        select(DraftRequestRow, DraftRow)
+        .outerjoin(DraftRow, DraftRow.id == DraftRequestRow.id)
+        .where(DraftRequestRow.id == draft_id)
+    ).first()
+    if found is None or found[0].brand_id != brand_id:
+        raise NotFoundError(f"draft {draft_id!r} not found")
+    request, draft = found
     record = DraftRecord(request=request, draft=draft)
     if draft is not None:
-        record.current = _version(session, draft_id, draft.current_version)
-        first = record.current if draft.current_version == 1 else _version(session, draft_id, 1)
+        versions = {
+            v.version: v
+            for v in session.scalars(
+                select(DraftVersionRow).where(
+                    DraftVersionRow.draft_id == draft_id,
+                    DraftVersionRow.version.in_({1, draft.current_version}),
+                )
+            )
+        }
+        record.current = versions.get(draft.current_version)
+        first = versions.get(1)
         record.generated = first.data if first is not None else None
         record.reviews = list(
             session.scalars(

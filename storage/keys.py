@@ -1,6 +1,7 @@
 """API keys: ``zx_<prefix>_<secret>``, stored as a sha256 hash; the prefix finds the row.
 
-Revoking a key also revokes its review-form sessions (``storage.sessions``).
+Revoking a key also revokes its review-form sessions (``storage.sessions``), and empties every
+:class:`KeyCache` of this process.
 
 The full key is returned once, by :func:`create_key`; it cannot be read back.
 """
@@ -11,10 +12,13 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from core.errors import NotFoundError
@@ -133,4 +137,87 @@ def revoke_key(session: Session, prefix: str, *, brand_id: str | None = None) ->
         raise NotFoundError(f"no API key with prefix {prefix!r}")
     row.revoked = True
     revoke_for_key(session, row.id)  # the review form's sign-ins with this key end too
+    # Every KeyCache of this process forgets every key: now, and again when the revocation
+    # commits (a request that read the row before the commit cannot keep it cached).
+    _forget_all()
+    event.listen(session, "after_commit", lambda _s: _forget_all(), once=True)
     return _info(row)
+
+
+# --- the cache of authenticated keys -----------------------------------------------------------
+# Authenticating is a sha256 and a row read; for a read request the row read was a large part
+# of its cost. A KeyCache (one per API app) remembers the keys that authenticated, for at most
+# ``ttl`` seconds (ZHENXIN_API_KEY_CACHE_SECONDS, 0 to 10, default 5; 0 turns it off):
+# - only keys that authenticated are kept; a wrong key is looked up (and counted) every time;
+# - an entry is found by the sha256 of the whole key, so a hit is the very secret verified;
+# - revoke_key in this process empties every cache (a generation count), so the revoked key
+#   gets 401 on its very next request to this process;
+# - another process does not hear of it: a key revoked by `zhenxin keys revoke`, or through
+#   another uvicorn worker, keeps working in this one until its entry expires (at most ``ttl``
+#   seconds; the entry is never renewed by use).
+
+MAX_KEY_CACHE_SECONDS = 10.0
+_generation = 0  # bumped by every revocation in this process
+_generation_lock = threading.Lock()
+
+
+def _forget_all() -> None:
+    global _generation
+    with _generation_lock:
+        _generation += 1
+
+
+class KeyCache:
+    """Authenticated keys of one app, each for at most ``ttl`` seconds (see above)."""
+
+    def __init__(
+        self,
+        ttl: float,
+        *,
+        max_entries: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.ttl = min(max(ttl, 0.0), MAX_KEY_CACHE_SECONDS)
+        self.max_entries = max_entries
+        self._clock = clock
+        # sha256 of the key -> (identity, expiry on the clock, generation when it was read)
+        self._entries: dict[str, tuple[KeyInfo, float, int]] = {}
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: str) -> KeyInfo | None:
+        """The identity of a key that authenticated in the last ``ttl`` seconds and was not
+        revoked in this process since; no database, no I/O."""
+        if self.ttl <= 0 or not self._entries:
+            return None
+        digest = hash_key(key)
+        entry = self._entries.get(digest)
+        if entry is None:
+            return None
+        info, expires, generation = entry
+        if generation != _generation or self._clock() >= expires:
+            self._entries.pop(digest, None)
+            return None
+        return info
+
+    def authenticate(self, session: Session, key: str) -> KeyInfo | None:
+        """:func:`authenticate`, answered from the cache when it can be."""
+        info = self.get(key)
+        if info is not None:
+            return info
+        generation = _generation  # read before the row: a later revocation drops the entry
+        info = authenticate(session, key)
+        if info is not None and self.ttl > 0:
+            self._put(hash_key(key), info, generation)
+        return info
+
+    def _put(self, digest: str, info: KeyInfo, generation: int) -> None:
+        now = self._clock()
+        if len(self._entries) >= self.max_entries:  # bounded: drop the expired, else all
+            for d, (_, expires, _) in list(self._entries.items()):
+                if expires <= now:
+                    self._entries.pop(d, None)
+            if len(self._entries) >= self.max_entries:
+                self._entries.clear()
+        self._entries[digest] = (info, now + self.ttl, generation)

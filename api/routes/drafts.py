@@ -4,6 +4,9 @@
 and a ``Location`` to poll; a client that sends ``Prefer: wait=N`` (RFC 7240) gets the
 finished draft (``201``) if it is done within N seconds, else the same 202. The model runs on
 the drafting service's workers, never inside the request.
+
+The two reads (list, one draft) run in one worker thread each and answer pre-serialised JSON
+with an ETag (``api.responses``): ``If-None-Match`` gets 304 when nothing changed.
 """
 
 from __future__ import annotations
@@ -13,11 +16,12 @@ import re
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import CurrentKey, DraftingDep, EditorKey, SessionDep, SettingsDep
+from api.deps import CurrentKey, DraftingDep, EditorKey, SessionDep, SessionsDep, SettingsDep
 from api.drafting import to_out
+from api.responses import dumped, json_read
 from api.schemas import (
     DraftApprove,
     DraftCreate,
@@ -106,10 +110,11 @@ async def create_draft(
     )
 
 
-@router.get("", response_model=DraftList, responses=ERRORS)
-def list_drafts(
+@router.get("", response_model=DraftList, responses={**ERRORS, 304: {"description": "unchanged"}})
+async def list_drafts(
+    request: Request,
     key: CurrentKey,
-    session: SessionDep,
+    sessions: SessionsDep,
     status: Annotated[str | None, Query(pattern="^(" + "|".join(repo.STATUSES) + ")$")] = None,
     kind: Annotated[str | None, Query(max_length=32)] = None,
     stage: Annotated[str | None, Query(max_length=64)] = None,
@@ -117,29 +122,41 @@ def list_drafts(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     batch: Annotated[str | None, Query(max_length=32, description="a batch id")] = None,
-) -> DraftList:
-    records = repo.list_records(
-        session,
-        key.brand,
-        status=status,
-        kind=kind,
-        stage=stage,
-        customer=customer,
-        limit=limit,
-        offset=offset,
-        batch=batch,
-    )
-    return DraftList(items=[to_out(r) for r in records], limit=limit, offset=offset)
+) -> Response:
+    def read() -> bytes:
+        with sessions() as session:
+            records = repo.list_records(
+                session,
+                key.brand,
+                status=status,
+                kind=kind,
+                stage=stage,
+                customer=customer,
+                limit=limit,
+                offset=offset,
+                batch=batch,
+            )
+            return dumped(DraftList(items=[to_out(r) for r in records], limit=limit, offset=offset))
+
+    return json_read(request, await run_in_threadpool(read))
 
 
-@router.get("/{draft_id}", response_model=DraftOut, responses=ERRORS)
-def get_draft(draft_id: str, key: CurrentKey, session: SessionDep, response: Response) -> DraftOut:
+@router.get(
+    "/{draft_id}", response_model=DraftOut, responses={**ERRORS, 304: {"description": "unchanged"}}
+)
+async def get_draft(
+    draft_id: str, request: Request, key: CurrentKey, sessions: SessionsDep
+) -> Response:
     """A draft; while its job runs, ``status`` is ``generating`` (poll again after
     ``Retry-After`` seconds)."""
-    record = repo.get_record(session, key.brand, draft_id)
-    if record.request.status == "generating":
-        response.headers["Retry-After"] = "2"
-    return to_out(record)
+
+    def read() -> tuple[bytes, bool]:
+        with sessions() as session:
+            record = repo.get_record(session, key.brand, draft_id)
+            return dumped(to_out(record)), record.request.status == "generating"
+
+    body, generating = await run_in_threadpool(read)
+    return json_read(request, body, headers={"Retry-After": "2"} if generating else None)
 
 
 @router.get("/{draft_id}/versions", response_model=list[VersionOut], responses=ERRORS)

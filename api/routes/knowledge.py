@@ -6,10 +6,12 @@ import dataclasses
 import shutil
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, File, Query, Request, Response, UploadFile
+from starlette.concurrency import run_in_threadpool
 
 from api import uploads
 from api.deps import AdminKey, CurrentKey, DraftingDep, KnowledgeDep, SessionDep, SettingsDep
+from api.responses import dumped, json_read
 from api.schemas import IngestOut, PassageOut, SearchOut
 from core.errors import ConfigError, PayloadTooLargeError, PermissionDeniedError
 from drafting.packs import ingest_pack
@@ -86,11 +88,13 @@ def ingest(
     "/search",
     response_model=SearchOut,
     responses={
+        304: {"description": "unchanged"},
         401: {"description": "no key"},
         409: {"description": "the brand's knowledge was never ingested"},
     },
 )
-def search(
+async def search(
+    request: Request,
     key: CurrentKey,
     knowledge: KnowledgeDep,
     q: Annotated[str, Query(min_length=1, max_length=2000)],
@@ -98,11 +102,17 @@ def search(
     product: Annotated[str | None, Query(max_length=200)] = None,
     stage: Annotated[str | None, Query(max_length=64)] = None,
     k: Annotated[int, Query(ge=1, le=50)] = 5,
-) -> SearchOut:
+) -> Response:
     """Search the key's brand's knowledge (never another brand's)."""
-    passages = knowledge.search(key.brand, q, kind=kind, product=product, stage=stage, k=k)
-    return SearchOut(
-        brand=key.brand,
-        query=q,
-        passages=[PassageOut.model_validate(p.model_dump()) for p in passages],
-    )
+
+    def run() -> bytes:  # one worker thread: embedding, vector and keyword search, JSON
+        passages = knowledge.search(key.brand, q, kind=kind, product=product, stage=stage, k=k)
+        return dumped(
+            SearchOut(
+                brand=key.brand,
+                query=q,
+                passages=[PassageOut.model_validate(p.model_dump()) for p in passages],
+            )
+        )
+
+    return json_read(request, await run_in_threadpool(run))
