@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import CurrentKey, DraftingDep, FlywheelDep
+from api.responses import dumped, json_read
 from api.schemas import CustomerOut, StageStepOut
 from knowledge.pack import Customer
 from storage.keys import Role
@@ -45,21 +47,38 @@ def upsert_customer(
 @router.get(
     "/{customer_id}",
     response_model=CustomerOut,
-    responses={401: {"description": "no key"}, 404: {"description": "unknown id"}},
+    responses={
+        304: {"description": "unchanged (If-None-Match)"},
+        401: {"description": "no key"},
+        404: {"description": "unknown id"},
+    },
 )
-def get_customer(
-    customer_id: str, key: CurrentKey, service: DraftingDep, flywheel: FlywheelDep
-) -> CustomerOut:
+async def get_customer(
+    customer_id: str,
+    request: Request,
+    key: CurrentKey,
+    service: DraftingDep,
+    flywheel: FlywheelDep,
+) -> Response:
     """The customer, with every logged contact merged into ``last_contacts``, and the saved
-    history of their stage (``stage_history``: from, to, when, why)."""
-    customer = service.customers.get(key.brand, customer_id)
-    steps = [
-        StageStepOut(
-            from_stage=c.from_stage, to_stage=c.to_stage, at=c.at, why=c.why, event_id=c.event_id
-        )
-        for c in flywheel.stage_history(key.brand, customer_id)
-    ]
-    return CustomerOut(brand=key.brand, customer=customer, stage_history=steps)
+    history of their stage (``stage_history``: from, to, when, why). Answers with an ETag
+    (``api.responses``)."""
+
+    def read() -> bytes:  # one worker thread: the reads and the JSON
+        customer = service.customers.get(key.brand, customer_id)
+        steps = [
+            StageStepOut(
+                from_stage=c.from_stage,
+                to_stage=c.to_stage,
+                at=c.at,
+                why=c.why,
+                event_id=c.event_id,
+            )
+            for c in flywheel.stage_history(key.brand, customer_id)
+        ]
+        return dumped(CustomerOut(brand=key.brand, customer=customer, stage_history=steps))
+
+    return json_read(request, await run_in_threadpool(read))
 
 
 @router.get("", response_model=list[CustomerOut], responses={401: {"description": "no key"}})

@@ -110,3 +110,20 @@ def test_a_missing_draft_is_still_404(env: Env) -> None:
     r = env.client.get("/v1/drafts/nope", headers=env.h("qs_operator"))
     assert r.status_code == 404 and "etag" not in r.headers
     assert r.json()["error"]["code"] == "not_found"
+
+
+def test_a_customer_answers_with_an_etag_that_follows_the_contact_log(env: Env) -> None:
+    h = env.h("qs_operator")
+    first = env.client.get("/v1/customers/qs-002", headers=h)
+    assert first.status_code == 200 and first.json()["customer"]["id"] == "qs-002"
+    etag = first.headers["etag"]
+    same = env.client.get("/v1/customers/qs-002", headers={**h, "If-None-Match": etag})
+    assert same.status_code == 304
+    # An opt-out is a new body, so the old tag no longer matches.
+    opted = env.client.post(
+        "/v1/customers/qs-002/consent", headers=h, json={"opted_out": True, "reason": "asked"}
+    )
+    assert opted.status_code == 200, opted.text
+    after = env.client.get("/v1/customers/qs-002", headers={**h, "If-None-Match": etag})
+    assert after.status_code == 200 and after.json()["customer"]["opted_out"] is True
+    assert env.client.get("/v1/customers/nope", headers=h).status_code == 404
