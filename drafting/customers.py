@@ -14,7 +14,7 @@ reason. An ingest or an upsert that says ``opted_out: false`` changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -34,6 +34,8 @@ from storage import consent, contacts
 from storage import customers as rows
 from storage.consent import ConsentChange
 from storage.models import CustomerRow
+
+IMPORT_CHUNK = 500  # customers read and written together by import_many
 
 
 def stage_id(brand: Brand | None, value: str) -> str:
@@ -199,36 +201,60 @@ class CustomerStore:
         source: str,
         actor: str = "ingest",
     ) -> int:
-        """Add or replace many customers in one transaction (pack ingest); keeps opt-outs."""
+        """Add or replace many customers in one transaction (pack ingest); keeps opt-outs.
+        Exactly :meth:`upsert` for each, but read and written ``IMPORT_CHUNK`` at a time."""
         count = 0
+        chunk: list[Customer] = []
         with self.sessions.begin() as s:
             for customer in customers:
-                customer = customer.model_copy(update={"stage": stage_id(brand, customer.stage)})
-                self._upsert(s, brand_id, customer, source, actor)
-                count += 1
+                chunk.append(customer.model_copy(update={"stage": stage_id(brand, customer.stage)}))
+                if len(chunk) >= IMPORT_CHUNK:
+                    count += len(self._upsert_chunk(s, brand_id, chunk, source, actor))
+                    chunk = []
+            count += len(self._upsert_chunk(s, brand_id, chunk, source, actor))
         return count
 
     @staticmethod
-    def _upsert(
-        s: Session, brand_id: str, customer: Customer, source: str, actor: str
-    ) -> tuple[Customer, bool]:
-        held = consent.current(s, brand_id, customer.id)
-        if held is None:  # no history yet: a stored flag from before it still counts
-            stored = rows.find_customer(s, brand_id, customer.id)
-            held = consent.OPTED_OUT if stored is not None and stored.opted_out else None
-        if customer.opted_out and held != consent.OPTED_OUT:
-            consent.record(
-                s,
-                brand_id,
-                customer.id,
-                consent.OPTED_OUT,
-                actor=actor,
-                source=source,
-                reason="opted out, as the customer record says",
+    def _upsert_chunk(
+        s: Session, brand_id: str, chunk: Sequence[Customer], source: str, actor: str
+    ) -> list[tuple[Customer, bool]]:
+        """Add or replace each customer of ``chunk`` in order (an opt-out it carries is
+        recorded, one on record stays), with two queries for the chunk (the consent that
+        holds, the stored rows) and one flush. Each customer as stored, and whether new."""
+        if not chunk:
+            return []
+        ids = [c.id for c in chunk]
+        held_by_id: dict[str, str | None] = dict(consent.current_many(s, brand_id, ids))
+        stored = rows.stored_rows(s, brand_id, ids)
+        out = []
+        for customer in chunk:
+            held = held_by_id.get(customer.id)
+            if held is None:  # no history yet: a stored flag from before it still counts
+                row = stored.get(customer.id)
+                held = consent.OPTED_OUT if row is not None and row.data.get("opted_out") else None
+            if customer.opted_out and held != consent.OPTED_OUT:
+                consent.record(
+                    s,
+                    brand_id,
+                    customer.id,
+                    consent.OPTED_OUT,
+                    actor=actor,
+                    source=source,
+                    reason="opted out, as the customer record says",
+                )
+                held = held_by_id[customer.id] = consent.OPTED_OUT
+            customer = customer.model_copy(update={"opted_out": held == consent.OPTED_OUT})
+            out.append(
+                (customer, rows.save_customer(s, brand_id, customer, source=source, rows=stored))
             )
-            held = consent.OPTED_OUT
-        customer = customer.model_copy(update={"opted_out": held == consent.OPTED_OUT})
-        return rows.upsert_customer(s, brand_id, customer, source=source)
+        s.flush()
+        return out
+
+    @classmethod
+    def _upsert(
+        cls, s: Session, brand_id: str, customer: Customer, source: str, actor: str
+    ) -> tuple[Customer, bool]:
+        return cls._upsert_chunk(s, brand_id, [customer], source, actor)[0]
 
     def resolve(
         self,

@@ -144,9 +144,11 @@ class FlywheelService:
                 types=("replied", "complaint", "sent", "purchased", "delivered"),
             ):
                 activity[a.customer_id].append(a)
+        # The chunk's customers in one query each way: read together, written in one flush.
+        stored = customer_rows.stored_rows(s, brand_id, by_customer)
+        sends: list[dict[str, Any]] = []
         for cid, evs in by_customer.items():
-            customer = customer_rows.find_customer(s, brand_id, cid)
-            assert customer is not None  # checked above, in this transaction
+            customer = Customer.model_validate(stored[cid].data)  # checked above
             before = customer
             purchases = list(customer.purchases)
             held = {(p.product, p.date) for p in purchases}
@@ -171,20 +173,22 @@ class FlywheelService:
                 )
                 customer = customer.model_copy(update={"opted_out": True})
                 result.opted_out.append(cid)
-            for e in evs:
-                if e.type == EventType.SENT and (e.draft_id is None or e.draft_id not in drafted):
-                    contacts.record_contact(
-                        s,
-                        brand_id,
-                        cid,
-                        channel=customer.channel.value,
-                        purpose="sales" if e.kind == "sales" else "care",
-                        date=e.day,
-                    )
+            sends.extend(
+                {
+                    "customer_id": cid,
+                    "channel": customer.channel.value,
+                    "purpose": "sales" if e.kind == "sales" else "care",
+                    "date": e.day,
+                }
+                for e in evs
+                if e.type == EventType.SENT and (e.draft_id is None or e.draft_id not in drafted)
+            )
             if brand is not None and cid in counted:
                 customer = self._promote(s, brand_id, brand, customer, evs, activity[cid], result)
             if customer != before:
-                customer_rows.upsert_customer(s, brand_id, customer, source="event")
+                customer_rows.save_customer(s, brand_id, customer, source="event", rows=stored)
+        contacts.record_contacts(s, brand_id, sends)
+        s.flush()
 
     @staticmethod
     def _promote(

@@ -74,6 +74,29 @@ def current(session: Session, brand_id: str, customer_id: str) -> str | None:
     )
 
 
+def current_many(
+    session: Session, brand_id: str, customer_ids: Iterable[str], *, chunk: int = 500
+) -> dict[str, str]:
+    """:func:`current` for many customers (one query per ``chunk`` ids); customers with
+    nothing recorded are left out."""
+    ids = sorted(set(customer_ids))
+    found: dict[str, str] = {}
+    for start in range(0, len(ids), chunk):
+        newest = (
+            select(func.max(ConsentRow.id))
+            .where(
+                ConsentRow.brand_id == brand_id,
+                ConsentRow.customer_id.in_(ids[start : start + chunk]),
+            )
+            .group_by(ConsentRow.customer_id)
+        )
+        rows = session.execute(
+            select(ConsentRow.customer_id, ConsentRow.status).where(ConsentRow.id.in_(newest))
+        )
+        found.update({cid: status for cid, status in rows})
+    return found
+
+
 def opted_out(session: Session, brand_id: str, customer_ids: Iterable[str]) -> set[str]:
     """Which of ``customer_ids`` have opted out now (one query)."""
     ids = sorted(set(customer_ids))
@@ -96,4 +119,13 @@ def _change(row: ConsentRow) -> ConsentChange:
     )
 
 
-__all__ = ["OPTED_IN", "OPTED_OUT", "ConsentChange", "current", "history", "opted_out", "record"]
+__all__ = [
+    "OPTED_IN",
+    "OPTED_OUT",
+    "ConsentChange",
+    "current",
+    "current_many",
+    "history",
+    "opted_out",
+    "record",
+]

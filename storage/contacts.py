@@ -4,8 +4,10 @@ checks read it (merged into ``Customer.last_contacts`` before a draft or a check
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from knowledge.pack import Contact, Customer
@@ -35,6 +37,29 @@ def record_contact(
     session.add(row)
     session.flush()
     return row
+
+
+def record_contacts(session: Session, brand_id: str, contacts: Sequence[Mapping[str, Any]]) -> int:
+    """:func:`record_contact` for many (``customer_id``, ``channel``, ``purpose``, ``date``
+    and optionally ``draft_id`` each), in one statement, in the order given."""
+    if not contacts:
+        return 0
+    ensure_brand(session, brand_id)
+    session.execute(
+        insert(ContactRow),
+        [
+            {
+                "brand_id": brand_id,
+                "customer_id": c["customer_id"],
+                "channel": c["channel"],
+                "purpose": c.get("purpose", "care"),
+                "date": c.get("date") or dt.date.today(),
+                "draft_id": c.get("draft_id"),
+            }
+            for c in contacts
+        ],
+    )
+    return len(contacts)
 
 
 def history(

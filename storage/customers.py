@@ -39,6 +39,47 @@ def upsert_customer(
     return customer, created
 
 
+def stored_rows(
+    session: Session, brand_id: str, customer_ids: Iterable[str], *, chunk: int = 500
+) -> dict[str, CustomerRow]:
+    """The rows of these customers that exist, by id (one query per ``chunk`` ids)."""
+    ids = sorted(set(customer_ids))
+    found: dict[str, CustomerRow] = {}
+    for start in range(0, len(ids), chunk):
+        part = ids[start : start + chunk]
+        for row in session.scalars(
+            select(CustomerRow).where(
+                CustomerRow.brand_id == brand_id, CustomerRow.customer_id.in_(part)
+            )
+        ):
+            found[row.customer_id] = row
+    return found
+
+
+def save_customer(
+    session: Session,
+    brand_id: str,
+    customer: Customer,
+    *,
+    source: str,
+    rows: dict[str, CustomerRow],
+) -> bool:
+    """:func:`upsert_customer` for callers that looked the rows up in bulk
+    (:func:`stored_rows`): replaces ``rows[customer.id]`` or adds a row (and puts it in
+    ``rows``); nothing is flushed. Returns whether the customer was new."""
+    data = customer.model_dump(mode="json")
+    row = rows.get(customer.id)
+    if row is None:
+        ensure_brand(session, brand_id)
+        row = CustomerRow(brand_id=brand_id, customer_id=customer.id, data=data, source=source)
+        session.add(row)
+        rows[customer.id] = row
+        return True
+    row.data = data
+    row.source = source
+    return False
+
+
 def import_customers(session: Session, brand_id: str, customers: Iterable[Customer]) -> int:
     count = 0
     for customer in customers:
