@@ -29,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from core.errors import RateLimitedError, RefusedError
+from core.errors import ConflictError, RateLimitedError, RefusedError
 from drafting.jobs import lease_kept
 from generator.drafts import Draft, DraftRequest
 from storage.batches import BatchRepository
@@ -156,13 +156,18 @@ class ItemExecutor:
                 token=token,
                 as_of=as_of,
             )
-        except RefusedError as exc:  # e.g. opted out since the batch was planned
-            self.repo.skip(batch_id, key, f"refused: {exc}", token=token)
-            return Outcome(key, "skipped", error=str(exc), seconds=time.perf_counter() - started)
         except Exception as exc:
-            error = f"{type(exc).__name__}: {exc}"
-            self.repo.fail(batch_id, key, error, token=token)
-            return Outcome(key, "failed", error=error, seconds=time.perf_counter() - started)
+            refused = isinstance(exc, RefusedError)  # e.g. opted out since the batch was planned
+            error = f"refused: {exc}" if refused else f"{type(exc).__name__}: {exc}"
+            try:
+                if refused:
+                    self.repo.skip(batch_id, key, error, token=token)
+                else:
+                    self.repo.fail(batch_id, key, error, token=token)
+            except ConflictError:  # our lease ran out and another worker took the item over:
+                return Outcome(key, "claimed")  # it drafts and stores it, we store nothing
+            status, error = ("skipped", str(exc)) if refused else ("failed", error)
+            return Outcome(key, status, error=error, seconds=time.perf_counter() - started)
         except BaseException:  # Ctrl-C: give the item back now, the next run drafts it
             self.repo.release(batch_id, key, token)
             raise

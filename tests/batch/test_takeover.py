@@ -4,12 +4,18 @@ it held."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from dramatiq.brokers.stub import StubBroker
+from sqlalchemy import update
 
 from batch import queue
 from batch.jobs import BatchKind, BatchSpec
+from batch.runner import ItemExecutor
 from core.errors import ConflictError
+from generator.drafts import Draft, DraftRequest
+from storage.models import BatchItemRow, utcnow
 from tests.batch.conftest import make_pack
 
 
@@ -71,3 +77,26 @@ def test_the_sweep_sends_again_expired_claims_and_lost_pending_items(service_and
     assert sent == [keys[0], *sorted(keys[2:])]
     assert runner.resent == 1 + 1 + len(keys[2:])
     broker.close()
+
+
+def test_a_run_whose_item_was_taken_over_meanwhile_stores_nothing(service_and_record) -> None:  # type: ignore[no-untyped-def]
+    service, record = service_and_record
+    repo = service.repo
+    key = repo.items(record.id)[0].key
+    taken: list[str | None] = []
+
+    def draft(request: DraftRequest, as_of: dt.date) -> Draft:
+        with repo.sessions.begin() as s:  # our lease runs out (a long stall) ...
+            s.execute(
+                update(BatchItemRow)
+                .where(BatchItemRow.batch_id == record.id, BatchItemRow.key == key)
+                .values(lease_until=utcnow() - dt.timedelta(seconds=1))
+            )
+        taken.append(repo.claim(record.id, key))  # ... and another worker takes the item over
+        return service.draft_item(request, as_of)
+
+    as_of = dt.date.fromisoformat(record.params["as_of"])
+    outcome = ItemExecutor(repo, draft).execute(record.id, key, repo.spec(record.id, key), as_of)
+    assert outcome.status == "claimed" and taken[0] is not None
+    item = repo.item(record.id, key)
+    assert (item.status, item.draft_id, item.error) == ("running", None, None)
