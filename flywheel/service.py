@@ -200,9 +200,15 @@ class FlywheelService:
         activity: Sequence[event_rows.Activity],
         result: IngestResult,
     ) -> Customer:
-        for event in sorted(evs, key=lambda e: e.at):  # the event that made a rule hold
-            bought = sum(1 for p in customer.purchases if p.date <= event.day)
-            f = lifecycle.facts(event.day, bought, activity)
+        # Walk the new events in time, so a change is dated by the event that made a rule
+        # hold; then once more on the newest day known (an order already on the record may
+        # be newer than the events, e.g. a history imported late).
+        ordered = sorted(evs, key=lambda e: e.at)
+        newest = max([ordered[-1].day, *(p.date for p in customer.purchases)])
+        moments = [(e.day, e) for e in ordered] + [(newest, ordered[-1])]
+        for on, event in moments:
+            bought = sum(1 for p in customer.purchases if p.date <= on)
+            f = lifecycle.facts(on, bought, activity)
             up = lifecycle.promotion(brand, customer.stage, f)
             if up is None:
                 continue
@@ -212,7 +218,7 @@ class FlywheelService:
                 customer.id,
                 from_stage=up.from_stage,
                 to_stage=up.to.id,
-                at=event.day,
+                at=on,
                 why=up.why,
                 rule=up.rule.to,
                 event_id=event.id,
@@ -222,12 +228,12 @@ class FlywheelService:
                     "customer_id": customer.id,
                     "from": up.from_stage,
                     "to": up.to.id,
-                    "at": event.day.isoformat(),
+                    "at": on.isoformat(),
                     "why": up.why,
                     "event_id": event.id,
                 }
             )
-            tags = {**customer.tags, "stage_since": event.day.isoformat()}
+            tags = {**customer.tags, "stage_since": on.isoformat()}
             customer = customer.model_copy(update={"stage": up.to.id, "tags": tags})
         return customer
 
