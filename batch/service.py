@@ -14,6 +14,7 @@ is drafted by the drafting service, like any other draft.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -50,6 +51,9 @@ class RunSummary:
         }
 
 
+PLAN_CHUNK = 500  # customers planned at a time (with their contact logs)
+
+
 class BatchService:
     def __init__(self, drafting: DraftingService) -> None:
         self.drafting = drafting
@@ -81,13 +85,14 @@ class BatchService:
         if spec.kind == BatchKind.MONTHLY:
             items = monthly_items(spec, pack, self._theme_history(spec))
         else:
-            items = care_items(
-                spec,
-                pack,
-                contact_log=self.repo.contact_log(spec.brand),
-                handled=self._handled(spec),
-                people=self.drafting.customers.iter_all(spec.brand),
-            )
+            # Customers and their contact logs are read PLAN_CHUNK at a time: a brand of any
+            # size plans in bounded memory (only the due items are kept).
+            handled = self._handled(spec)
+            items = []
+            people = self.drafting.customers.iter_all(spec.brand)
+            while chunk := list(itertools.islice(people, PLAN_CHUNK)):
+                log = self.repo.contact_log(spec.brand, [c.id for c in chunk])
+                items += care_items(spec, pack, contact_log=log, handled=handled, people=chunk)
             self._hold_out(spec, items)
         params = {"spec": spec.model_dump(mode="json"), "as_of": spec.as_of.isoformat()}
         self.repo.create(

@@ -497,15 +497,21 @@ class BatchRepository:
                 raise NotFoundError(f"no draft {draft_id!r}")
             return text
 
-    def contact_log(self, brand_id: str) -> dict[str, list[Contact]]:
-        """Stored contacts per customer id (recorded when drafts are approved and sent)."""
+    def contact_log(
+        self, brand_id: str, customer_ids: Sequence[str] | None = None
+    ) -> dict[str, list[Contact]]:
+        """Stored contacts per customer id (recorded when drafts are approved and sent), of
+        these customers (None: every customer of the brand)."""
         out: dict[str, list[Contact]] = {}
+        query = select(
+            ContactRow.customer_id, ContactRow.date, ContactRow.channel, ContactRow.purpose
+        ).where(ContactRow.brand_id == brand_id)
+        if customer_ids is not None:
+            if not customer_ids:
+                return out
+            query = query.where(ContactRow.customer_id.in_(list(customer_ids)))
         with self.sessions() as s:
-            rows = s.execute(
-                select(
-                    ContactRow.customer_id, ContactRow.date, ContactRow.channel, ContactRow.purpose
-                ).where(ContactRow.brand_id == brand_id)
-            ).all()
+            rows = s.execute(query).all()
         for cid, date, channel, purpose in rows:
             out.setdefault(cid, []).append(
                 Contact(date=date, channel=Channel(channel), purpose=purpose)

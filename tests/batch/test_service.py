@@ -2,14 +2,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from batch.jobs import BatchKind, BatchSpec
 from batch.runner import InProcessRunner, ItemExecutor, RateGate, rate_limit_delay
+from batch.service import BatchService
 from core.errors import ProviderError, RateLimitedError
-from knowledge.pack import Channel
+from knowledge.pack import BrandPack, Channel
 from storage.models import DraftRequestRow, DraftRow
 from tests.batch.conftest import customer, make_pack
 
@@ -204,3 +207,45 @@ def test_interrupt_with_concurrency_stops_early_and_resumes(make_service, drafte
     drafter.die_after = None
     summary = service.run(record.id, concurrency=2)
     assert summary.counts["done"] == record.total == draft_count(service)
+
+
+def test_care_planning_reads_customers_a_chunk_at_a_time(
+    make_service: Callable[[BrandPack], BatchService], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A brand of any size plans in bounded memory: customers and their contact logs are read
+    PLAN_CHUNK at a time, and the items are the same as in one go."""
+    import batch.service as batch_service
+    from batch.jobs import care_items
+
+    people = [
+        customer(
+            f"qs-{i:03d}",
+            bought=["2026-11-01"],
+            contacts=[("2026-11-03", "care")] if i % 4 == 0 else [],
+        )
+        for i in range(11)
+    ]
+    pack = make_pack("zh", people)
+    service = make_service(pack)
+    spec = BatchSpec(kind=BatchKind.CARE, brand="qingshui", date=dt.date(2026, 11, 4))
+    one_go = care_items(
+        spec,
+        pack,
+        contact_log=service.repo.contact_log("qingshui"),
+        handled=set(),
+        people=service.drafting.customers.iter_all("qingshui"),
+    )
+    expected = [(i["key"], "skipped" if i.get("skip") else "pending") for i in one_go]
+    monkeypatch.setattr(batch_service, "PLAN_CHUNK", 3)
+    asked: list[int] = []
+    real = service.repo.contact_log
+
+    def counted(brand: str, ids: list[str] | None = None) -> dict[str, Any]:
+        asked.append(len(ids or []))
+        return real(brand, ids)
+
+    monkeypatch.setattr(service.repo, "contact_log", counted)
+    got = [(i.key, i.status) for i in service.repo.items(service.create(spec).id)]
+    assert got == expected and len(got) == 11
+    assert {s for _, s in got} == {"pending", "skipped"}
+    assert asked == [3, 3, 3, 2]
