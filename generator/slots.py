@@ -125,6 +125,32 @@ _MOMENT_OPENING = {
         "milestone": "{timeline} now.",
     },
 }
+# A programme (a camp, a course, a training plan) is not used up or delivered: it runs. Its
+# moments are said as days of the programme ("训练营第3天了", "It's day 3 of your 10K plan"),
+# never "用到第3天" or "since your plan arrived".
+_PROGRAMME = re.compile(
+    r"营(?!养)|课程|计划|训练|陪跑|\b(?:plan|program|programme|course|camp|coaching|class)\b", re.I
+)
+_PROGRAMME_OPENING = {
+    "zh": {
+        "day3": "{product}第{days}天了。",
+        "half_used": "{product}过半了。",
+        "almost_finished": "{product}快结束了。",
+        "after_purchase": "{product}开始{days}天了。",
+        "milestone": "{timeline}了。",
+    },
+    "en": {
+        "day3": "It's day {days} of your {product}.",
+        "half_used": "You're halfway through your {product}.",
+        "almost_finished": "Your {product} is nearly done.",
+        "after_purchase": "It's day {days} of your {product}.",
+        "milestone": "{timeline} now.",
+    },
+}
+_PROGRAMME_ENDED = {
+    "zh": "{product}结束有一阵子了。",
+    "en": "It's been a little while since your {product} ended.",
+}
 TIP = Slot(
     "tip",
     "用“你”对TA说：把【这个时候的建议】里的一两句做法换成你的话（只说建议里有的，不加效果和别的做法）",
@@ -477,7 +503,13 @@ def layout_for(
         ]
         return Layout(parts, values)
 
-    moment = _MOMENT_OPENING[lang].get(trigger, _MOMENT_OPENING[lang]["after_purchase"])
+    openings = _PROGRAMME_OPENING if _PROGRAMME.search(product) else _MOMENT_OPENING
+    moment = openings[lang].get(trigger, openings[lang]["after_purchase"])
+    ended = (
+        plan.usage_days and plan.days_since_purchase and plan.days_since_purchase > plan.usage_days
+    )
+    if moment is openings[lang]["after_purchase"] and ended and openings is _PROGRAMME_OPENING:
+        moment = _PROGRAMME_ENDED[lang]
     # No purchase on record (no product, no days): no opening rather than "用到第天了"
     facts = {**values, "product": product}
     known = all(str(facts.get(k) or "").strip() for k in re.findall(r"\{(\w+)\}", moment))

@@ -1110,3 +1110,47 @@ def test_gate_a_stage_line_of_the_prompt_said_back(
     assert "copies_prompt" in _gate(S.TIP, fires, lang, stage_words=rules)
     assert "copies_prompt" not in _gate(S.TIP, near_miss, lang, stage_words=rules)
     assert "copies_prompt" not in _gate(S.TIP, fires, lang)  # no stage rules written: no gate
+
+
+@pytest.mark.parametrize(
+    ("lang", "product", "trigger", "days", "usage", "opening"),
+    [
+        ("zh", "21 天好好吃饭训练营", "day3", 3, 21, "21 天好好吃饭训练营第3天了。"),
+        ("zh", "21 天好好吃饭训练营", "half_used", 10, 21, "21 天好好吃饭训练营过半了。"),
+        (
+            "zh",
+            "21 天好好吃饭训练营",
+            "after_purchase",
+            56,
+            21,
+            "21 天好好吃饭训练营结束有一阵子了。",
+        ),
+        ("zh", "舒缓修护精华液", "day3", 3, 30, "舒缓修护精华液用到第3天了。"),
+        ("zh", "滋润营养霜", "day3", 3, 30, "滋润营养霜用到第3天了。"),  # 营养 is not a camp
+        ("en", "10K beginner plan", "day3", 3, 56, "It's day 3 of your 10K beginner plan."),
+        (
+            "en",
+            "10K beginner plan",
+            "after_purchase",
+            70,
+            56,
+            "It's been a little while since your 10K beginner plan ended.",
+        ),
+        (
+            "en",
+            "Cadence road shoe",
+            "after_purchase",
+            20,
+            180,
+            "It's been 20 days since your Cadence road shoe arrived.",
+        ),
+    ],
+)
+def test_a_programme_runs_it_is_not_used_up_or_delivered(
+    lang: str, product: str, trigger: str, days: int, usage: int, opening: str
+) -> None:
+    plan = _plan(trigger=trigger, lang=lang, product=product, days=days)
+    plan = plan.model_copy(update={"usage_days": usage})
+    layout = _layout(plan)
+    said = next(p for p in layout.parts if getattr(p, "name", "") == "opening")
+    assert isinstance(said, S.Fixed) and said.text == opening
