@@ -49,6 +49,7 @@ from generator.slots import (
     Assembled,
     Layout,
     assemble,
+    drop_questions,
     gate,
     layout_for,
     slot_schema,
@@ -238,6 +239,7 @@ class Pipeline:
             if plan.stage_who or plan.stage_avoid
             else []
         )
+        asks_later = any(s.must_ask for s in layout.slots)
         for number in range(1, max(1, self.settings.max_attempts) + 1):
             tick = time.perf_counter()
             completion = self.llm.complete(
@@ -259,6 +261,8 @@ class Pipeline:
                 name_ = str(layout.values.get("name", ""))
                 text = tidy(cut.text or value, name=name_, cap=slot.cap(lang))
                 text = to_second_person(text, lang=lang, names=names)
+                if asks_later and not slot.question:
+                    text = drop_questions(text)  # one question a draft: the question slot's
                 others = [written[o] for o in written if o != name]
                 written[name] = text
                 reasons = gate(

@@ -659,6 +659,18 @@ def tidy(text: str, *, name: str, cap: int | None = None) -> str:
     return joiner.join(out) if out else text
 
 
+def drop_questions(text: str) -> str:
+    """``text`` without its questions, when something is left: a tip or an opening that asks
+    ("How did the first runs feel?") before the draft's own question makes two questions."""
+    from knowledge.guides import sentences
+
+    said = sentences(text)
+    kept = [x for x in said if not re.search(r"[？?][”\"’']?\s*$", x)]
+    if not kept or len(kept) == len(said):
+        return text
+    return ("" if _CJK.search(text) else " ").join(kept)
+
+
 def to_second_person(text: str, *, lang: str, names: list[str]) -> str:
     """A slot that names the customer it is talking to, said to them: "希望林小雨用得开心" →
     "希望你用得开心", "TA的皮肤" → "你的皮肤", "Emma's first run" → "your first run". Only

@@ -1154,3 +1154,16 @@ def test_a_programme_runs_it_is_not_used_up_or_delivered(
     layout = _layout(plan)
     said = next(p for p in layout.parts if getattr(p, "name", "") == "opening")
     assert isinstance(said, S.Fixed) and said.text == opening
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("这几天洗完脸还紧吗？有轻微刺痒就先减到每次4–5滴。", "有轻微刺痒就先减到每次4–5滴。"),
+        ("How did the first runs feel? Keep them short and easy.", "Keep them short and easy."),
+        ("这几天感觉怎么样？", "这几天感觉怎么样？"),  # nothing would be left: kept whole
+        ("Keep them short and easy.", "Keep them short and easy."),
+    ],
+)
+def test_a_slot_before_the_question_drops_its_own_question(text: str, kept: str) -> None:
+    assert S.drop_questions(text) == kept
