@@ -81,26 +81,13 @@ def print_outcomes(data: dict[str, Any]) -> None:
     from rich.table import Table
 
     table = Table(title=f"outcomes {data['brand']} {data['from']} → {data['to']}")
-    for col in (
-        "month",
-        "kind",
-        "trigger",
-        "stage",
-        "drafted",
-        "approved",
-        "sent",
-        "reply rate",
-        "bought ≤30d",
-        "bought ≤60d",
-        "unsub",
-    ):
+    keys = [k for k in ("month", "kind", "trigger", "stage") if k in data.get("by", [k])]
+    counts = ("drafted", "approved", "sent", "reply rate", "bought ≤30d", "bought ≤60d", "unsub")
+    for col in (*keys, *counts):
         table.add_column(col)
     for g in data["groups"]:
         table.add_row(
-            g["month"],
-            g["kind"],
-            g["trigger"] or "-",
-            g["stage"] or "-",
+            *(g[k] or "-" for k in keys),
             str(g["drafted"]),
             str(g["approved"]),
             str(g["sent"]),
@@ -149,13 +136,19 @@ def outcomes(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="count outcomes up to this day")
     ] = None,
+    by: Annotated[
+        str, typer.Option("--by", help="group by these of kind,trigger,stage,month")
+    ] = "kind,trigger,stage,month",
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
     """Drafted, approved, sent, replied, repurchase within 30/60 days and unsubscribes per
     kind, trigger, stage and month, with the care holdout beside the contacted customers."""
     end = _day(until, "--to") or _day(as_of, "--as-of") or dt.date.today()
     start = _day(since, "--from") or end - dt.timedelta(days=365)
-    data = _service().outcomes(brand, since=start, until=end, as_of=_day(as_of, "--as-of") or end)
+    fields = tuple(b.strip() for b in by.split(",") if b.strip())
+    data = _service().outcomes(
+        brand, since=start, until=end, as_of=_day(as_of, "--as-of") or end, by=fields
+    )
     if as_json:
         print_json(data)
     else:

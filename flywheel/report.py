@@ -12,18 +12,21 @@ import bisect
 import datetime as dt
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from core.errors import ZhenxinError
+from storage import customers as customer_rows
 from storage import drafts as draft_rows
 from storage import events as event_rows
 
 Z95 = 1.959963984540054
 REPLY_DAYS = 7  # a reply within a week of a send answers it (when it names no draft)
 FEW = 30  # under this many, a rate says little: the report says so
+GROUP_FIELDS = ("kind", "trigger", "stage", "month")
 
 
 def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
@@ -102,8 +105,21 @@ def outcomes(
     until: dt.date,
     as_of: dt.date | None = None,
     care_kinds: Iterable[str] = ("care_message", "aftersale_email"),
+    by: Sequence[str] = GROUP_FIELDS,
 ) -> dict[str, Any]:
-    """The report for messages drafted or sent in ``[since, until]`` (see the module doc)."""
+    """The report for messages drafted or sent in ``[since, until]`` (see the module doc),
+    grouped by ``by`` (a subset of kind, trigger, stage, month; the others are left empty)."""
+    unknown = [b for b in by if b not in GROUP_FIELDS]
+    if unknown:
+        raise ZhenxinError(
+            f"cannot group by {', '.join(unknown)}", hint="by: " + ", ".join(GROUP_FIELDS)
+        )
+    keep = [GROUP_FIELDS.index(b) for b in GROUP_FIELDS if b in by]
+
+    def project(key: tuple[str, str, str, str]) -> tuple[str, str, str, str]:
+        a = tuple(v if i in keep else "" for i, v in enumerate(key))
+        return (a[0], a[1], a[2], a[3])
+
     start = dt.datetime.combine(since, dt.time())
     end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time())
     horizon = end + dt.timedelta(days=61)
@@ -117,7 +133,7 @@ def outcomes(
     ):
         key = (kind, trigger, stage, created.strftime("%Y-%m"))
         meta[did] = key
-        g = groups[key]
+        g = groups[project(key)]
         g.drafted += 1
         g.approved += status == "approved"
 
@@ -141,6 +157,14 @@ def outcomes(
                 replied_drafts.add(row.draft_id)
         else:
             unsubs[row.customer_id].append(row.at)
+    # Orders on the customers' records count too (a shop's list imported as customers): each
+    # day with no purchase event on it is one more order, at noon (a record has no time).
+    for cid, days in customer_rows.purchase_days(session, brand_id):
+        have = {t.date() for t in purchases.get(cid, ())}
+        for day in days:
+            when = dt.datetime.combine(day, dt.time(12))
+            if day not in have and start <= when < horizon:
+                purchases[cid].append(when)
     for table in (purchases, replies, unsubs):
         for times in table.values():
             times.sort()
@@ -175,7 +199,7 @@ def outcomes(
             row.stage or "",
             at.strftime("%Y-%m"),
         )
-        g = groups[key]
+        g = groups[project(key)]
         g.sent += 1
         g.replied += (row.draft_id in replied_drafts) or _after(
             replies.get(cid, []), at, REPLY_DAYS
@@ -219,6 +243,7 @@ def outcomes(
         "from": since.isoformat(),
         "to": until.isoformat(),
         "as_of": (as_of or dt.date.today()).isoformat(),
+        "by": [b for b in GROUP_FIELDS if b in by],
         "groups": out_groups,
         "holdout": _compare(contacted, held),
     }

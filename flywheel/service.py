@@ -284,10 +284,16 @@ class FlywheelService:
         return [m for _, _, m in sorted(top, key=lambda t: (-t[0], t[2].customer_id))]
 
     def outcomes(
-        self, brand_id: str, *, since: dt.date, until: dt.date, as_of: dt.date | None = None
+        self,
+        brand_id: str,
+        *,
+        since: dt.date,
+        until: dt.date,
+        as_of: dt.date | None = None,
+        by: Sequence[str] = report.GROUP_FIELDS,
     ) -> dict[str, Any]:
         with self.sessions() as s:
-            return report.outcomes(s, brand_id, since=since, until=until, as_of=as_of)
+            return report.outcomes(s, brand_id, since=since, until=until, as_of=as_of, by=by)
 
     def events_of(self, brand_id: str, customer_id: str, *, limit: int = 200) -> list[EventRow]:
         with self.sessions() as s:

@@ -101,7 +101,7 @@ def main() -> int:
 
 def _outcomes(service: DraftingService) -> None:
     """Import each pack's events, then the outcomes report (as ``zhenxin report outcomes
-    --brand qingshui --to 2026-11-30 --as-of 2026-11-30`` prints it)."""
+    --brand qingshui --to 2026-11-30 --as-of 2026-11-30 --by kind,trigger`` prints it)."""
     from cli.flywheel import print_outcomes
     from flywheel.events import read_file
     from flywheel.service import FlywheelService
@@ -117,7 +117,9 @@ def _outcomes(service: DraftingService) -> None:
             f"{len(result.rejected)} rejected, {len(result.stage_changes)} stage change(s)"
         )
         since = EVENTS_TO - dt.timedelta(days=365)
-        reports[brand] = flywheel.outcomes(brand, since=since, until=EVENTS_TO, as_of=EVENTS_TO)
+        reports[brand] = flywheel.outcomes(
+            brand, since=since, until=EVENTS_TO, as_of=EVENTS_TO, by=("kind", "trigger")
+        )
     print()
     if REPORT_BRAND in reports:
         print_outcomes(reports[REPORT_BRAND])

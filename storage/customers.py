@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime as dt
+from collections.abc import Iterable, Iterator
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -111,3 +112,19 @@ def list_customers(
         .offset(offset)
     )
     return [Customer.model_validate(r.data) for r in rows]
+
+
+def purchase_days(
+    session: Session, brand_id: str, *, chunk: int = 2000
+) -> Iterator[tuple[str, list[dt.date]]]:
+    """``(customer id, order days)`` of every customer of the brand with an order on record,
+    read ``chunk`` rows at a time (the outcomes report)."""
+    query = (
+        select(CustomerRow.customer_id, CustomerRow.data)
+        .where(CustomerRow.brand_id == brand_id)
+        .execution_options(yield_per=chunk)
+    )
+    for cid, data in session.execute(query):
+        days = [dt.date.fromisoformat(str(p["date"])) for p in (data or {}).get("purchases") or ()]
+        if days:
+            yield cid, days

@@ -107,6 +107,7 @@ def outcomes(
     from_: Annotated[dt.date | None, Query(alias="from")] = None,
     to: dt.date | None = None,
     as_of: dt.date | None = None,
+    by: Annotated[str, Query(max_length=40)] = "kind,trigger,stage,month",
 ) -> dict[str, Any]:
     """Per kind, trigger, stage and month: drafted, approved, sent, replied, purchased within
     30 and 60 days, unsubscribed — each rate with its 95 % Wilson interval and sample size —
@@ -115,4 +116,5 @@ def outcomes(
     since = from_ or until - dt.timedelta(days=365)
     if since > until:
         raise ZhenxinError("'from' is after 'to'", hint="e.g. ?from=2026-01-01&to=2026-06-30")
-    return flywheel.outcomes(key.brand, since=since, until=until, as_of=as_of)
+    fields = tuple(b.strip() for b in by.split(",") if b.strip())
+    return flywheel.outcomes(key.brand, since=since, until=until, as_of=as_of, by=fields)

@@ -124,3 +124,35 @@ def test_drafts_made_here_group_by_their_own_kind_trigger_and_stage(make_flywhee
     )
     assert (group["drafted"], group["approved"], group["sent"], group["replied"]) == (1, 0, 1, 1)
     assert [r.text for r in fw.replies("slowbrew", record.id)] == ["Thanks Sam!"]
+
+
+def test_orders_on_the_customer_record_count_and_groups_can_be_coarser(make_flywheel: Make) -> None:
+    # qs-2's order is on the record only (a shop's list), 20 days after the send
+    people = [customer("qs-1"), customer("qs-2", bought=["2026-06-21"])]
+    fw = make_flywheel(make_pack("zh", people))
+    care = {"kind": "care_message", "stage": "getting_to_know"}
+    fw.ingest(
+        "qingshui",
+        [
+            ev("s1", "qs-1", "sent", "2026-06-01", trigger="day3", **care),
+            ev("s2", "qs-2", "sent", "2026-06-01", trigger="day3", **care),
+            ev("s3", "qs-2", "sent", "2026-07-01", trigger="half_used", **care),
+        ],
+    )
+    since, until = dt.date(2026, 1, 1), dt.date(2026, 11, 30)
+    full = fw.outcomes("qingshui", since=since, until=until, as_of=until)
+    june = next(g for g in full["groups"] if g["month"] == "2026-06")
+    assert june["purchased_30d"] == 1 and june["sent"] == 2
+    coarse = fw.outcomes("qingshui", since=since, until=until, as_of=until, by=("kind",))
+    (only,) = coarse["groups"]
+    assert (only["kind"], only["trigger"], only["month"], only["sent"]) == (
+        "care_message",
+        "",
+        "",
+        3,
+    )
+    assert coarse["by"] == ["kind"]
+    from core.errors import ZhenxinError
+
+    with pytest.raises(ZhenxinError, match="cannot group by"):
+        fw.outcomes("qingshui", since=since, until=until, by=("colour",))
