@@ -174,8 +174,7 @@ def record_stage_change(
         event_id=event_id,
     )
     session.add(row)
-    session.flush()
-    return row
+    return row  # written with the session's next flush (an ingest flushes once a chunk)
 
 
 def stage_history(session: Session, brand_id: str, customer_id: str) -> list[StageChangeRow]:
