@@ -302,7 +302,8 @@ class Pipeline:
             redo = sorted(set(failing) | missing)
             if not redo:
                 break
-            worth = [s for s in layout.slots if s.name in redo and s.ask_again]
+            # a reply that was not JSON at all is asked again whatever its slots
+            worth = [s for s in layout.slots if s.name in redo and (s.ask_again or not got)]
             if number >= max(1, self.settings.max_attempts) or not worth:
                 # wrong twice, or a formulaic sentence: the plain sentence from the knowledge
                 fallbacks |= set(redo)

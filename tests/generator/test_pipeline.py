@@ -50,30 +50,43 @@ def test_a_care_message_is_composed_around_what_it_must_say(make_pipeline) -> No
     assert draft.template == "zh/slots.j2"
 
 
+THANKS = {"thanks": "谢谢你一直认真地用，也认真地告诉我们感受", "next": "接下来想一起试试什么"}
+
+
 def test_only_the_failing_slot_is_written_again(make_pipeline) -> None:
-    pipeline = make_pipeline(SPAMMY, {"tip": CLEAN["tip"]})
-    draft = draft_for(pipeline, _req(), as_of=AS_OF)
-    assert draft.verdict == Verdict.PASS and CLEAN["tip"] in draft.text
+    pipeline = make_pipeline(
+        {**THANKS, "thanks": "限时感谢你一直支持"}, {"thanks": THANKS["thanks"]}
+    )
+    draft = draft_for(pipeline, _req(trigger="stage_up"), as_of=AS_OF)
+    assert draft.verdict == Verdict.PASS and THANKS["thanks"] in draft.text
     assert [a.verdict for a in draft.attempts] == [Verdict.BLOCK, Verdict.PASS]
     second = pipeline.llm.calls[1]
-    assert set(second.json_schema["properties"]) == {"tip"}  # only the tip, nothing else
+    assert set(second.json_schema["properties"]) == {"thanks"}  # only that slot
     assert second.messages[:2] == pipeline.llm.calls[0].messages  # the KV prefix is reused
-    assert (
-        second.messages[-2]["role"] == "assistant" and "限时秒杀" in second.messages[-2]["content"]
-    )
-    assert "- tip：urgency word '限时'" in second.user and "drop the time pressure" in second.user
-    assert next(p for p in draft.parts if p.name == "question").text == "最近用得怎么样？"
+    assert second.messages[-2]["role"] == "assistant" and "限时" in second.messages[-2]["content"]
+    assert "- thanks：urgency word '限时'" in second.user
+    assert next(p for p in draft.parts if p.name == "next").source == "model"
 
 
-def test_a_slot_wrong_twice_becomes_the_guide_sentence(make_pipeline) -> None:
-    pipeline = make_pipeline(SPAMMY, {"tip": "还是限时秒杀"})
+def test_a_failed_tip_becomes_the_guides_advice_without_another_call(make_pipeline) -> None:
+    """A second call rescued a failed tip 3 times in 14 on the embedded model: the guide's
+    own advice stands at once instead (true by construction)."""
+    pipeline = make_pipeline(SPAMMY)
     draft = draft_for(pipeline, _req(), as_of=AS_OF)
     tip = next(p for p in draft.parts if p.name == "tip")
     assert (
         tip.source == "fallback" and tip.text == "可以对着自然光看看两颊，泛红面积是不是小了一点。"
     )
     assert draft.verdict == Verdict.PASS and "限时" not in draft.text
-    assert len(draft.attempts) == 2 and pipeline.llm.pending == 0
+    assert len(draft.attempts) == 1 and pipeline.llm.pending == 0
+
+
+def test_a_slot_wrong_twice_becomes_its_plain_sentence(make_pipeline) -> None:
+    pipeline = make_pipeline({**THANKS, "thanks": "限时感谢"}, {"thanks": "还是限时感谢"})
+    draft = draft_for(pipeline, _req(trigger="stage_up"), as_of=AS_OF)
+    thanks = next(p for p in draft.parts if p.name == "thanks")
+    assert thanks.source == "fallback" and thanks.text == "谢谢你一直以来的信任。"
+    assert len(draft.attempts) == 2 and "限时" not in draft.text
 
 
 def test_a_formulaic_slot_that_fails_takes_its_fallback_without_another_call(
@@ -91,13 +104,13 @@ def test_a_formulaic_slot_that_fails_takes_its_fallback_without_another_call(
 
 def test_when_the_model_is_asked_again_the_formulaic_slot_is_asked_too(make_pipeline) -> None:
     pipeline = make_pipeline(
-        {"tip": "精华限时秒杀", "question": "限时问一下"},
-        {"tip": CLEAN["tip"], "question": "这两天顺手吗"},
+        {"thanks": "限时感谢你"},  # and no "next" at all
+        {"thanks": THANKS["thanks"], "next": "接下来想一起做点什么"},
     )
-    draft = draft_for(pipeline, _req(), as_of=AS_OF)
-    assert set(pipeline.llm.calls[1].json_schema["properties"]) == {"tip", "question"}
-    assert {p.name: p.source for p in draft.parts}["question"] == "model"
-    assert draft.text.endswith("这两天顺手吗？") and draft.verdict == Verdict.PASS
+    draft = draft_for(pipeline, _req(trigger="stage_up"), as_of=AS_OF)
+    assert set(pipeline.llm.calls[1].json_schema["properties"]) == {"thanks", "next"}
+    assert {p.name: p.source for p in draft.parts}["next"] == "model"
+    assert draft.text.endswith("接下来想一起做点什么。") and draft.verdict == Verdict.PASS
 
 
 def test_an_unparsable_reply_asks_again_then_falls_back_whole(make_pipeline) -> None:
@@ -190,19 +203,20 @@ def test_an_email_always_carries_its_belief_as_written(make_pipeline) -> None:
             assert draft.text[part.start : part.end] == part.text
 
 
-def test_a_finding_in_the_email_subject_asks_for_the_subject_again(make_pipeline) -> None:
-    """The subject stands before the body: a finding there is the subject slot's to fix (it
-    was not mapped to any slot, so an urgent or invented subject went out unchanged)."""
+def test_a_finding_in_the_email_subject_is_the_subjects_to_fix(make_pipeline) -> None:
+    """The subject stands before the body: a finding there is the subject slot's (it was not
+    mapped to any slot, so an urgent or invented subject went out unchanged); its plain
+    subject stands at once."""
     reply = {
         "subject": "限时提醒：精华用到一半了",
         "tip": "可以对着自然光看看两颊，泛红面积是不是小了一点",
         "bridge": "不急着加别的产品，也是出于同一个想法",
         "feedback": "用得不舒服的地方，也请告诉我们",
     }
-    pipeline = make_pipeline(reply, {"subject": "精华用到一半了"})
+    pipeline = make_pipeline(reply)
     draft = draft_for(pipeline, _req(kind="aftersale_email"), as_of=AS_OF)
-    assert set(pipeline.llm.calls[1].json_schema["properties"]) == {"subject"}
-    assert draft.subject == "精华用到一半了" and "限时" not in draft.text
+    assert len(pipeline.llm.calls) == 1
+    assert draft.subject == "舒缓修护精华液的一个小提醒" and "限时" not in draft.text
     assert draft.verdict == Verdict.PASS
 
 
