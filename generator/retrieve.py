@@ -129,7 +129,15 @@ def _grams(text: str) -> set[str]:
     return words | {cjk[i : i + 2] for i in range(len(cjk) - 1)}
 
 
-def choose_belief(beliefs: list[Belief], situation: str, key: str) -> Belief | None:
+_PRICE = re.compile(
+    r"价格|一个价|降价|涨价|折扣|优惠|促销|大促|\b(?:price|prices|pricing|discount|sale|sales|deal)\b",
+    re.I,
+)
+
+
+def choose_belief(
+    beliefs: list[Belief], situation: str, key: str, *, care: bool = False
+) -> Belief | None:
     """The belief most related to ``situation``; ties (and near-ties) rotate by ``key``.
 
     Deterministic: the same customer, kind and trigger always get the same belief, while
@@ -137,8 +145,13 @@ def choose_belief(beliefs: list[Belief], situation: str, key: str) -> Belief | N
     """
     if not beliefs:
         return None
+    # A belief about prices ("我们一年四季一个价…什么时候需要，什么时候来就好") woven into a
+    # message to one customer (``care``) reads as a nudge to buy again: another belief is
+    # taken when there is one. A community post about prices may still carry it.
+    caring = [b for b in beliefs if not (care and _PRICE.search(f"{b.topic} {b.text}"))]
+    caring = caring or beliefs
     want = _grams(situation)
-    scored = [(len(want & _grams(f"{b.topic} {b.text}")), b) for b in beliefs]
+    scored = [(len(want & _grams(f"{b.topic} {b.text}")), b) for b in caring]
     top = max(score for score, _ in scored)
     near = [b for score, b in scored if score >= top - 1]
     index = int(hashlib.sha256(key.encode()).hexdigest(), 16) % len(near)
@@ -278,5 +291,5 @@ def gather(
         situation += " " + evidence.story.body
     key = f"{customer.id if customer else '-'}|{plan.kind}|{plan.trigger}"
     if spec.belief != "none":
-        evidence.belief = choose_belief(brand.beliefs, situation, key)
+        evidence.belief = choose_belief(brand.beliefs, situation, key, care=spec.personal)
     return evidence

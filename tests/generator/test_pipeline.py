@@ -190,7 +190,11 @@ def test_an_email_always_carries_its_belief_as_written(make_pipeline) -> None:
     draft = draft_for(pipeline, _req(kind="aftersale_email"), as_of=AS_OF)
     assert draft.subject == "精华用到一半了" and draft.channel == "email"
     assert draft.text.startswith("精华用到一半了\n\n许晴你好：\n\n舒缓修护精华液差不多用到一半了。")
-    assert "泛红面积是不是小了一点。\n\n不急着加别的产品，也是出于同一个想法。能少加" in draft.text
+    assert draft.belief is not None
+    assert (
+        f"泛红面积是不是小了一点。\n\n不急着加别的产品，也是出于同一个想法。{draft.belief}"
+        in draft.text
+    )
     assert "24 小时内停止发送" in draft.text and "care@qingshui.example.cn" in draft.text
     assert draft.text.count("—— 阿青") == 1
     beliefs = {b.id: b.text for b in pipeline.knowledge.pack("qingshui").brand.beliefs}
@@ -369,6 +373,12 @@ def test_belief_is_relevant_and_rotates_deterministically(qingshui) -> None:
     again = choose_belief(beliefs, "护肤", "qs-007|aftersale_email|day3")
     assert again == choose_belief(beliefs, "护肤", "qs-007|aftersale_email|day3")
     assert choose_belief([], "x", "k") is None
+    # to one customer, a price belief is never the one woven in: it reads as "buy again"
+    cared = choose_belief(beliefs, "一年四季一个价 不做限时折扣 优惠 囤货", "qs-001|x|y", care=True)
+    assert cared is not None and cared.id != "one-price"
+    for i in range(20):
+        pick = choose_belief(beliefs, "护肤", f"qs-{i:03d}|aftersale_email|day3", care=True)
+        assert pick is not None and pick.id != "one-price"
 
 
 def test_community_post_for_a_tier_with_a_story(make_pipeline) -> None:
