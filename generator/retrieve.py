@@ -135,6 +135,19 @@ _PRICE = re.compile(
 )
 
 
+def _moment_by_share(days: int, usage_days: int | None) -> str | None:
+    """The usage moment ``days`` after the purchase is nearest to: halfway from 30 % to 70 %
+    of the guide's days, almost finished from 70 % to 115 %; None before, after, or unknown."""
+    if not usage_days:
+        return None
+    share = days / usage_days
+    if 0.3 <= share < 0.7:
+        return "half_used"
+    if 0.7 <= share <= 1.15:
+        return "almost_finished"
+    return None
+
+
 def choose_belief(
     beliefs: list[Belief], situation: str, key: str, *, care: bool = False
 ) -> Belief | None:
@@ -271,6 +284,12 @@ def gather(
             # a milestone tells how the next product starts (its first steps)
             item = moment_item(guide, "welcome" if plan.trigger == "milestone" else plan.trigger)
             evidence.tip = item.text if item is not None else _first_item(found[0].text)
+        elif spec.slots and first_steps_late:
+            # past the first steps: the guide's item for where they are now (37 days into an
+            # 84-day cream is its halfway), else nothing rather than a stale step
+            late = _moment_by_share(plan.days_since_purchase or 0, plan.usage_days)
+            item = moment_item(guide, late) if late else None
+            evidence.tip = item.text if item is not None else None
     elif spec.needs_purchase:
         raise MissingKnowledgeError(
             f"a {spec.kind.value} needs a purchase, and this customer has none",
