@@ -251,8 +251,8 @@ THANKS = Slot(
     "one sentence thanking them for their trust so far (you may mention their own journey)",
     50,
     160,
-    "谢谢你一直以来的信任。",
-    "Thank you for trusting us all this time.",
+    "{thanks_line}",
+    "{thanks_line}",
 )
 NEXT = Slot(
     "next",
@@ -302,8 +302,8 @@ WHY = Slot(
     "one sentence on why you thought of them (only from the customer data)",
     50,
     160,
-    "你一直认真地用、认真地告诉我们感受，我们很珍惜。",
-    "You've stayed with us and told us honestly how things go; we value that.",
+    "{why_line}",
+    "{why_line}",
     ask_again=False,
 )
 INVITE = Slot(
@@ -356,6 +356,23 @@ _NO_PRESSURE = {
 _TIER = {
     "zh": "我们有个小圈子「{tier}」：{description}",
     "en": "We have a small circle, {tier}: {description}",
+}
+
+
+# The plain thank-you and "why you" of a stage-up or an invitation, by how long they have known
+# us: "一直以来的信任" to someone who bought three days ago is praise they have not earned.
+_NEW_BASES = ("first_contact", "getting_to_know")
+_THANKS_LINE = {
+    ("zh", True): "谢谢你愿意给我们一次机会。",
+    ("zh", False): "谢谢你一直以来的信任。",
+    ("en", True): "Thank you for giving us a try.",
+    ("en", False): "Thank you for trusting us all this time.",
+}
+_WHY_LINE = {
+    ("zh", True): "想到你，是因为这个圈子里聊的，正是你刚开始的这些事。",
+    ("zh", False): "你一直认真地用、认真地告诉我们感受，我们很珍惜。",
+    ("en", True): "We thought of you because this circle talks about exactly where you are now.",
+    ("en", False): "You've stayed with us and told us honestly how things go; we value that.",
 }
 
 
@@ -484,6 +501,8 @@ def layout_for(
         "brand": brand_name,
         "timeline": plan.timeline or "",
         "next_product": plan.facts.get("next_product", ""),
+        "thanks_line": _THANKS_LINE[(lang, (plan.base_stage or plan.stage) in _NEW_BASES)],
+        "why_line": _WHY_LINE[(lang, (plan.base_stage or plan.stage) in _NEW_BASES)],
         "tip_sentence": tip_sentence(tip, lang, TIP.cap(lang)) if tip else "",
         "answer_sentence": (answer_sentence(answer, lang, ANSWER.cap(lang)) if answer else "")
         or (

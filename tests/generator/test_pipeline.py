@@ -85,7 +85,8 @@ def test_a_slot_wrong_twice_becomes_its_plain_sentence(make_pipeline) -> None:
     pipeline = make_pipeline({**THANKS, "thanks": "限时感谢"}, {"thanks": "还是限时感谢"})
     draft = draft_for(pipeline, _req(trigger="stage_up"), as_of=AS_OF)
     thanks = next(p for p in draft.parts if p.name == "thanks")
-    assert thanks.source == "fallback" and thanks.text == "谢谢你一直以来的信任。"
+    # qs-006 is getting to know us: no "一直以来的信任" they have not had time to give
+    assert thanks.source == "fallback" and thanks.text == "谢谢你愿意给我们一次机会。"
     assert len(draft.attempts) == 2 and "限时" not in draft.text
 
 

@@ -1167,3 +1167,19 @@ def test_a_programme_runs_it_is_not_used_up_or_delivered(
 )
 def test_a_slot_before_the_question_drops_its_own_question(text: str, kept: str) -> None:
     assert S.drop_questions(text) == kept
+
+
+@pytest.mark.parametrize(
+    ("lang", "base", "thanks"),
+    [
+        ("zh", "first_contact", "谢谢你愿意给我们一次机会。"),
+        ("zh", "core_member", "谢谢你一直以来的信任。"),
+        ("en", "getting_to_know", "Thank you for giving us a try."),
+        ("en", "repeat", "Thank you for trusting us all this time."),
+    ],
+)
+def test_the_plain_thank_you_is_earned_by_the_stage(lang: str, base: str, thanks: str) -> None:
+    plan = _plan(trigger="stage_up", lang=lang).model_copy(update={"base_stage": base})
+    layout = _layout(plan)
+    assert layout.values["thanks_line"] == thanks
+    assert S.THANKS.fallback(lang, layout.values) == thanks
