@@ -275,6 +275,7 @@ class Pipeline:
                     others=others,
                     products=basis.products,
                     stage_words=stage_words,
+                    moment=plan.trigger,
                 )
                 if reasons:
                     gated[name] = [_gate_finding(lang, r) for r in reasons]

@@ -171,8 +171,8 @@ QUESTION = Slot(
     'ask them, as "you", how it is going (only ask; do not answer for them)',
     30,
     100,
-    "这几天用下来，感觉怎么样？",
-    "How has it been so far?",
+    "{question_line}",
+    "{question_line}",
     question=True,
     ask_again=False,
     must_ask=True,
@@ -362,6 +362,12 @@ _TIER = {
 # The plain thank-you and "why you" of a stage-up or an invitation, by how long they have known
 # us: "一直以来的信任" to someone who bought three days ago is praise they have not earned.
 _NEW_BASES = ("first_contact", "getting_to_know")
+_QUESTION_LINE = {
+    "zh": {"day3": "这几天用下来，感觉怎么样？", "": "用到现在，感觉怎么样？"},
+    "en": {"day3": "How have the first days been?", "": "How has it been so far?"},
+}
+
+
 _THANKS_LINE = {
     ("zh", True): "谢谢你愿意给我们一次机会。",
     ("zh", False): "谢谢你一直以来的信任。",
@@ -501,6 +507,7 @@ def layout_for(
         "brand": brand_name,
         "timeline": plan.timeline or "",
         "next_product": plan.facts.get("next_product", ""),
+        "question_line": _QUESTION_LINE[lang].get(plan.trigger, _QUESTION_LINE[lang][""]),
         "thanks_line": _THANKS_LINE[(lang, (plan.base_stage or plan.stage) in _NEW_BASES)],
         "why_line": _WHY_LINE[(lang, (plan.base_stage or plan.stage) in _NEW_BASES)],
         "tip_sentence": tip_sentence(tip, lang, TIP.cap(lang)) if tip else "",
@@ -763,6 +770,7 @@ def gate(
     others: list[str] = (),  # type: ignore[assignment]
     products: list[str] = (),  # type: ignore[assignment]
     stage_words: list[str] = (),  # type: ignore[assignment]
+    moment: str = "",
 ) -> list[str]:
     """Why a model-written slot cannot stand in a composed draft (empty: it can). Checked
     before the draft's checks: these are about the slot's job, not the text as a whole.
@@ -801,6 +809,8 @@ def gate(
         why.append("broken")
     if slot.must_ask and _ASKS_KNOWN.search(body):
         why.append("asks_known")
+    if moment in ("day3", "half_used") and _FINISHED.search(body):
+        why.append("wrong_moment")  # "你用完…后，感觉怎么样？" halfway through
     asks = (
         re.search(r"[？?]", text)
         or (_ASKS_ZH.search(text) if lang == "zh" else _ASKS_EN.search(text))
@@ -816,6 +826,11 @@ def gate(
     if slot.no_product and named:
         why.append("mentions_product")
     return why
+
+
+_FINISHED = re.compile(
+    r"用完|用光|用尽|finished (?:it|them|the)|ran out|used (?:it|them) up|after you finish", re.I
+)
 
 
 def restates(belief: str, text: str) -> bool:
@@ -930,6 +945,7 @@ GATE_MESSAGES = {
         "stock_phrase": "这是一句套话；对TA说一句具体的话",
         "broken": "这一句没写完，或带着格式符号；写一句完整的话",
         "asks_known": "这是在问我们已经知道的事，或像问卷；问一句TA真正会想回答的",
+        "wrong_moment": "TA还没用完；按TA现在用到的时候来说",
     },
     "en": {
         "empty": "this sentence is empty",
@@ -947,6 +963,7 @@ GATE_MESSAGES = {
         "broken": "this sentence is unfinished or carries markup; write a whole sentence",
         "asks_known": "that asks what we know already, or reads like a survey; ask what they "
         "would want to answer",
+        "wrong_moment": "they have not finished it yet; speak to where they are now",
     },
 }
 

@@ -99,7 +99,7 @@ def test_a_formulaic_slot_that_fails_takes_its_fallback_without_another_call(
     assert len(pipeline.llm.calls) == 1 and len(draft.attempts) == 1
     parts = {p.name: p for p in draft.parts}
     assert parts["question"].source == "fallback" and parts["tip"].source == "model"
-    assert draft.text.endswith("这几天用下来，感觉怎么样？") and "限时" not in draft.text
+    assert draft.text.endswith("用到现在，感觉怎么样？") and "限时" not in draft.text
     assert draft.verdict == Verdict.PASS
 
 
@@ -121,7 +121,7 @@ def test_an_unparsable_reply_asks_again_then_falls_back_whole(make_pipeline) -> 
     assert draft.text == (
         "许晴你好，舒缓修护精华液差不多用到一半了。"
         "可以对着自然光看看两颊，泛红面积是不是小了一点。"  # the guide's own sentence
-        "这几天用下来，感觉怎么样？"
+        "用到现在，感觉怎么样？"  # halfway: not "这几天"
     )
     assert draft.verdict == Verdict.PASS and draft.attempts[0].raw == "我不知道怎么写"
     assert set(pipeline.llm.calls[1].json_schema["properties"]) == {"tip", "question"}

@@ -108,8 +108,13 @@ def test_a_slot_speaks_the_language_it_is_asked_in() -> None:
     assert (S.TIP.cap("zh"), S.TIP.cap("en")) == (60, 220)
     assert (S.QUESTION.cap("zh"), S.QUESTION.cap("en")) == (30, 100)
     assert S.QUESTION.question and S.INVITE.question and not S.TIP.question
-    assert S.QUESTION.fallback("zh", {}) == "这几天用下来，感觉怎么样？"
-    assert S.QUESTION.fallback("en", {}) == "How has it been so far?"
+    # the plain question is the moment's: "这几天" on day 3, "用到现在" later
+    assert S.QUESTION.fallback("zh", {"question_line": "这几天用下来，感觉怎么样？"}) == (
+        "这几天用下来，感觉怎么样？"
+    )
+    day3 = _layout(_plan(trigger="day3", lang="en")).values["question_line"]
+    later = _layout(_plan(trigger="almost_finished")).values["question_line"]
+    assert (day3, later) == ("How have the first days been?", "用到现在，感觉怎么样？")
 
 
 def test_a_fallback_is_filled_from_the_values_and_unknown_ones_are_blank() -> None:
@@ -152,6 +157,7 @@ def test_every_gate_reason_has_a_message_in_both_languages() -> None:
         "stock_phrase",
         "broken",
         "asks_known",
+        "wrong_moment",
     }
     assert set(GATE_MESSAGES["zh"]) == reasons == set(GATE_MESSAGES["en"])
 
@@ -1183,3 +1189,20 @@ def test_the_plain_thank_you_is_earned_by_the_stage(lang: str, base: str, thanks
     layout = _layout(plan)
     assert layout.values["thanks_line"] == thanks
     assert S.THANKS.fallback(lang, layout.values) == thanks
+
+
+@pytest.mark.parametrize(
+    ("lang", "moment", "text", "fires"),
+    [
+        ("zh", "half_used", "你用完舒缓修护精华液后，感觉怎么样？", True),
+        ("zh", "almost_finished", "这一瓶用完以后，皮肤感觉怎么样？", False),
+        ("zh", "half_used", "用到现在，两颊感觉怎么样？", False),
+        ("en", "day3", "How did it feel after you finished them?", True),
+        ("en", "day3", "How have the first runs felt?", False),
+    ],
+)
+def test_a_question_about_finishing_before_they_have(
+    lang: str, moment: str, text: str, fires: bool
+) -> None:
+    said = S.gate(S.QUESTION, text, lang=lang, names=[], tip=None, belief=None, moment=moment)
+    assert ("wrong_moment" in said) is fires
