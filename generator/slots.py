@@ -871,9 +871,17 @@ _ASKS_KNOWN = re.compile(
 )
 # A statement (not a question, not an "if") that tells the customer how they feel or what
 # they did: "你最近皮肤敏感，经常感到疲劳和不适。", "You've been feeling stiff".
-_ASSUMES_ZH = re.compile(r"你(?:最近|一直|已经|这几天)?[^。？！?!]{0,12}(?:感到|觉得|发现|做得)")
+_ASSUMES_ZH = re.compile(
+    r"你(?:最近|一直|已经|这几天)?[^。？！?!]{0,12}(?:感到|觉得|发现|做得)"
+    # a result stated as theirs: "你用到一半的时候，泛红面积变小了"
+    r"|你[^。？！?!]{0,16}(?:变小了|变少了|变好了|好多了|改善了|减轻了|消退了|不(?:红|干|痒|紧)了)"
+)
 _ASSUMES_EN = re.compile(
-    r"\byou(?:'ve| have)? (?:been feeling|felt|told us|mentioned|noticed)\b", re.I
+    r"\byou(?:'ve| have)? (?:been feeling|felt|told us|mentioned|noticed)\b"
+    r"|\bI understand (?:that )?you\b|\byou(?:'d| would) like to know\b"
+    r"|\byour (?:skin|redness|calves|feet|legs|runs?) (?:is|are|has|have|feels?|looks?) "
+    r"(?:better|calmer|clearer|smaller|easier|stronger)\b",
+    re.I,
 )
 _HEDGE = re.compile(r"如果|要是|的话|是不是|有没有|吗|呢|\bif\b|\bwhen\b", re.I)
 

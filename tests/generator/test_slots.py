@@ -1206,3 +1206,21 @@ def test_a_question_about_finishing_before_they_have(
 ) -> None:
     said = S.gate(S.QUESTION, text, lang=lang, names=[], tip=None, belief=None, moment=moment)
     assert ("wrong_moment" in said) is fires
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "fires"),
+    [
+        ("zh", "你用到一半的时候，泛红面积变小了。这是为什么？", True),
+        ("zh", "用到一半时，可以看看泛红面积是不是变小了。", False),
+        ("zh", "如果你觉得泛红变少了，就按原来的节奏用。", False),
+        ("en", "I understand that you would like to know how often to use the shoes.", True),
+        ("en", "Your calves feel better after the first week.", True),
+        ("en", "If your calves feel better, add five minutes.", False),
+    ],
+)
+def test_a_result_or_a_wish_put_on_the_customer_is_their_voice(
+    lang: str, text: str, fires: bool
+) -> None:
+    said = S.gate(S.FEEDBACK, text, lang=lang, names=[], tip=None, belief=None)
+    assert ("customer_voice" in said) is fires
