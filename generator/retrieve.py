@@ -122,9 +122,84 @@ def _moment_first(passages: list[Passage], trigger: str) -> list[Passage]:
     return hit + [p for p in passages if p not in hit]
 
 
+# Words every English sentence has: a belief full of them ("we will tell you when you do not
+# need a new pair") matched every situation and went into every email of the brand.
+_STOP = frozenset(
+    [
+        "the",
+        "and",
+        "you",
+        "your",
+        "for",
+        "with",
+        "not",
+        "but",
+        "are",
+        "was",
+        "were",
+        "will",
+        "would",
+        "can",
+        "could",
+        "this",
+        "that",
+        "these",
+        "those",
+        "when",
+        "what",
+        "how",
+        "who",
+        "why",
+        "where",
+        "there",
+        "their",
+        "them",
+        "they",
+        "then",
+        "than",
+        "our",
+        "ours",
+        "out",
+        "all",
+        "any",
+        "too",
+        "very",
+        "just",
+        "have",
+        "has",
+        "had",
+        "don",
+        "does",
+        "did",
+        "from",
+        "into",
+        "onto",
+        "about",
+        "also",
+        "more",
+        "most",
+        "less",
+        "one",
+        "two",
+        "get",
+        "got",
+        "its",
+        "it's",
+        "you're",
+        "we're",
+        "let",
+        "make",
+        "made",
+        "need",
+        "needs",
+        "new",
+    ]
+)
+
+
 def _grams(text: str) -> set[str]:
     text = text.lower()
-    words = set(re.findall(r"[a-z]{3,}", text))
+    words = set(re.findall(r"[a-z]{3,}", text)) - _STOP
     cjk = re.sub(r"[^\u4e00-\u9fff]", "", text)
     return words | {cjk[i : i + 2] for i in range(len(cjk) - 1)}
 
