@@ -28,6 +28,7 @@ from drafting.service import DraftingService
 from flywheel import holdout
 from flywheel.service import FlywheelService
 from generator.drafts import Draft, DraftRequest
+from knowledge.pack import BrandPack
 from storage.batches import BatchRecord, BatchRepository
 
 
@@ -85,20 +86,25 @@ class BatchService:
         if spec.kind == BatchKind.MONTHLY:
             items = monthly_items(spec, pack, self._theme_history(spec))
         else:
-            # Customers and their contact logs are read PLAN_CHUNK at a time: a brand of any
-            # size plans in bounded memory (only the due items are kept).
-            handled = self._handled(spec)
-            items = []
-            people = self.drafting.customers.iter_all(spec.brand)
-            while chunk := list(itertools.islice(people, PLAN_CHUNK)):
-                log = self.repo.contact_log(spec.brand, [c.id for c in chunk])
-                items += care_items(spec, pack, contact_log=log, handled=handled, people=chunk)
+            items = self.plan_care(spec, pack)
             self._hold_out(spec, items)
         params = {"spec": spec.model_dump(mode="json"), "as_of": spec.as_of.isoformat()}
         self.repo.create(
             batch_id, brand_id=spec.brand, kind=spec.kind.value, params=params, items=items
         )
         return self.repo.get(batch_id)
+
+    def plan_care(self, spec: BatchSpec, pack: BrandPack) -> list[dict[str, Any]]:
+        """The care batch's items for ``spec.date``. Customers and their contact logs are read
+        PLAN_CHUNK at a time: a brand of any size plans in bounded memory (only the due items
+        are kept)."""
+        handled = self._handled(spec)
+        items: list[dict[str, Any]] = []
+        people = self.drafting.customers.iter_all(spec.brand)
+        while chunk := list(itertools.islice(people, PLAN_CHUNK)):
+            log = self.repo.contact_log(spec.brand, [c.id for c in chunk])
+            items += care_items(spec, pack, contact_log=log, handled=handled, people=chunk)
+        return items
 
     def _hold_out(self, spec: BatchSpec, items: list[dict[str, Any]]) -> None:
         """Mark the holdout: a stable share of the due customers of this batch get nothing,

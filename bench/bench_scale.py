@@ -8,7 +8,7 @@ Timed, each through the code a door uses:
 - ``ingest events``     ``FlywheelService.ingest`` in batches of 5,000 (the API's most per
                         request; ``zhenxin events import`` sends a whole file to the same call)
 - ``re-ingest``         the same events again: every one a duplicate, nothing accepted
-- ``due customers``     ``batch.jobs.care_items`` for one day, fed as ``BatchService.create``
+- ``due customers``     ``BatchService.plan_care`` for one day, as ``BatchService.create``
                         feeds it (contact log, handled occurrences, the customer store)
 - ``review queue``      the review form's first page: ``count_records`` + ``list_records``
 - ``core members``      ``FlywheelService.members`` (top 50)
@@ -49,7 +49,7 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from batch.jobs import BatchKind, BatchSpec, care_items
+from batch.jobs import BatchKind, BatchSpec
 from batch.service import BatchService
 from bench.synthetic import START, TODAY, SyntheticBrand
 from core.settings import Settings
@@ -231,14 +231,7 @@ def run_size(
 
     def due() -> tuple[int, list[dict[str, Any]], str]:
         spec = BatchSpec(kind=BatchKind.CARE, brand=brand, date=TODAY)
-        service = BatchService(drafting)
-        items = care_items(
-            spec,
-            pack,
-            contact_log=service.repo.contact_log(brand),
-            handled=service._handled(spec),
-            people=drafting.customers.iter_all(brand),
-        )
+        items = BatchService(drafting).plan_care(spec, pack)
         skipped = sum(1 for i in items if i.get("skip"))
         return size, items, f"{len(items) - skipped} due, {skipped} skipped"
 
