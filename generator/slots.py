@@ -809,6 +809,9 @@ def gate(
         why.append("broken")
     if slot.must_ask and _ASKS_KNOWN.search(body):
         why.append("asks_known")
+    named = named_any(products, body) or bool(_ANY_PRODUCT.search(body))
+    if slot.name == "subject" and products and not _about_a_product(products, body):
+        why.append("off_subject")  # "How to Improve Your Run" above a sock email
     if moment in ("day3", "half_used") and _FINISHED.search(body):
         why.append("wrong_moment")  # "你用完…后，感觉怎么样？" halfway through
     asks = (
@@ -822,7 +825,6 @@ def gate(
         why.append("stock_phrase")
     if slot.name == "wish" and not _BIRTHDAY.search(text):
         why.append("not_a_wish")
-    named = any(p and p.lower() in body.lower() for p in products) or _ANY_PRODUCT.search(body)
     if slot.no_product and named:
         why.append("mentions_product")
     return why
@@ -831,6 +833,27 @@ def gate(
 _FINISHED = re.compile(
     r"用完|用光|用尽|finished (?:it|them|the)|ran out|used (?:it|them) up|after you finish", re.I
 )
+
+
+def named_any(products: list[str], text: str) -> bool:
+    """Whether ``text`` names one of ``products`` (case-blind)."""
+    low = text.lower()
+    return any(p and p.lower() in low for p in products)
+
+
+def _about_a_product(products: list[str], text: str) -> bool:
+    """A subject about one of ``products``, named in part: "精华用到一半了" for 舒缓修护精华液
+    (a two-character piece of the name), "your new shoes" for Cadence road shoe (a word of four
+    letters or more)."""
+    low = text.lower()
+    for p in products:
+        name = p.lower()
+        cjk = re.sub(r"[^\u4e00-\u9fff]", "", name)
+        if any(cjk[i : i + 2] in low for i in range(len(cjk) - 1)):
+            return True
+        if any(w in low for w in re.findall(r"[a-z]{4,}", name)):
+            return True
+    return False
 
 
 def restates(belief: str, text: str) -> bool:
@@ -954,6 +977,7 @@ GATE_MESSAGES = {
         "broken": "这一句没写完，或带着格式符号；写一句完整的话",
         "asks_known": "这是在问我们已经知道的事，或像问卷；问一句TA真正会想回答的",
         "wrong_moment": "TA还没用完；按TA现在用到的时候来说",
+        "off_subject": "主题要说出这封信是关于哪件产品的",
     },
     "en": {
         "empty": "this sentence is empty",
@@ -972,6 +996,7 @@ GATE_MESSAGES = {
         "asks_known": "that asks what we know already, or reads like a survey; ask what they "
         "would want to answer",
         "wrong_moment": "they have not finished it yet; speak to where they are now",
+        "off_subject": "the subject should name the product this email is about",
     },
 }
 

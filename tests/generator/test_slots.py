@@ -158,6 +158,7 @@ def test_every_gate_reason_has_a_message_in_both_languages() -> None:
         "broken",
         "asks_known",
         "wrong_moment",
+        "off_subject",
     }
     assert set(GATE_MESSAGES["zh"]) == reasons == set(GATE_MESSAGES["en"])
 
@@ -1224,3 +1225,18 @@ def test_a_result_or_a_wish_put_on_the_customer_is_their_voice(
 ) -> None:
     said = S.gate(S.FEEDBACK, text, lang=lang, names=[], tip=None, belief=None)
     assert ("customer_voice" in said) is fires
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "fires"),
+    [
+        ("en", "How to Improve Your Run", True),
+        ("en", "Your Merino running socks at halfway", False),
+        ("zh", "一个小提醒", True),
+        ("zh", "舒缓修护精华液用到一半了", False),
+    ],
+)
+def test_a_subject_names_the_product_it_is_about(lang: str, text: str, fires: bool) -> None:
+    products = ["Merino running socks", "Cadence road shoe", "舒缓修护精华液"]
+    said = S.gate(S.SUBJECT, text, lang=lang, names=[], tip=None, belief=None, products=products)
+    assert ("off_subject" in said) is fires
