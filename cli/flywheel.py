@@ -145,7 +145,9 @@ def outcomes(
     kind, trigger, stage and month, with the care holdout beside the contacted customers."""
     end = _day(until, "--to") or _day(as_of, "--as-of") or dt.date.today()
     start = _day(since, "--from") or end - dt.timedelta(days=365)
-    fields = tuple(b.strip() for b in by.split(",") if b.strip())
+    from flywheel.report import group_fields
+
+    fields = group_fields(by)
     data = _service().outcomes(
         brand, since=start, until=end, as_of=_day(as_of, "--as-of") or end, by=fields
     )

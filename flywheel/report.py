@@ -29,6 +29,11 @@ FEW = 30  # under this many, a rate says little: the report says so
 GROUP_FIELDS = ("kind", "trigger", "stage", "month")
 
 
+def group_fields(text: str) -> tuple[str, ...]:
+    """``"kind, trigger"`` as the fields to group by (checked by :func:`outcomes`)."""
+    return tuple(b.strip() for b in text.split(",") if b.strip())
+
+
 def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
     """The Wilson score interval for k successes in n trials (0, 0 for n = 0)."""
     if n <= 0:
@@ -67,27 +72,38 @@ def difference(a: tuple[int, int], b: tuple[int, int]) -> dict[str, Any]:
 
 
 @dataclass
-class _Group:
+class _Bought:
+    """Purchases within 30 and 60 days of a send or a holdout, counted only once that window
+    has closed by the as-of day."""
+
+    eligible_30d: int = 0
+    purchased_30d: int = 0
+    eligible_60d: int = 0
+    purchased_60d: int = 0
+
+    def count(self, purchases: list[dt.datetime], at: dt.datetime, as_of: dt.datetime) -> None:
+        if at + dt.timedelta(days=30) < as_of:
+            self.eligible_30d += 1
+            self.purchased_30d += _after(purchases, at, 30)
+        if at + dt.timedelta(days=60) < as_of:
+            self.eligible_60d += 1
+            self.purchased_60d += _after(purchases, at, 60)
+
+
+@dataclass
+class _Group(_Bought):
     drafted: int = 0
     approved: int = 0
     sent: int = 0
     replied: int = 0
-    eligible_30d: int = 0
-    purchased_30d: int = 0
-    eligible_60d: int = 0
-    purchased_60d: int = 0
     unsubscribed: int = 0
 
 
 @dataclass
-class _Cohort:
+class _Cohort(_Bought):
     """Customers in one arm (contacted or held out): purchases after their day."""
 
     customers: int = 0
-    eligible_30d: int = 0
-    purchased_30d: int = 0
-    eligible_60d: int = 0
-    purchased_60d: int = 0
     by_trigger: dict[str, _Cohort] = field(default_factory=dict)
 
 
@@ -177,12 +193,7 @@ def outcomes(
     def arm(cohort: _Cohort, trigger: str, cid: str, at: dt.datetime) -> None:
         for c in (cohort, cohort.by_trigger.setdefault(trigger or "-", _Cohort())):
             c.customers += 1
-            if at + dt.timedelta(days=30) < as_of_dt:
-                c.eligible_30d += 1
-                c.purchased_30d += _after(purchases.get(cid, []), at, 30)
-            if at + dt.timedelta(days=60) < as_of_dt:
-                c.eligible_60d += 1
-                c.purchased_60d += _after(purchases.get(cid, []), at, 60)
+            c.count(purchases.get(cid, []), at, as_of_dt)
 
     for row in event_rows.stream(
         session, brand_id, types=("sent", "held_out"), since=start, until=end
@@ -204,12 +215,7 @@ def outcomes(
         g.replied += (row.draft_id in replied_drafts) or _after(
             replies.get(cid, []), at, REPLY_DAYS
         )
-        if at + dt.timedelta(days=30) < as_of_dt:
-            g.eligible_30d += 1
-            g.purchased_30d += _after(purchases.get(cid, []), at, 30)
-        if at + dt.timedelta(days=60) < as_of_dt:
-            g.eligible_60d += 1
-            g.purchased_60d += _after(purchases.get(cid, []), at, 60)
+        g.count(purchases.get(cid, []), at, as_of_dt)
         g.unsubscribed += _after(unsubs.get(cid, []), at, 30)
         if key[0] in care and cid not in contacted_ids:
             contacted_ids.add(cid)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -252,36 +253,25 @@ class FlywheelService:
     def members(
         self, brand_id: str, *, on: dt.date, limit: int = 50, core_only: bool = False
     ) -> list[members_mod.Member]:
-        """The highest-scoring customers (core members first), read 500 at a time so a brand
-        of any size fits in memory; each with its reasons and the tiers it may join."""
+        """The highest-scoring customers (ties by id), read 500 at a time so a brand of any
+        size fits in memory; each with its reasons and the tiers it may join."""
         brand = self.drafting.brand(brand_id)
         if brand is None:
             return []
-        top: list[tuple[int, tuple[int, ...], members_mod.Member]] = []
-        chunk: list[Customer] = []
 
-        def flush() -> None:
-            with self.sessions() as s:
-                acts = event_rows.activity(
-                    s, brand_id, [c.id for c in chunk], types=("replied", "sent")
-                )
-            for m in members_mod.rank(brand, chunk, acts, on):
-                if core_only and not m.core:
-                    continue
-                entry = (m.score, _desc(m.customer_id), m)
-                if len(top) < limit:
-                    heapq.heappush(top, entry)
-                elif entry[:2] > top[0][:2]:
-                    heapq.heapreplace(top, entry)
-            chunk.clear()
+        def scored() -> Iterator[members_mod.Member]:
+            people = self.drafting.customers.iter_all(brand_id)
+            while chunk := list(itertools.islice(people, 500)):
+                with self.sessions() as s:
+                    acts = event_rows.activity(
+                        s, brand_id, [c.id for c in chunk], types=("replied", "sent")
+                    )
+                for m in members_mod.rank(brand, chunk, acts, on):
+                    if m.core or not core_only:
+                        yield m
 
-        for customer in self.drafting.customers.iter_all(brand_id):
-            chunk.append(customer)
-            if len(chunk) >= 500:
-                flush()
-        if chunk:
-            flush()
-        return [m for _, _, m in sorted(top, key=lambda t: (-t[0], t[2].customer_id))]
+        # nsmallest keeps only ``limit`` members while the brand streams past
+        return heapq.nsmallest(limit, scored(), key=lambda m: (-m.score, m.customer_id))
 
     def outcomes(
         self,
@@ -298,11 +288,6 @@ class FlywheelService:
     def events_of(self, brand_id: str, customer_id: str, *, limit: int = 200) -> list[EventRow]:
         with self.sessions() as s:
             return event_rows.for_customer(s, brand_id, customer_id, limit=limit)
-
-
-def _desc(customer_id: str) -> tuple[int, ...]:
-    """Sorts customer ids the other way round (heap ties keep the smaller id)."""
-    return tuple(-ord(ch) for ch in customer_id)
 
 
 def _row(e: Event) -> dict[str, Any]:

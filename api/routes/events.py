@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import CurrentKey, FlywheelDep
 from core.errors import ZhenxinError
+from flywheel.report import group_fields
 
 router = APIRouter(tags=["flywheel"])
 
@@ -116,5 +117,5 @@ def outcomes(
     since = from_ or until - dt.timedelta(days=365)
     if since > until:
         raise ZhenxinError("'from' is after 'to'", hint="e.g. ?from=2026-01-01&to=2026-06-30")
-    fields = tuple(b.strip() for b in by.split(",") if b.strip())
+    fields = group_fields(by)
     return flywheel.outcomes(key.brand, since=since, until=until, as_of=as_of, by=fields)

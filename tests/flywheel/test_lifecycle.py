@@ -137,3 +137,17 @@ def test_a_third_order_with_replies_moves_on_to_core_member(make_flywheel: Make)
     assert fw.drafting.customers.get("slowbrew", "sb-1").stage == "core_member"
     (change,) = fw.stage_history("slowbrew", "sb-1")
     assert change.why == "3 orders, 2 replies in 365 days"
+
+
+def test_members_are_the_top_scores_ties_by_id(make_flywheel: Make) -> None:
+    people = [
+        customer(f"qs-{i}", stage="repeat", bought=["2026-10-01", "2026-11-01"][: 1 + i % 2])
+        for i in range(7)
+    ]
+    fw = make_flywheel(make_pack("zh", people))
+    everyone = fw.members("qingshui", on=dt.date(2026, 11, 30), limit=50)
+    assert [(m.score, m.customer_id) for m in everyone] == sorted(
+        ((m.score, m.customer_id) for m in everyone), key=lambda t: (-t[0], t[1])
+    )
+    assert fw.members("qingshui", on=dt.date(2026, 11, 30), limit=3) == everyone[:3]
+    assert len({m.score for m in everyone}) == 2  # ties, decided by id
