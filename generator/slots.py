@@ -404,7 +404,7 @@ def tip_sentence(tip: str, lang: str, cap: int) -> str:
     found = sentences(body)
     if not found:
         return _cut(body, cap)
-    asks = [bool(re.search(r"[？?]\s*$", x)) for x in found]
+    asks = [_is_question(x) for x in found]
     if all(asks):
         return _cut(found[0], cap)
     scores = [(_advice(x) if not q else -9) for x, q in zip(found, asks, strict=True)]
@@ -445,9 +445,13 @@ _NOTICED = re.compile(
     r"you have done|you are running|this is where",
     re.I,
 )
-_IF_START = re.compile(r"^(?:如果|若是|要是|假如|一旦|if\b|when\b|once\b)", re.I)
 _SHORT = {"zh": 8, "en": 16}  # a question this short is rhetorical: "Sore calves?", "None?"
 _SO_START = re.compile(r"^(?:能的话|是的话|可以的话|有的话|if so|if not|if yes)", re.I)
+
+
+def _is_question(sentence: str) -> bool:
+    """Whether a sentence ends as a question."""
+    return bool(re.search(r"[？?]\s*$", sentence))
 
 
 def _quotable(text: str) -> bool:
@@ -482,7 +486,7 @@ def answer_sentence(passage: str, lang: str, cap: int) -> str:
 
     plain = re.sub(r"\*\*|__|`", "", passage)
     plain = re.sub(r"(?m)^\s*(?:#+|[-*]|\d+[.)、])\s*", "", plain)
-    said = [x for x in sentences(plain) if not re.search(r"[？?]\s*$", x)]
+    said = [x for x in sentences(plain) if not _is_question(x)]
     return tip_sentence(" ".join(said), lang, cap) if said else ""
 
 
@@ -657,6 +661,9 @@ _TRAIL = re.compile(r"(?<=[。！？!?.])[^。！？!?.]{1,8}$")
 # A Chinese condition with nothing after it, the slot's last clause: "…六周左右；如果还在换季。"
 # (an English "if" after a comma ends a whole sentence: "Slow down, if you cannot talk.").
 _IF_ZH = "如果|若是|要是|假如"
+_IF_START = re.compile(
+    rf"^(?:{_IF_ZH}|一旦|if\b|when\b|once\b)", re.I
+)  # a sentence that opens "if…"
 _DANGLING_IF = re.compile(rf"(?<=[^，,；;。！？!?])[，,；;]\s*(?:{_IF_ZH})[^，,；;。！？!?]*。?$")
 
 
@@ -698,7 +705,7 @@ def drop_questions(text: str) -> str:
     from knowledge.guides import sentences
 
     said = sentences(text)
-    kept = [x for x in said if not re.search(r"[？?][”\"’']?\s*$", x)]
+    kept = [x for x in said if not _is_question(x.rstrip().rstrip("”\"’'"))]  # "…吗？”" too
     if not kept or len(kept) == len(said):
         return text
     return ("" if _CJK.search(text) else " ").join(kept)
@@ -914,8 +921,7 @@ def _assumes(text: str, lang: str) -> bool:
 
     pattern = _ASSUMES_ZH if lang == "zh" else _ASSUMES_EN
     return any(
-        pattern.search(x) and not _HEDGE.search(x) and not re.search(r"[？?]\s*$", x)
-        for x in sentences(text)
+        pattern.search(x) and not _HEDGE.search(x) and not _is_question(x) for x in sentences(text)
     )
 
 

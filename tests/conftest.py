@@ -61,3 +61,17 @@ def _forbid_model_requests(request: pytest.FixtureRequest, monkeypatch: pytest.M
     Tests marked slow keep whatever the environment says (default: allowed)."""
     if request.node.get_closest_marker("slow") is None:
         monkeypatch.setenv("ZHENXIN_ALLOW_MODEL_REQUESTS", "0")
+
+
+@pytest.fixture
+def qingshui_cli(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The CLI's environment for a test: a private data dir, the fake model, the hash
+    embedder, SQLite, and the qingshui example pack ingested."""
+    from cli.main import run
+
+    monkeypatch.setenv("ZHENXIN_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("ZHENXIN_LLM", "fake")
+    monkeypatch.setenv("ZHENXIN_EMBEDDER", "hash")
+    monkeypatch.setenv("ZHENXIN_DATABASE_URL", "")
+    assert run(["ingest", str(EXAMPLES / "qingshui")]) == 0
+    return settings

@@ -8,24 +8,11 @@ import email.policy
 import json
 from pathlib import Path
 
-import pytest
-
 from cli.main import run
 from core.settings import Settings
-from tests.conftest import EXAMPLES
 
 
-@pytest.fixture
-def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.setenv("ZHENXIN_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("ZHENXIN_LLM", "fake")
-    monkeypatch.setenv("ZHENXIN_EMBEDDER", "hash")
-    monkeypatch.setenv("ZHENXIN_DATABASE_URL", "")
-    assert run(["ingest", str(EXAMPLES / "qingshui")]) == 0
-    return settings
-
-
-def test_care_json_then_resume_then_export(cli_env: Settings, capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_care_json_then_resume_then_export(qingshui_cli: Settings, capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     capsys.readouterr()
     assert run(["batch", "care", "--brand", "qingshui", "--date", "2026-11-25", "--json"]) == 0
     first = json.loads(capsys.readouterr().out)
@@ -52,7 +39,7 @@ def test_care_json_then_resume_then_export(cli_env: Settings, capsys, tmp_path: 
     assert msg["List-Unsubscribe"] and msg.get_body(preferencelist=("html",)) is not None
 
 
-def test_monthly_with_progress_and_status(cli_env: Settings, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_monthly_with_progress_and_status(qingshui_cli: Settings, capsys) -> None:  # type: ignore[no-untyped-def]
     capsys.readouterr()
     code = run(
         [
@@ -79,7 +66,7 @@ def test_monthly_with_progress_and_status(cli_env: Settings, capsys) -> None:  #
     assert any("year_end_thanks" in i["key"] for i in status["items"])
 
 
-def test_errors_are_one_line_exit_2(cli_env: Settings, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_errors_are_one_line_exit_2(qingshui_cli: Settings, capsys) -> None:  # type: ignore[no-untyped-def]
     assert run(["batch", "monthly", "--brand", "qingshui", "--month", "2026-13"]) == 2
     assert run(["batch", "care", "--brand", "qingshui", "--date", "tomorrow"]) == 2
     assert (

@@ -5,24 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from cli.main import run
 from core.settings import Settings
-from tests.conftest import EXAMPLES
 
 
-@pytest.fixture
-def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.setenv("ZHENXIN_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("ZHENXIN_LLM", "fake")
-    monkeypatch.setenv("ZHENXIN_EMBEDDER", "hash")
-    monkeypatch.setenv("ZHENXIN_DATABASE_URL", "")
-    assert run(["ingest", str(EXAMPLES / "qingshui")]) == 0
-    return settings
-
-
-def test_import_twice_then_report(cli_env: Settings, capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_import_twice_then_report(qingshui_cli: Settings, capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     events = tmp_path / "events.csv"
     events.write_text(
         "id,customer_id,type,at,product,kind,trigger,text\n"
@@ -60,7 +47,9 @@ def test_import_twice_then_report(cli_env: Settings, capsys, tmp_path: Path) -> 
     assert len([line for line in capsys.readouterr().out.splitlines() if line[:1] in "★ "]) >= 3
 
 
-def test_a_bad_events_file_is_one_clear_line(cli_env: Settings, capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_events_file_is_one_clear_line(
+    qingshui_cli: Settings, capsys, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     bad = tmp_path / "events.xlsx"
     bad.write_text("", encoding="utf-8")
     assert run(["events", "import", str(bad), "--brand", "qingshui"]) == 2
