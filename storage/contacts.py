@@ -7,11 +7,12 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from knowledge.pack import Contact, Customer
 from storage.brands import ensure_brand
+from storage.bulk import insert_many
 from storage.models import ContactRow
 
 
@@ -45,8 +46,10 @@ def record_contacts(session: Session, brand_id: str, contacts: Sequence[Mapping[
     if not contacts:
         return 0
     ensure_brand(session, brand_id)
-    session.execute(
-        insert(ContactRow),
+    table: Table = ContactRow.__table__  # type: ignore[assignment]
+    insert_many(
+        session,
+        table,
         [
             {
                 "brand_id": brand_id,

@@ -8,11 +8,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, Table, func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Select, Table, func, select
 from sqlalchemy.orm import Session
 
 from storage.brands import ensure_brand
+from storage.bulk import insert_many
 from storage.models import EventRow, StageChangeRow
 
 CHUNK = 500  # ids per IN (...) query: well under SQLite's variable limit
@@ -20,37 +20,23 @@ CHUNK = 500  # ids per IN (...) query: well under SQLite's variable limit
 
 def insert_new(session: Session, brand_id: str, rows: Sequence[dict[str, Any]]) -> set[str]:
     """Insert the events whose ``event_id`` the brand does not hold yet; returns the ids that
-    were new. One insert per chunk and no look-up first (a look-up by id is planned badly on
-    a PostgreSQL table that grew faster than its statistics); concurrent writers of the same
-    id cannot both win (the unique key decides, the loser's row is skipped)."""
+    were new. No look-up first (a look-up by id is planned badly on a PostgreSQL table that
+    grew faster than its statistics): the unique key skips a held id, so concurrent writers
+    of the same id cannot both win. A few statements for any number of rows
+    (:func:`storage.bulk.insert_many`)."""
     if not rows:
         return set()
     ensure_brand(session, brand_id)
-    dialect = session.get_bind().dialect.name
     table: Table = EventRow.__table__  # type: ignore[assignment]
-    new: set[str] = set()
-    for start in range(0, len(rows), CHUNK):
-        chunk = [{**r, "brand_id": brand_id} for r in rows[start : start + CHUNK]]
-        if dialect == "postgresql":
-            stmt: Any = postgresql.insert(table).on_conflict_do_nothing(
-                constraint="uq_events_brand_eid"
-            )
-        elif dialect == "sqlite":
-            stmt = sqlite.insert(table).on_conflict_do_nothing(
-                index_elements=["brand_id", "event_id"]
-            )
-        else:  # pragma: no cover - the two databases we ship for
-            held = existing_ids(session, brand_id, [r["event_id"] for r in chunk])
-            chunk = [r for r in chunk if r["event_id"] not in held]
-            stmt = insert(table)
-        if not chunk:
-            continue
-        # A Core executemany (the table, not the ORM class): SQLAlchemy batches the rows into
-        # a few multi-row statements with RETURNING, compiled once; the ORM's bulk path ran
-        # one INSERT per row here.
-        result = session.execute(stmt.returning(table.c.event_id), chunk)
-        new.update(result.scalars())
-    return new
+    return set(
+        insert_many(
+            session,
+            table,
+            [{**r, "brand_id": brand_id} for r in rows],
+            skip_duplicates_on=("brand_id", "event_id"),
+            returning="event_id",
+        )
+    )
 
 
 def existing_ids(session: Session, brand_id: str, event_ids: Iterable[str]) -> set[str]:

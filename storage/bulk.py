@@ -1,0 +1,114 @@
+"""Many rows into one table in a few round trips, on SQLite and on PostgreSQL.
+
+SQLite takes a Core executemany (SQLAlchemy folds it into multi-row ``INSERT … VALUES``
+statements, compiled once). On PostgreSQL the same multi-row statement carries one
+placeholder per value — 6,500 for 500 events — and psycopg re-parses a statement that long on
+every execute (it caches only short ones): that parsing was most of an event ingest's time.
+So PostgreSQL gets one array per column instead::
+
+    INSERT INTO events (brand_id, event_id, …)
+    SELECT * FROM unnest(CAST(:c0 AS VARCHAR(32)[]), CAST(:c1 AS VARCHAR(128)[]), …)
+    ON CONFLICT (brand_id, event_id) DO NOTHING RETURNING event_id
+
+a short statement with one parameter per column, prepared once and sent with
+``ARRAY_CHUNK`` rows at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Column, Table, bindparam, insert, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+SQLITE_CHUNK = 500  # rows per executemany (SQLAlchemy splits them further as SQLite needs)
+ARRAY_CHUNK = 5000  # rows per PostgreSQL statement (one array per column)
+
+
+def insert_many(
+    session: Session,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    skip_duplicates_on: Sequence[str] = (),
+    returning: str | None = None,
+) -> list[Any]:
+    """Insert ``rows`` (each a mapping of column name to value; a column left out takes its
+    default) into ``table``. With ``skip_duplicates_on`` (the columns of a unique key) a row
+    whose key is already held is skipped — by the database, so two writers of the same key
+    cannot both win. Returns the ``returning`` column of the rows inserted (empty without it)."""
+    if not rows:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        return _insert_arrays(session, table, rows, skip_duplicates_on, returning)
+    stmt: Any
+    if skip_duplicates_on:
+        stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=list(skip_duplicates_on))
+    else:
+        stmt = insert(table)
+    out: list[Any] = []
+    for start in range(0, len(rows), SQLITE_CHUNK):
+        chunk = [dict(r) for r in rows[start : start + SQLITE_CHUNK]]
+        if returning is None:
+            session.execute(stmt, chunk)
+        else:
+            out.extend(session.execute(stmt.returning(table.c[returning]), chunk).scalars())
+    return out
+
+
+def _columns(table: Table) -> list[Column[Any]]:
+    """Every column but an autoincrementing primary key."""
+    return [c for c in table.columns if not (c.primary_key and c.autoincrement in (True, "auto"))]
+
+
+def _default(column: Column[Any]) -> Any:
+    default = column.default
+    if default is None:
+        return None
+    arg = getattr(default, "arg", None)
+    if getattr(default, "is_callable", False) and callable(arg):
+        return arg(None)  # SQLAlchemy wraps a zero-argument default to take a context
+    return arg
+
+
+def _insert_arrays(
+    session: Session,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    skip_duplicates_on: Sequence[str],
+    returning: str | None,
+) -> list[Any]:
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    quote = dialect.identifier_preparer.quote
+    columns = _columns(table)
+    arrays = ", ".join(
+        f"CAST(:c{i} AS {c.type.compile(dialect=dialect)}[])" for i, c in enumerate(columns)
+    )
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c.name) for c in columns)}) "
+        f"SELECT * FROM unnest({arrays})"
+    )
+    if skip_duplicates_on:
+        sql += f" ON CONFLICT ({', '.join(quote(c) for c in skip_duplicates_on)}) DO NOTHING"
+    if returning is not None:
+        sql += f" RETURNING {quote(returning)}"
+    stmt = text(sql).bindparams(
+        *(bindparam(f"c{i}", type_=postgresql.ARRAY(c.type)) for i, c in enumerate(columns))
+    )
+    defaults = {c.name: _default(c) for c in columns}
+    out: list[Any] = []
+    for start in range(0, len(rows), ARRAY_CHUNK):
+        chunk = rows[start : start + ARRAY_CHUNK]
+        params = {
+            f"c{i}": [r[c.name] if c.name in r else defaults[c.name] for r in chunk]
+            for i, c in enumerate(columns)
+        }
+        result = session.execute(stmt, params)
+        if returning is not None:
+            out.extend(result.scalars())
+    return out
+
+
+__all__ = ["insert_many"]

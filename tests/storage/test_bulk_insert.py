@@ -1,0 +1,89 @@
+"""storage.bulk.insert_many: each row stored once, a held key skipped, the inserted keys
+returned, left-out columns at their defaults — on SQLite and (services) PostgreSQL, where it
+sends one array per column instead of one placeholder per value."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from sqlalchemy import Table, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.settings import Settings
+from storage import bulk, contacts
+from storage import events as event_rows
+from storage.brands import ensure_brand
+from storage.db import open_database
+from storage.models import ContactRow, EventRow
+from tests.storage.test_postgres import db, engine  # noqa: F401  (fixtures)
+
+AT = dt.datetime(2026, 11, 3, 9, 30)
+
+
+def _event(n: int, **extra: Any) -> dict[str, Any]:
+    return {
+        "event_id": f"e{n}",
+        "customer_id": f"c{n % 3}",
+        "type": "sent",
+        "at": AT + dt.timedelta(minutes=n),
+        "draft_id": None,
+        "product": None,
+        "text": None,
+        "topic": None,
+        "kind": "care_message" if n % 2 else None,
+        "trigger": None,
+        "stage": None,
+        "criticism": False,
+    } | extra
+
+
+def _check(sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch) -> None:
+    # small chunks, so one call spans several statements
+    monkeypatch.setattr(bulk, "ARRAY_CHUNK", 4)
+    monkeypatch.setattr(bulk, "SQLITE_CHUNK", 4)
+    with sessions.begin() as s:
+        first = event_rows.insert_new(s, "b", [_event(n) for n in range(10)])
+    assert first == {f"e{n}" for n in range(10)}
+    with sessions.begin() as s:
+        again = event_rows.insert_new(
+            s, "b", [_event(n, text="again") for n in range(5, 13)] + [_event(12)]
+        )
+        table: Table = EventRow.__table__  # type: ignore[assignment]
+        plain = bulk.insert_many(s, table, [{**_event(20), "brand_id": "b"}])  # no returning
+    assert again == {"e10", "e11", "e12"} and plain == []
+    with sessions() as s:
+        rows = s.scalars(select(EventRow).order_by(EventRow.event_id)).all()
+    assert sorted(r.event_id for r in rows) == sorted(f"e{n}" for n in [*range(13), 20])
+    by_id = {r.event_id: r for r in rows}
+    assert by_id["e5"].text is None  # the held row was kept as it was
+    assert by_id["e7"].kind == "care_message" and by_id["e8"].kind is None
+    assert by_id["e3"].at == AT + dt.timedelta(minutes=3)
+    assert all(r.created_at is not None and r.criticism is False for r in rows)
+
+    day = dt.date(2026, 11, 4)
+    with sessions.begin() as s:
+        sent = [
+            {"customer_id": f"c{n}", "channel": "sms", "purpose": "care", "date": day}
+            for n in range(6)
+        ]
+        assert contacts.record_contacts(s, "b", sent) == 6
+    with sessions() as s:
+        logged = s.scalars(select(ContactRow).order_by(ContactRow.id)).all()
+    assert [r.customer_id for r in logged] == [f"c{n}" for n in range(6)]
+    assert all(r.draft_id is None and r.created_at is not None for r in logged)
+
+
+def test_insert_many_on_sqlite(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, sessions = open_database(settings)
+    with sessions.begin() as s:
+        ensure_brand(s, "b")
+    _check(sessions, monkeypatch)
+
+
+@pytest.mark.services
+def test_insert_many_on_postgresql(db, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    with db.begin() as s:
+        ensure_brand(s, "b")
+    _check(db, monkeypatch)
