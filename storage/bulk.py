@@ -11,7 +11,7 @@ So PostgreSQL gets one array per column instead::
     ON CONFLICT (brand_id, event_id) DO NOTHING RETURNING event_id
 
 a short statement with one parameter per column, prepared once and sent with
-``ARRAY_CHUNK`` rows at a time.
+``ARRAY_CHUNK`` rows at a time. (A table with a JSON column takes the executemany there too.)
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ from typing import Any
 from sqlalchemy import Column, Table, bindparam, insert, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import sqltypes
 
-SQLITE_CHUNK = 500  # rows per executemany (SQLAlchemy splits them further as SQLite needs)
+MANY_CHUNK = 500  # rows per executemany (SQLAlchemy folds them into multi-row statements)
 ARRAY_CHUNK = 5000  # rows per PostgreSQL statement (one array per column)
 
 
@@ -41,16 +42,19 @@ def insert_many(
     cannot both win. Returns the ``returning`` column of the rows inserted (empty without it)."""
     if not rows:
         return []
-    if session.get_bind().dialect.name == "postgresql":
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql" and not any(_structured(c) for c in _columns(table, rows)):
         return _insert_arrays(session, table, rows, skip_duplicates_on, returning)
     stmt: Any
     if skip_duplicates_on:
-        stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=list(skip_duplicates_on))
+        stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
+            table
+        ).on_conflict_do_nothing(index_elements=list(skip_duplicates_on))
     else:
         stmt = insert(table)
     out: list[Any] = []
-    for start in range(0, len(rows), SQLITE_CHUNK):
-        chunk = [dict(r) for r in rows[start : start + SQLITE_CHUNK]]
+    for start in range(0, len(rows), MANY_CHUNK):
+        chunk = [dict(r) for r in rows[start : start + MANY_CHUNK]]
         if returning is None:
             session.execute(stmt, chunk)
         else:
@@ -58,9 +62,20 @@ def insert_many(
     return out
 
 
-def _columns(table: Table) -> list[Column[Any]]:
-    """Every column but an autoincrementing primary key."""
-    return [c for c in table.columns if not (c.primary_key and c.autoincrement in (True, "auto"))]
+def _columns(table: Table, rows: Sequence[Mapping[str, Any]]) -> list[Column[Any]]:
+    """The columns the rows name, and those with a default computed here (``created_at``);
+    the others are left to the database (its default, or NULL)."""
+    named = {name for r in rows for name in r}
+    return [
+        c
+        for c in table.columns
+        if c.name in named or (c.default is not None and c is not table.autoincrement_column)
+    ]
+
+
+def _structured(column: Column[Any]) -> bool:
+    """A JSON or array column: its values do not travel as one element of an array."""
+    return isinstance(column.type, (sqltypes.JSON, sqltypes.ARRAY))
 
 
 def _default(column: Column[Any]) -> Any:
@@ -82,7 +97,7 @@ def _insert_arrays(
 ) -> list[Any]:
     dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
     quote = dialect.identifier_preparer.quote
-    columns = _columns(table)
+    columns = _columns(table, rows)
     arrays = ", ".join(
         f"CAST(:c{i} AS {c.type.compile(dialect=dialect)}[])" for i, c in enumerate(columns)
     )

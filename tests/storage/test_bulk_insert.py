@@ -42,7 +42,7 @@ def _event(n: int, **extra: Any) -> dict[str, Any]:
 def _check(sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch) -> None:
     # small chunks, so one call spans several statements
     monkeypatch.setattr(bulk, "ARRAY_CHUNK", 4)
-    monkeypatch.setattr(bulk, "SQLITE_CHUNK", 4)
+    monkeypatch.setattr(bulk, "MANY_CHUNK", 4)
     with sessions.begin() as s:
         first = event_rows.insert_new(s, "b", [_event(n) for n in range(10)])
     assert first == {f"e{n}" for n in range(10)}
