@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import error_body, install_error_handlers
 from api.rate_limit import build_limiter
+from api.read_cache import ReadCache, ReadCacheMiddleware
 from api.routes import (
     batches,
     check,
@@ -33,6 +34,7 @@ from api.routes import (
 from api.web_auth import with_session_secret
 from core.pii import install_pii_masking
 from core.settings import Settings, get_settings
+from storage.changes import ChangeWatch
 from storage.db import open_database
 
 log = logging.getLogger("zhenxin.api")
@@ -158,6 +160,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     close = getattr(getattr(service, "queue", None), "close", None)
     if close is not None:
         close()
+    app.state.changes.close()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -183,6 +186,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = sessions
     app.state.limiter = limiter
+    app.state.read_cache = ReadCache(settings.read_cache_seconds)
+    app.state.changes = ChangeWatch(engine)
     install_error_handlers(app)
     for module in (health, drafts, check, knowledge, customers, keys, batches, events):
         app.include_router(module.router)
@@ -193,6 +198,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """A person opening the server's address lands on the review form, not a 404."""
         return RedirectResponse("/review", status_code=307)
 
+    # The read routes' answers (innermost: inside the body limit and the access log).
+    app.add_middleware(ReadCacheMiddleware, cache=app.state.read_cache, changes=app.state.changes)
     # Uploads may be as large as max_upload_bytes, plus multipart framing.
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + 64 * 1024)
 

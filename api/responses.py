@@ -8,8 +8,8 @@ answer's cost); the route's ``response_model`` still documents the body in OpenA
 Every answer carries ``ETag`` (a hash of the exact body bytes), ``Cache-Control: private,
 no-cache`` (a client may keep it but must ask again) and ``Vary: Authorization``. A client that
 sends the ETag back in ``If-None-Match`` gets ``304 Not Modified`` with no body when the
-answer is byte-for-byte the same: the read itself is still done (nothing is served from a
-cache), only the transfer is saved.
+answer is byte-for-byte the same. The route's read is still done unless ``api.read_cache``
+answers first (then the kept answer's ETag is compared the same way).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def etag_of(body: bytes) -> str:
     return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
 
 
-def _matches(header: str | None, etag: str) -> bool:
+def matches_etag(header: str | None, etag: str) -> bool:
     """RFC 9110 If-None-Match: ``*`` or any listed tag, compared weakly (``W/`` ignored)."""
     if not header:
         return False
@@ -48,7 +48,7 @@ def json_read(request: Request, body: bytes, *, headers: dict[str, str] | None =
         "Vary": "Authorization",
         **(headers or {}),
     }
-    if _matches(request.headers.get("if-none-match"), etag):
+    if matches_etag(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=out)
     return Response(body, headers=out, media_type="application/json")
 

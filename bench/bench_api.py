@@ -10,15 +10,20 @@ stack on this machine. Nothing is asserted (the machine is shared).
 
 It runs once per worker count: 1 (``zhenxin serve``'s default) and 2 (``zhenxin serve
 --workers 2``); the raw baseline gets the same number of workers. "get draft (304)" is the
-same read sent with the draft's ETag in ``If-None-Match`` (a polling client): the read is
-still done, only the body is not sent.
+same read sent with the draft's ETag in ``If-None-Match`` (a polling client): only the body is
+not sent.
+
+Every endpoint is the same request again and again, so after the first ask the answers come
+from the server's read cache (``api/read_cache.py``); ``ZHENXIN_READ_CACHE_SECONDS=0 python -m
+bench api`` measures the routes themselves (what every ask after a write costs).
 
 With a closed loop of 50 connections the latency is the queue: p50 is about 50 / (requests
 per second), so a p95 near 20 ms asks for thousands of requests per second. On a shared
 machine the latencies move with everyone else's load; "cpu ms" (the server processes' CPU
 time per request, from /proc, Linux only) moves much less and is the column to compare runs.
 
-    python -m bench api      # ZHENXIN_BENCH_REQUESTS (2000), ZHENXIN_BENCH_WORKERS ("1,2")
+    python -m bench api      # ZHENXIN_BENCH_REQUESTS (2000), ZHENXIN_BENCH_WORKERS ("1,2"),
+                             # ZHENXIN_READ_CACHE_SECONDS (the server's; 0: no read cache)
 """
 
 from __future__ import annotations

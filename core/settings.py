@@ -103,6 +103,10 @@ class Settings(BaseSettings):
     # revoked in this process is refused at once; one revoked elsewhere (the CLI, another
     # worker) at most this long after. 0 asks the database on every request.
     api_key_cache_seconds: float = Field(default=5.0, ge=0.0, le=10.0)
+    # Seconds a read route's answer may be served again without running it (``api.read_cache``):
+    # any commit in this process, and with SQLite in any process, ends it at once; with
+    # PostgreSQL a write by another process is seen at most this long after. 0 turns it off.
+    read_cache_seconds: float = Field(default=1.0, ge=0.0, le=60.0)
 
     @field_validator("data_dir", mode="after")
     @classmethod
