@@ -81,7 +81,7 @@ class ChangeWatch:
         tell (the SQLite watch failed): then nothing should be served from a cache."""
         before = _generation
         version = self.data_version()
-        if self._conn is not None and version is None:
+        if self.exact_across_processes and version is None:  # failed, or closed
             return None
         return (before, version)
 

@@ -212,6 +212,8 @@ def test_sqlite_data_version_sees_a_commit_by_another_process(tmp_path: Path) ->
             reader.execute("SELECT count(*) FROM brands").fetchone()
         reader.close()
         assert watch.token() == again
+        watch.close()  # closed (the app stopped): it can no longer tell, so no token
+        assert watch.token() is None
     finally:
         watch.close()
         engine.dispose()
