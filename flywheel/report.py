@@ -10,23 +10,28 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import itertools
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.errors import ZhenxinError
 from storage import customers as customer_rows
 from storage import drafts as draft_rows
 from storage import events as event_rows
+from storage.models import DraftRow
 
 Z95 = 1.959963984540054
 REPLY_DAYS = 7  # a reply within a week of a send answers it (when it names no draft)
 FEW = 30  # under this many, a rate says little: the report says so
 GROUP_FIELDS = ("kind", "trigger", "stage", "month")
+CUSTOMERS = 500  # customers read and counted at a time
+_TYPES = ("purchased", "replied", "unsubscribed", "opted_out", "sent", "held_out")
 
 
 def group_fields(text: str) -> tuple[str, ...]:
@@ -143,83 +148,80 @@ def outcomes(
     care = set(care_kinds)
 
     groups: dict[tuple[str, str, str, str], _Group] = defaultdict(_Group)
-    meta: dict[str, tuple[str, str, str, str]] = {}
-    for did, kind, trigger, stage, created, status, _cid in draft_rows.iter_drafted(
+    for _did, kind, trigger, stage, created, status, _cid in draft_rows.iter_drafted(
         session, brand_id, since=start, until=end
     ):
-        key = (kind, trigger, stage, created.strftime("%Y-%m"))
-        meta[did] = key
-        g = groups[project(key)]
+        g = groups[project((kind, trigger, stage, created.strftime("%Y-%m")))]
         g.drafted += 1
         g.approved += status == "approved"
 
-    # What happened after: purchases, replies, unsubscribes, per customer (sorted times).
-    purchases: dict[str, list[dt.datetime]] = defaultdict(list)
-    replies: dict[str, list[dt.datetime]] = defaultdict(list)
-    unsubs: dict[str, list[dt.datetime]] = defaultdict(list)
-    replied_drafts: set[str] = set()
-    for row in event_rows.stream(
-        session,
-        brand_id,
-        types=("purchased", "replied", "unsubscribed", "opted_out"),
-        since=start,
-        until=horizon,
-    ):
-        if row.type == "purchased":
-            purchases[row.customer_id].append(row.at)
-        elif row.type == "replied":
-            replies[row.customer_id].append(row.at)
-            if row.draft_id:
-                replied_drafts.add(row.draft_id)
-        else:
-            unsubs[row.customer_id].append(row.at)
-    # Orders on the customers' records count too (a shop's list imported as customers): each
-    # day with no purchase event on it is one more order, at noon (a record has no time).
-    for cid, days in customer_rows.purchase_days(session, brand_id):
-        have = {t.date() for t in purchases.get(cid, ())}
-        for day in days:
-            when = dt.datetime.combine(day, dt.time(12))
-            if day not in have and start <= when < horizon:
-                purchases[cid].append(when)
-    for table in (purchases, replies, unsubs):
-        for times in table.values():
-            times.sort()
-
     contacted = _Cohort()
     held = _Cohort()
-    contacted_ids: set[str] = set()
-    held_ids: set[str] = set()
 
-    def arm(cohort: _Cohort, trigger: str, cid: str, at: dt.datetime) -> None:
+    def arm(cohort: _Cohort, trigger: str, at: dt.datetime, purchases: list[dt.datetime]) -> None:
         for c in (cohort, cohort.by_trigger.setdefault(trigger or "-", _Cohort())):
             c.customers += 1
-            c.count(purchases.get(cid, []), at, as_of_dt)
+            c.count(purchases, at, as_of_dt)
 
-    for row in event_rows.stream(
-        session, brand_id, types=("sent", "held_out"), since=start, until=end
-    ):
-        cid, at = row.customer_id, row.at
-        if row.type == "held_out":
-            if cid not in held_ids:  # one arm entry per customer: the first holdout
-                held_ids.add(cid)
-                arm(held, row.trigger or "", cid, at)
-            continue
-        key = meta.get(row.draft_id or "") or (
-            row.kind or "unknown",
-            row.trigger or "",
-            row.stage or "",
-            at.strftime("%Y-%m"),
-        )
-        g = groups[project(key)]
-        g.sent += 1
-        g.replied += (row.draft_id in replied_drafts) or _after(
-            replies.get(cid, []), at, REPLY_DAYS
-        )
-        g.count(purchases.get(cid, []), at, as_of_dt)
-        g.unsubscribed += _after(unsubs.get(cid, []), at, 30)
-        if key[0] in care and cid not in contacted_ids:
-            contacted_ids.add(cid)
-            arm(contacted, key[1], cid, at)
+    # A customer at a time, CUSTOMERS at a time: what the report holds is the groups and
+    # one chunk of customers, whatever the size of the brand.
+    people = event_rows.customers_with_events(session, brand_id, chunk=CUSTOMERS)
+    while chunk := list(itertools.islice(people, CUSTOMERS)):
+        rows = event_rows.of_customers(session, brand_id, chunk, types=_TYPES)
+        sends = [r for r in rows if r.type == "sent" and start <= r.at < end]
+        meta = _drafted(session, brand_id, {r.draft_id for r in sends if r.draft_id}, start, end)
+        on_record = dict(customer_rows.purchase_days(session, brand_id, customer_ids=chunk))
+        for cid, events in itertools.groupby(rows, key=lambda r: r.customer_id):
+            mine = list(events)  # in the order they were stored
+            purchases: list[dt.datetime] = []
+            replies: list[dt.datetime] = []
+            unsubs: list[dt.datetime] = []
+            replied_drafts: set[str] = set()
+            for r in mine:
+                if not start <= r.at < horizon:
+                    continue
+                if r.type == "purchased":
+                    purchases.append(r.at)
+                elif r.type == "replied":
+                    replies.append(r.at)
+                    if r.draft_id:
+                        replied_drafts.add(r.draft_id)
+                elif r.type in ("unsubscribed", "opted_out"):
+                    unsubs.append(r.at)
+            # Orders on the customer's record count too (a shop's list imported as
+            # customers): each day with no purchase event on it is one more order, at noon
+            # (a record has no time).
+            have = {t.date() for t in purchases}
+            for day in on_record.get(cid, ()):
+                when = dt.datetime.combine(day, dt.time(12))
+                if day not in have and start <= when < horizon:
+                    purchases.append(when)
+            for times in (purchases, replies, unsubs):
+                times.sort()
+            was_held = was_contacted = False
+            for r in mine:
+                if r.type not in ("sent", "held_out") or not start <= r.at < end:
+                    continue
+                at = r.at
+                if r.type == "held_out":
+                    if not was_held:  # one arm entry per customer: the first holdout
+                        was_held = True
+                        arm(held, r.trigger or "", at, purchases)
+                    continue
+                key = meta.get(r.draft_id or "") or (
+                    r.kind or "unknown",
+                    r.trigger or "",
+                    r.stage or "",
+                    at.strftime("%Y-%m"),
+                )
+                g = groups[project(key)]
+                g.sent += 1
+                g.replied += (r.draft_id in replied_drafts) or _after(replies, at, REPLY_DAYS)
+                g.count(purchases, at, as_of_dt)
+                g.unsubscribed += _after(unsubs, at, 30)
+                if key[0] in care and not was_contacted:
+                    was_contacted = True
+                    arm(contacted, key[1], at, purchases)
 
     out_groups = []
     for (kind, trigger, stage, month), g in sorted(
@@ -253,6 +255,28 @@ def outcomes(
         "groups": out_groups,
         "holdout": _compare(contacted, held),
     }
+
+
+def _drafted(
+    session: Session, brand_id: str, ids: set[str], start: dt.datetime, end: dt.datetime
+) -> dict[str, tuple[str, str, str, str]]:
+    """(kind, trigger, stage, month) of the drafts among ``ids`` made in ``[start, end)``."""
+    wanted = sorted(ids)
+    found: dict[str, tuple[str, str, str, str]] = {}
+    for first in range(0, len(wanted), event_rows.CHUNK):
+        rows = session.execute(
+            select(
+                DraftRow.id, DraftRow.kind, DraftRow.trigger, DraftRow.stage, DraftRow.created_at
+            ).where(
+                DraftRow.brand_id == brand_id,
+                DraftRow.id.in_(wanted[first : first + event_rows.CHUNK]),
+                DraftRow.created_at >= start,
+                DraftRow.created_at < end,
+            )
+        )
+        for did, kind, trigger, stage, created in rows:
+            found[did] = (kind, trigger, stage, created.strftime("%Y-%m"))
+    return found
 
 
 def _arm(c: _Cohort) -> dict[str, Any]:

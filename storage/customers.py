@@ -115,15 +115,17 @@ def list_customers(
 
 
 def purchase_days(
-    session: Session, brand_id: str, *, chunk: int = 2000
+    session: Session, brand_id: str, *, chunk: int = 2000, customer_ids: Iterable[str] | None = None
 ) -> Iterator[tuple[str, list[dt.date]]]:
-    """``(customer id, order days)`` of every customer of the brand with an order on record,
-    read ``chunk`` rows at a time (the outcomes report)."""
+    """``(customer id, order days)`` of every customer of the brand (or of ``customer_ids``)
+    with an order on record, read ``chunk`` rows at a time (the outcomes report)."""
     query = (
         select(CustomerRow.customer_id, CustomerRow.data)
         .where(CustomerRow.brand_id == brand_id)
         .execution_options(yield_per=chunk)
     )
+    if customer_ids is not None:
+        query = query.where(CustomerRow.customer_id.in_(sorted(set(customer_ids))))
     for cid, data in session.execute(query):
         days = [dt.date.fromisoformat(str(p["date"])) for p in (data or {}).get("purchases") or ()]
         if days:

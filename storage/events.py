@@ -87,6 +87,47 @@ def activity(
     return sorted(found, key=lambda a: a.at)
 
 
+def customers_with_events(session: Session, brand_id: str, *, chunk: int = 1000) -> Iterator[str]:
+    """Every customer id the brand holds events of, in order, read ``chunk`` at a time (each
+    page starts after the last id of the one before: no cursor stays open between them)."""
+    after = ""
+    while True:
+        page = list(
+            session.scalars(
+                select(EventRow.customer_id)
+                .where(EventRow.brand_id == brand_id, EventRow.customer_id > after)
+                .group_by(EventRow.customer_id)
+                .order_by(EventRow.customer_id)
+                .limit(chunk)
+            )
+        )
+        yield from page
+        if len(page) < chunk:
+            return
+        after = page[-1]
+
+
+def of_customers(
+    session: Session, brand_id: str, customer_ids: Iterable[str], *, types: Sequence[str]
+) -> list[Any]:
+    """Events of these types for these customers, by customer and in the order they were
+    stored (the types kept here, as :func:`activity` does), as plain rows: ``id``,
+    ``customer_id``, ``type``, ``at``, ``draft_id``, ``kind``, ``trigger``, ``stage``."""
+    ids = sorted(set(customer_ids))
+    wanted = set(types)
+    columns = (EventRow.id, EventRow.customer_id, EventRow.type, EventRow.at, EventRow.draft_id)
+    found: list[Any] = []
+    for start in range(0, len(ids), CHUNK):
+        part = ids[start : start + CHUNK]
+        rows = session.execute(
+            select(*columns, EventRow.kind, EventRow.trigger, EventRow.stage).where(
+                EventRow.brand_id == brand_id, EventRow.customer_id.in_(part)
+            )
+        )
+        found.extend(r for r in rows if r.type in wanted)
+    return sorted(found, key=lambda r: (r.customer_id, r.id))
+
+
 def for_customer(
     session: Session, brand_id: str, customer_id: str, *, limit: int = 200
 ) -> list[EventRow]:
@@ -181,9 +222,11 @@ __all__ = [
     "Activity",
     "activity",
     "count",
+    "customers_with_events",
     "existing_ids",
     "for_customer",
     "insert_new",
+    "of_customers",
     "record_stage_change",
     "replies_to",
     "stage_history",

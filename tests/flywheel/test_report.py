@@ -156,3 +156,20 @@ def test_orders_on_the_customer_record_count_and_groups_can_be_coarser(make_flyw
 
     with pytest.raises(ZhenxinError, match="cannot group by"):
         fw.outcomes("qingshui", since=since, until=until, by=("colour",))
+
+
+def test_the_report_is_the_same_read_a_customer_at_a_time(
+    make_flywheel: Make, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flywheel import report
+
+    pack = make_pack("zh", [customer(f"qs-{i}", bought=["2026-06-21"]) for i in range(1, 8)])
+    fw = make_flywheel(pack)
+    assert fw.ingest("qingshui", _stream()).rejected == []
+    window = {"since": dt.date(2026, 1, 1), "until": dt.date(2026, 11, 30)}
+    whole = fw.outcomes("qingshui", **window, as_of=dt.date(2026, 11, 30))
+    monkeypatch.setattr(report, "CUSTOMERS", 1)  # one customer a chunk, one id a page
+    assert fw.outcomes("qingshui", **window, as_of=dt.date(2026, 11, 30)) == whole
+    monkeypatch.setattr(report, "CUSTOMERS", 3)  # pages that end mid-brand
+    assert fw.outcomes("qingshui", **window, as_of=dt.date(2026, 11, 30)) == whole
+    assert whole["holdout"]["held_out"]["customers"] == 2
