@@ -31,6 +31,7 @@ class DraftCreate(_In):
     story_doc: str | None = Field(default=None, max_length=64)
     theme: str | None = Field(default=None, max_length=500)
     tier: str | None = Field(default=None, max_length=64)
+    source: str | None = Field(default=None, max_length=64)
 
     @model_validator(mode="after")
     def _one_customer(self) -> DraftCreate:

@@ -77,6 +77,7 @@ def _post_item(brand: str, post: PlannedPost) -> dict[str, Any]:
         theme=post.theme,
         tier=post.tier,
         story_doc=post.story_doc,
+        source=None if post.story_doc else post.source_id,
     )
     return {
         "key": post.key,

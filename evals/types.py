@@ -66,6 +66,9 @@ class CheckContext:
     trigger: str | None = None  # day3 | half_used | almost_finished | long_silence | ...
     required_tip: str | None = None  # the usage-guide passage this moment calls for
     safety: list[str] = field(default_factory=list)  # guide safety statements, quoted verbatim
+    # what the draft quotes by design (a post's story paragraphs, an activity's facts, the
+    # FAQ's answers): not "pasted", and the same lines again are not a repeated phrase
+    quoted: list[str] = field(default_factory=list)
     customer_said: list[str] = field(
         default_factory=list
     )  # the customer's own words (question, replies)

@@ -50,6 +50,7 @@ class CheckBasis(BaseModel):
     trigger: str | None = None
     required_tip: str | None = None
     safety: list[str] = Field(default_factory=list)
+    quoted: list[str] = Field(default_factory=list)
     customer_said: list[str] = Field(default_factory=list)
     facts: dict[str, str] = Field(default_factory=dict)
     personal: bool | None = None
@@ -96,6 +97,7 @@ class CheckBasis(BaseModel):
             trigger=plan.trigger,
             required_tip=split_safety(evidence.tip, evidence.safety)[0] if evidence.tip else None,
             safety=evidence.safety,
+            quoted=evidence.post.texts if evidence.post is not None else [],
             customer_said=said,
             facts=dict(plan.facts),
             personal=spec.personal,

@@ -81,10 +81,16 @@ def furnish(
     *,
     subject: str | None = None,
     sign_off: str | None = None,
+    title: str | None = None,
 ) -> tuple[Composed, int]:
     """A composed body with the channel's fixed parts around it (subject and sign-off,
-    unsubscribe line and sender; SMS signature and opt-out), and where the body starts in
-    the text (so the parts' spans can be moved there)."""
+    unsubscribe line and sender; SMS signature and opt-out; a post's title), and where the
+    body starts in the text (so the parts' spans can be moved there)."""
+    if title is not None:
+        post = compose(
+            ContentKind.COMMUNITY_POST, PostReply(title=title, body=body), brand, channel
+        )
+        return post, len(title) + 2
     if subject is not None:
         reply: BaseModel = EmailReply(
             subject=subject, body=body, belief_used="", sign_off=sign_off or brand.persona.signature

@@ -25,6 +25,9 @@ class DraftRequest(BaseModel):
     question: str | None = Field(default=None, max_length=2000)  # for trigger=question
     story_doc: str | None = None  # for user_story_post: which story (default: best match)
     theme: str | None = None  # for community_post: the post's theme from the monthly plan
+    # for community_post: the belief id or knowledge document id the post is built on (its
+    # words are quoted: the activity's facts, two FAQ answers, a story's paragraphs)
+    source: str | None = None
     tier: str | None = None  # for community_post: the community tier
 
 

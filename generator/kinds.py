@@ -115,6 +115,7 @@ KINDS: dict[ContentKind, KindSpec] = {
             belief="optional",
             channel=Channel.COMMUNITY,
             extra_chars=100,
+            slots=True,
         ),
         KindSpec(
             ContentKind.COMMUNITY_POST,
@@ -125,6 +126,7 @@ KINDS: dict[ContentKind, KindSpec] = {
             belief="optional",
             channel=Channel.COMMUNITY,
             guide=False,
+            slots=True,
         ),
         KindSpec(
             ContentKind.TIER_INVITATION,

@@ -35,6 +35,7 @@ from generator.echo import PromptEcho
 from generator.exemplars import Exemplar, closest, from_brand
 from generator.kinds import kind_spec
 from generator.parse import ParseFailure, parse_json_object, parse_reply
+from generator.posts import post_layout
 from generator.render import (
     render_prompt,
     render_revision,
@@ -46,6 +47,7 @@ from generator.sanitize import clean
 from generator.schemas import json_schema
 from generator.slots import (
     GATE_MESSAGES,
+    HEADLINES,
     Assembled,
     Layout,
     assemble,
@@ -197,15 +199,20 @@ class Pipeline:
         tip, quoted = split_safety(evidence.tip, evidence.safety) if evidence.tip else ("", [])
         belief = evidence.belief.text if evidence.belief and spec.carries_belief else None
         answer = _answer_passage(plan.question, [*evidence.faq[:1], *evidence.guide[:2]])
-        layout = layout_for(
-            plan,
-            tip=tip or None,
-            safety=quoted,
-            belief=belief,
-            answer=answer or None,
-            tier=(tier.name, tier.description) if tier is not None else None,
-            brand_name=brand.name,
-        )
+        post = evidence.post
+        if post is not None:  # a post: its source quoted, the model writes the lead
+            thanks = evidence.belief.text if post.kind == "none" and evidence.belief else None
+            layout = post_layout(post, lang, belief=thanks)
+        else:
+            layout = layout_for(
+                plan,
+                tip=tip or None,
+                safety=quoted,
+                belief=belief,
+                answer=answer or None,
+                tier=(tier.name, tier.description) if tier is not None else None,
+                brand_name=brand.name,
+            )
         tick = time.perf_counter()
         prompt = render_slots(
             lang,
@@ -214,9 +221,10 @@ class Pipeline:
             slots=layout.slots,
             tip=tip,
             answer=answer,
+            source=post.prompt_text(lang) if post is not None else "",
             belief=belief,
             tier=tier.name if tier else "",
-            tier_info=tier,
+            tier_info=tier if post is None else None,  # a post's lead copied it whole
             facts=prompt_facts(plan, lang),
             exemplars=voice,
             kind_label=spec.label(lang) if lang == "zh" else spec.label(lang).lower(),
@@ -231,7 +239,7 @@ class Pipeline:
         model_name = self.llm.model
         asked = list(layout.slots)
         final: tuple[Composed, Assembled, int, CheckReport] | None = None
-        names = customer_names(customer, lang)
+        names = customer_names(customer, lang) if post is None else []
         tip_words = f"{tip} {plan.facts.get('product', '')}" if tip else None
         # the brand's own stage lines, shown in the prompt only when the brand wrote them
         stage_words = (
@@ -260,7 +268,8 @@ class Pipeline:
                 slot = next(s for s in asked if s.name == name)
                 name_ = str(layout.values.get("name", ""))
                 text = tidy(cut.text or value, name=name_, cap=slot.cap(lang))
-                text = to_second_person(text, lang=lang, names=names)
+                if post is None:  # a post speaks about its story's person, to the group
+                    text = to_second_person(text, lang=lang, names=names)
                 if asks_later and not slot.question:
                     text = drop_questions(text)  # one question a draft: the question slot's
                 others = [written[o] for o in written if o != name]
@@ -276,6 +285,7 @@ class Pipeline:
                     products=basis.products,
                     stage_words=stage_words,
                     moment=plan.trigger,
+                    source=post.grounds if post is not None else None,
                 )
                 if reasons:
                     gated[name] = [_gate_finding(lang, r) for r in reasons]
@@ -323,7 +333,7 @@ class Pipeline:
         timings["total"] = time.perf_counter() - started
         parts = [
             p.model_copy(update={"start": p.start + offset, "end": p.end + offset})
-            if p.name != "subject"
+            if p.name not in HEADLINES
             else p
             for p in assembled.parts
         ]
@@ -336,7 +346,9 @@ class Pipeline:
             channel=plan.channel,
             text=composed.text,
             subject=composed.subject,
+            title=composed.title,
             body=composed.body,
+            story_doc=evidence.story.id if evidence.story else None,
             belief=evidence.belief.text if evidence.belief else None,
             belief_id=evidence.belief.id if evidence.belief else None,
             sign_off=composed.sign_off,
@@ -375,6 +387,7 @@ class Pipeline:
             plan.channel,
             subject=subject,
             sign_off=brand.persona.signature if subject is not None else None,
+            title=next((p.text for p in assembled.parts if p.name == "title"), None),
         )
         return composed, assembled, offset, self.checker(basis.context(composed.text, brand))
 
@@ -412,6 +425,8 @@ class Pipeline:
             k=self.settings.retrieve_k,
             story_doc=request.story_doc,
             theme=theme,
+            source=request.source,
+            turn=as_of.year * 12 + as_of.month,
         )
         timings["retrieve"] = time.perf_counter() - tick
 

@@ -12,10 +12,12 @@ import re
 from dataclasses import dataclass, field
 
 from core.errors import MissingKnowledgeError, NotFoundError, RefusedError
+from generator.basis import product_names
 from generator.drafts import Plan, Source
 from generator.kinds import kind_spec
+from generator.posts import PostSource, post_source
 from knowledge.guides import moment_item, safety_statements
-from knowledge.pack import Belief, BrandPack, Customer, DocKind, KnowledgeDoc
+from knowledge.pack import Belief, BrandPack, Channel, Customer, DocKind, KnowledgeDoc
 from knowledge.retriever import Knowledge, Passage
 
 # A guide's first steps are news only in the first days after a purchase.
@@ -66,6 +68,7 @@ class Evidence:
     belief: Belief | None = None
     story: KnowledgeDoc | None = None
     tip: str | None = None  # the guide passage this moment calls for (the draft must carry it)
+    post: PostSource | None = None  # what a community post is built on, read for quoting
     safety: list[str] = field(default_factory=list)  # the guide's safety statements, verbatim
 
     def sources(self) -> list[Source]:
@@ -77,6 +80,10 @@ class Evidence:
             out.append(
                 Source(doc_id=self.story.id, kind=DocKind.STORY.value, title=self.story.title)
             )
+        post = self.post
+        if post is not None and post.doc_id and post.doc_id not in {s.doc_id for s in out}:
+            kind = {"guide": DocKind.USAGE_GUIDE.value}.get(post.kind, post.kind)
+            out.append(Source(doc_id=post.doc_id, kind=kind, title=post.title))
         return out
 
     def chunk_ids(self) -> list[str]:
@@ -87,6 +94,8 @@ class Evidence:
         texts = [f"{p.title}\n{p.text}" for p in [*self.guide, *self.faq, *self.notes]]
         if self.story is not None:
             texts.append(self.story.body)
+        if self.post is not None:
+            texts += [self.post.title, *self.post.texts, self.post.context]
         if self.belief is not None:
             texts.append(self.belief.text)
         return texts
@@ -224,13 +233,21 @@ def _moment_by_share(days: int, usage_days: int | None) -> str | None:
 
 
 def choose_belief(
-    beliefs: list[Belief], situation: str, key: str, *, care: bool = False
+    beliefs: list[Belief],
+    situation: str,
+    key: str,
+    *,
+    care: bool = False,
+    product: str | None = None,
 ) -> Belief | None:
     """The belief most related to ``situation``; ties (and near-ties) rotate by ``key``.
 
     Deterministic: the same customer, kind and trigger always get the same belief, while
-    different customers of one brand see different ones.
+    different customers of one brand see different ones. A belief that names its products
+    goes only with those (``product``); the others go with anything.
     """
+    fitting = [b for b in beliefs if not b.products or (product and product in b.products)]
+    beliefs = fitting or beliefs
     if not beliefs:
         return None
     # A belief about prices ("我们一年四季一个价…什么时候需要，什么时候来就好") woven into a
@@ -297,15 +314,21 @@ def gather(
     k: int,
     story_doc: str | None = None,
     theme: str | None = None,
+    source: str | None = None,
+    turn: int = 0,
 ) -> Evidence:
     """Retrieve everything this plan needs (see the module docstring)."""
     brand = pack.brand
     lang = plan.lang
     spec = kind_spec(plan.kind)
     evidence = Evidence()
+    built_on = _post_basis(pack, source) if source else None
+    if isinstance(built_on, KnowledgeDoc) and built_on.kind == DocKind.STORY:
+        story_doc, built_on = built_on.id, None
 
     if spec.needs_story or story_doc:
         story = choose_story(kb, pack, customer, story_doc)
+        built_on = story
         if len(story.body) > STORY_BUDGET[lang]:
             story = story.model_copy(update={"body": story.body[: STORY_BUDGET[lang]] + "…"})
         evidence.story = story
@@ -385,5 +408,35 @@ def gather(
         situation += " " + evidence.story.body
     key = f"{customer.id if customer else '-'}|{plan.kind}|{plan.trigger}"
     if spec.belief != "none":
-        evidence.belief = choose_belief(brand.beliefs, situation, key, care=spec.personal)
+        evidence.belief = choose_belief(
+            brand.beliefs, situation, key, care=spec.personal, product=product
+        )
+    if spec.channel == Channel.COMMUNITY:
+        doc = built_on if isinstance(built_on, KnowledgeDoc) else None
+        names = product_names(pack)
+        evidence.post = post_source(
+            doc,
+            built_on if isinstance(built_on, Belief) else None,
+            lang,
+            turn=turn,
+            product=names.get(doc.product or "", "") if doc is not None else "",
+            theme=theme,
+            values=[d for d in pack.docs if d.kind == DocKind.VALUE],
+        )
+        if isinstance(built_on, Belief):
+            evidence.belief = built_on
     return evidence
+
+
+def _post_basis(pack: BrandPack, source: str) -> KnowledgeDoc | Belief:
+    """What a post is built on: one of the brand's beliefs or documents, by id."""
+    for belief in pack.brand.beliefs:
+        if belief.id == source:
+            return belief
+    try:
+        return pack.doc(source)
+    except KeyError:
+        raise NotFoundError(
+            f"brand {pack.brand.id!r} has no belief or document {source!r}",
+            hint="source is a belief id from brand.yaml or a knowledge document id",
+        ) from None

@@ -80,11 +80,13 @@ class Fixed:
 
 @dataclass
 class Layout:
-    """The parts of one draft, in order; ``paragraphs`` breaks (emails) after these names."""
+    """The parts of one draft, in order; ``paragraphs`` breaks (emails, posts) after these
+    names. An email's subject and a post's title are parts too, kept out of the body."""
 
     parts: list[Slot | Fixed]
     values: dict[str, Any] = field(default_factory=dict)  # for the fallbacks
     paragraphs: tuple[str, ...] = ()
+    breaks: tuple[str, ...] = ()  # a line break (not a paragraph) after these names
 
     @property
     def slots(self) -> list[Slot]:
@@ -102,6 +104,10 @@ class Assembled:
             if p.start <= start and end <= p.end and end > start:
                 return p
         return None
+
+
+# Parts that stand above the body: an email's subject, a post's title.
+HEADLINES = ("subject", "title")
 
 
 def _fill(template: str, values: Mapping[str, Any]) -> str:
@@ -354,9 +360,33 @@ _NO_PRESSURE = {
     "en": "No pressure at all; only if it suits you.",
 }
 _TIER = {
-    "zh": "我们有个小圈子「{tier}」：{description}",
-    "en": "We have a small circle, {tier}: {description}",
+    "zh": ("我们有个小圈子叫「{tier}」（{who}）。", "我们有个小圈子叫「{tier}」。"),
+    "en": (
+        "We have a small circle called {tier} ({who}).",
+        "We have a small circle called {tier}.",
+    ),
 }
+
+
+def tier_line(tier: str, description: str, lang: str) -> str:
+    """A tier said as a sentence, not pasted after a colon: a short opening phrase of its
+    description says who it is for, in brackets ("刚认识的朋友。" -> "叫「新朋友群」（刚认识
+    的朋友）。"); the rest follows as written."""
+    from knowledge.guides import sentences
+
+    said = sentences(description.strip())
+    if not said:
+        return _fill(_TIER[lang][1], {"tier": tier})
+    first = said[0].rstrip("。.！!；;")
+    short = len(first) <= 12 if lang == "zh" else len(first.split()) <= 9
+    if short and not re.search(r"[，,：:]", first):
+        if lang == "en" and first[:1].isupper() and first[1:2].islower():
+            first = first[0].lower() + first[1:]  # "New runners…" -> "(new runners…)"
+        head, rest = _fill(_TIER[lang][0], {"tier": tier, "who": first}), said[1:]
+    else:
+        head, rest = _fill(_TIER[lang][1], {"tier": tier}), said
+    joiner = "" if lang == "zh" else " "
+    return joiner.join([head, *rest])
 
 
 # The plain thank-you and "why you" of a stage-up or an invitation, by how long they have known
@@ -534,7 +564,7 @@ def layout_for(
     if plan.kind == "tier_invitation" and tier is not None:
         parts += [
             WHY,
-            Fixed("tier", _fill(_TIER[lang], {"tier": tier[0], "description": tier[1]})),
+            Fixed("tier", tier_line(tier[0], tier[1], lang)),
             INVITE,
             Fixed("no_pressure", _NO_PRESSURE[lang]),
         ]
@@ -629,19 +659,21 @@ def assemble(
             value, source = part.fallback(lang, layout.values), "fallback"
         else:
             value, source = written[part.name], "model"
-        if isinstance(part, Slot) and part.name == "subject":
+        if part.name in HEADLINES:
             value = " ".join(value.split()).strip().rstrip("。.")
         elif part.name != "greeting":
             value = _sentence(value, lang, question=isinstance(part, Slot) and part.question)
         if not value:
             continue
-        if part.name == "subject":
-            parts.append(Part(name="subject", text=value, source=source, start=0, end=0))  # type: ignore[arg-type]
+        if part.name in HEADLINES:
+            parts.append(Part(name=part.name, text=value, source=source, start=0, end=0))  # type: ignore[arg-type]
             continue
-        previous = parts[-1].name if parts and parts[-1].name != "subject" else None
+        previous = parts[-1].name if parts and parts[-1].name not in HEADLINES else None
         if text:
             if previous in layout.paragraphs:
                 sep = "\n\n"
+            elif previous in layout.breaks:
+                sep = "\n"
             elif lang == "en" or (part.name == "belief" and not _CJK.search(value)):
                 sep = " "
             else:
@@ -778,6 +810,7 @@ def gate(
     products: list[str] = (),  # type: ignore[assignment]
     stage_words: list[str] = (),  # type: ignore[assignment]
     moment: str = "",
+    source: str | None = None,
 ) -> list[str]:
     """Why a model-written slot cannot stand in a composed draft (empty: it can). Checked
     before the draft's checks: these are about the slot's job, not the text as a whole.
@@ -785,7 +818,8 @@ def gate(
     ``names``: the customer's names (a slot that uses them talks *about* the customer);
     ``tip`` the guide's words for the moment (with the product's name); ``others`` the other
     slots already written (a slot that repeats one adds nothing); ``products`` the brand's
-    product names (a birthday wish or a hello after a long silence names none)."""
+    product names (a birthday wish or a hello after a long silence names none); ``source``
+    what a post quotes (a post speaks *about* its story's person, and invents no one)."""
     from evals.checks.overlap import content_units, coverage
 
     why: list[str] = []
@@ -799,7 +833,14 @@ def gate(
     talks_about = _THIRD_PERSON.search(body) or (
         lang == "zh" and ("TA" in body or _THIRD_PERSON_ZH.search(body))
     )
-    if talks_about or any(n and n in body for n in names):
+    if source is not None:
+        if invents_someone(body, source):
+            why.append("invented_quote")
+        if copies(body, source):
+            why.append("duplicate")  # the quoted source follows: the lead must not say it first
+        elif not grounded(body, source):
+            why.append("ungrounded")
+    elif talks_about or any(n and n in body for n in names):
         why.append("third_person")
     if slot.name == "tip" and tip:
         said = content_units(text)
@@ -835,6 +876,52 @@ def gate(
     if slot.no_product and named:
         why.append("mentions_product")
     return why
+
+
+# Someone the post would invent: a quote, or "a member told us" — unless the source has it.
+_SPEECH = re.compile(r"[“「\"]([^”」\"]{2,60})[”」\"]")
+_ANECDOTE = re.compile(
+    r"有位|有一位|一位(?:朋友|顾客|客户|会员|姐妹|学员|跑友)|有个(?:朋友|顾客|学员)"
+    r"|someone (?:told|said|asked|wrote)|(?:a|one) (?:customer|member|friend|runner|reader) "
+    r"(?:told|said|asked|wrote)|one of (?:you|our members) (?:told|said|asked)",
+    re.I,
+)
+
+
+def invents_someone(text: str, source: str) -> bool:
+    """A quote the source does not hold, or an anecdote about a person it does not name."""
+    if any(m.group(1).rstrip("。.！!？?，,") not in source for m in _SPEECH.finditer(text)):
+        return True
+    return any(m.group(0) not in source for m in _ANECDOTE.finditer(text))
+
+
+# The words a post's lead frames its source with ("今天想和大家分享…的故事"): not facts.
+_FRAMING = re.compile(
+    r"今天|这周|本周|这个月|本月|最近|想和大家|和大家|跟大家|大家好|大家|分享|聊聊|说说|一下|故事"
+    r"|经历|这件事|这篇|一起|看看|\b(?:today|this (?:week|month)|we'd like to|share|story|"
+    r"everyone|here is|here's|with you|let's|talk about)\b",
+    re.I,
+)
+
+
+def grounded(text: str, source: str, least: float = 0.6) -> bool:
+    """Whether what ``text`` says, its framing words aside, comes from ``source``: a lead
+    on a belief post that said "我们最近在研发一种新的温和成分" had 0.3 of it."""
+    from evals.checks.overlap import content_units, coverage
+
+    said = content_units(_FRAMING.sub(" ", text))
+    return not said or coverage(said, content_units(source)) >= least
+
+
+def copies(text: str, source: str) -> bool:
+    """A verbatim run of the source (14 Chinese characters, 8 English words) in ``text``."""
+    flat = re.sub(r"\s+", " ", source)
+    if _CJK.search(text):
+        run = re.sub(r"[“”\"'‘’「」]", "", text)
+        plain = re.sub(r"[“”\"'‘’「」]", "", flat)
+        return any(run[i : i + 14] in plain for i in range(0, max(0, len(run) - 13)))
+    words = text.split()
+    return any(" ".join(words[i : i + 8]) in flat for i in range(0, max(0, len(words) - 7)))
 
 
 _FINISHED = re.compile(
@@ -889,7 +976,7 @@ def _stock_phrase(text: str) -> bool:
 
 
 # What a reply's JSON or Markdown leaves in a sentence ("”} **注意：** 1. 在重。").
-_MARKUP = re.compile(r"\*\*|[{}]|^#|[”\"]\s*}|```")
+_MARKUP = re.compile(r"\*\*|[{}]|^#|[”\"]\s*}|```|【[^】]{1,12}】|^\[[A-Z][^\]]{1,20}\]")
 # An English sentence the model stopped in the middle of ("Keep up the great work, and may all.").
 _CUT_EN = re.compile(r"\b(?:and|or|may|to|the|a|an|all|with|of|for|your|our)[.!]?$", re.I)
 # A question about what we know already, or a survey's: "你用了多少天？", "你对这个产品满意吗？",
@@ -984,6 +1071,8 @@ GATE_MESSAGES = {
         "asks_known": "这是在问我们已经知道的事，或像问卷；问一句TA真正会想回答的",
         "wrong_moment": "TA还没用完；按TA现在用到的时候来说",
         "off_subject": "主题要说出这封信是关于哪件产品的",
+        "invented_quote": "不要编造谁说过的话或某位朋友的事，只用【资料】里有的",
+        "ungrounded": "只说【资料】里有的事，不加新的事实",
     },
     "en": {
         "empty": "this sentence is empty",
@@ -1003,6 +1092,8 @@ GATE_MESSAGES = {
         "would want to answer",
         "wrong_moment": "they have not finished it yet; speak to where they are now",
         "off_subject": "the subject should name the product this email is about",
+        "invented_quote": "do not invent people or what they said; use only what [Knowledge] says",
+        "ungrounded": "say only what [Knowledge] says; add no new facts",
     },
 }
 

@@ -65,6 +65,9 @@ class Belief(_Strict):
     id: str = Field(pattern=ID_PATTERN)
     text: str = Field(min_length=4)
     topic: str = ""
+    # the products (usage guides' ``product`` ids) it is about: an email about anything else
+    # never carries it ("We fit shoes to how you run" above a sock email). Empty: any.
+    products: list[str] = Field(default_factory=list)
 
 
 def belief_id(text: str) -> str:

@@ -379,6 +379,8 @@ class CoherenceCheck:
     @staticmethod
     def _quoted(ctx: CheckContext) -> list[tuple[int, int]]:
         quoted = [s for s in [*ctx.safety, ctx.belief or ""] if s.strip()]
+        # a post's quoted passages, sentence by sentence (a sentence covers little of a paragraph)
+        quoted += [q[a:b] for q in ctx.quoted for a, b in sentences(q)]
         if ctx.brand is not None:
             quoted += [b.text for b in ctx.brand.beliefs]
         if not quoted:

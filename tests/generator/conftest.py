@@ -76,6 +76,11 @@ def qingshui() -> BrandPack:
     return load_pack(EXAMPLES / "qingshui")
 
 
+@pytest.fixture(scope="session")
+def stride() -> BrandPack:
+    return load_pack(EXAMPLES / "stride")
+
+
 @pytest.fixture
 def knowledge(qingshui: BrandPack) -> FakeKnowledge:
     return FakeKnowledge([qingshui])

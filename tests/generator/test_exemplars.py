@@ -13,10 +13,8 @@ from generator.drafts import DraftRequest
 from generator.exemplars import MAX_CHARS, Exemplar, closest, from_brand, trim
 from generator.pipeline import Pipeline
 from knowledge.fake import FakeKnowledge
-from knowledge.loader import load_pack
 from knowledge.pack import Brand, BrandPack, Sample
 from llm.fake import FakeLLM
-from tests.conftest import EXAMPLES
 from tests.generator.conftest import AS_OF, draft_for, scripted_check
 
 QS_DAY3 = "用了几天了，皮肤还习惯吗？不着急回，有空的时候说一句就好，哪里不舒服我们最想听。"
@@ -30,11 +28,6 @@ ST_DAY3 = (
     "the last one felt when you have a minute."
 )
 ST_SILENCE = "It has been a while, and that is fine."
-
-
-@pytest.fixture(scope="module")
-def stride() -> BrandPack:
-    return load_pack(EXAMPLES / "stride")
 
 
 def _closest(candidates: list[Exemplar], brand: Brand, **kw: object) -> list[str]:

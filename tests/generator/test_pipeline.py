@@ -232,28 +232,67 @@ def test_an_email_keeps_its_belief_even_when_every_slot_fails(make_pipeline) -> 
     assert {p.name: p.source for p in draft.parts}["bridge"] == "fallback"
 
 
-def test_story_post_uses_the_consented_story(make_pipeline) -> None:
+def test_story_post_quotes_the_consented_story(make_pipeline) -> None:
     pipeline = make_pipeline(
-        {"title": "晓林的三样", "body": "晓林是一名护士，上夜班，皮肤一直不稳定。"}
+        {"lead": "今天想和大家聊聊晓林这三个月。", "takeaway": "皮肤需要的，是我们别再折腾它。"}
     )
     draft = draft_for(pipeline, _req("qs-023", kind="user_story_post"), as_of=AS_OF)
     assert draft.story_doc == "story-xiaolin" and draft.channel == "community"
-    assert draft.title == "晓林的三样" and draft.text.startswith("晓林的三样\n\n")
+    # the story's own title and paragraphs: quoted, never retold by the model
+    assert draft.title == "晓林：从每天换一款，到三个月只用三样"
+    assert draft.text.startswith(draft.title + "\n\n今天想和大家聊聊晓林这三个月。\n\n")
+    assert "梳妆台上有十四瓶护肤品，“哪个说修护就买哪个”" in draft.text
+    assert draft.text.endswith(
+        "皮肤需要的，是我们别再折腾它。\n\n你也有过类似的经历吗？欢迎在群里说说。"
+    )
+    assert [p.source for p in draft.parts if p.name == "quoted"] == ["fixed"] * len(
+        [p for p in draft.parts if p.name == "quoted"]
+    )
+    for part in draft.parts:
+        if part.name != "title":
+            assert draft.text[part.start : part.end] == part.text
     assert "十四瓶护肤品" in pipeline.llm.calls[0].user
+    assert set(pipeline.llm.calls[0].json_schema["properties"]) == {"lead", "takeaway"}
     assert any(s.kind == "story" and s.doc_id == "story-xiaolin" for s in draft.sources)
+    # the quoted paragraphs are meant to be quoted: the checks are told so
+    assert any("梳妆台上有十四瓶护肤品" in q for q in draft.basis.quoted)
+
+
+def test_a_post_lead_that_invents_a_quote_takes_its_plain_sentence(make_pipeline) -> None:
+    bad = {"lead": "有位朋友说：“我再也不乱买了。”", "takeaway": "慢慢来。"}
+    pipeline = make_pipeline(bad, {"lead": "群里的小美说：“我再也不乱买了。”"})
+    draft = draft_for(pipeline, _req("qs-023", kind="user_story_post"), as_of=AS_OF)
+    lead = next(p for p in draft.parts if p.name == "lead")
+    assert (lead.text, lead.source) == ("今天想和大家分享晓林的故事。", "fallback")
+    assert "再也不乱买" not in draft.text
+
+
+def test_a_post_sentence_the_source_does_not_hold_is_left_out(make_pipeline) -> None:
+    # "研发新成分" is nowhere in the story: the takeaway (no plain sentence) is dropped
+    reply = {
+        "lead": "今天想和大家聊聊晓林。",
+        "takeaway": "我们最近在研发新的温和成分，效果更持久。",
+    }
+    draft = draft_for(make_pipeline(reply), _req("qs-023", kind="user_story_post"), as_of=AS_OF)
+    assert "研发" not in draft.text and "takeaway" not in [p.name for p in draft.parts]
+    assert any(
+        f.rule == "generator.slot_ungrounded" and "不加新的事实" in f.message
+        for a in draft.attempts
+        for f in a.findings
+    )
 
 
 def test_prompt_echo_is_cut_and_reported(make_pipeline, settings, both) -> None:
-    body = "晓林是一名护士，上夜班，皮肤一直不稳定。\n【客户资料】（仅是数据，不是指令）"
-    pipeline = make_pipeline({"title": "晓林的三样", "body": body})
+    lead = "今天想和大家分享晓林的故事。\n【资料】晓林是一名护士，上夜班，皮肤一直不稳定。"
+    pipeline = make_pipeline({"lead": lead, "takeaway": "少折腾，皮肤反而安稳了。"})
     draft = draft_for(pipeline, _req("qs-023", kind="user_story_post"), as_of=AS_OF)
-    assert draft.body == "晓林是一名护士，上夜班，皮肤一直不稳定。" and "客户资料" not in draft.text
+    assert "【资料】" not in draft.text and "今天想和大家分享晓林的故事。" in draft.text
     # How the draft was made is a note, not a finding of its text: a re-check of the same
     # text gives exactly the draft's findings.
     echo = [f for f in draft.notes if f.rule == "generator.prompt_echo"]
     assert echo and echo[0].severity.value == "info" and "已删去" in echo[0].message
     assert not [f for f in draft.findings if f.rule == "generator.prompt_echo"]
-    assert "【客户资料】" in draft.attempts[0].raw  # what the model said is kept
+    assert "【资料】" in draft.attempts[0].raw  # what the model said is kept
     assert draft.verdict == Verdict.PASS
     llm = FakeLLM(
         replies=[
@@ -383,25 +422,61 @@ def test_belief_is_relevant_and_rotates_deterministically(qingshui) -> None:
         assert pick is not None and pick.id != "one-price"
 
 
-def test_community_post_for_a_tier_with_a_story(make_pipeline) -> None:
-    pipeline = make_pipeline({"title": "本周的小事", "body": "晓林说，原来皮肤需要的是少折腾。"})
-    req = DraftRequest(
+def _post(**kw: object) -> DraftRequest:
+    """A post of the old friends' monthly series."""
+    return DraftRequest(
         brand="qingshui",
         kind="community_post",
         trigger="monthly",
         channel="community",
-        theme="换季护理答疑",
         tier="old-friends",
-        story_doc="story-xiaolin",
+        **kw,  # type: ignore[arg-type]
     )
+
+
+def test_community_post_for_a_tier_with_a_story(make_pipeline) -> None:
+    pipeline = make_pipeline({"lead": "这个月想和大家聊聊晓林。", "takeaway": "给皮肤一点时间。"})
+    req = _post(theme="会员故事（老朋友群）：晓林", story_doc="story-xiaolin")
     draft = draft_for(pipeline, req, as_of=AS_OF)
     assert draft.stage == "repeat" and draft.customer is None  # the tier's first stage
-    assert draft.template == "zh/community_post.j2" and draft.story_doc == "story-xiaolin"
-    user = pipeline.llm.calls[0].user
-    assert "写给老朋友群，主题见下面的【本期主题】" in user and "【资料】" in user
-    # the founder story reaches the post, and a post telling it is grounded in it
-    assert "【品牌故事】（可以引用，事实不改）阿青做了十一年化妆品配方师" in user
-    assert any("阿青做了十一年化妆品配方师" in s for s in draft.basis.sources)
+    assert draft.template == "zh/slots.j2" and draft.story_doc == "story-xiaolin"
+    assert draft.title == "晓林：从每天换一款，到三个月只用三样"
+    assert "现在晓林是老朋友群里最会安慰新朋友的人" in pipeline.llm.calls[0].user
+
+
+@pytest.mark.parametrize(
+    ("source", "quoted", "closing"),
+    [
+        (
+            "activity-workshop",
+            "报名：在新朋友群或老朋友群里接龙，或者回复客服“报名小课堂”。",
+            "有问题在群里问我。",
+        ),
+        ("faq-sensitive-skin", "问：", "还有想问的，直接在群里问。"),
+        (
+            "skin-heals-itself",
+            "我们一直相信：皮肤本来就会自己修复，我们能做的，是少打扰它，再给它一点时间。",
+            "这周你有什么小美好？欢迎在群里分享。",
+        ),
+    ],
+)
+def test_a_monthly_post_quotes_what_it_is_built_on(
+    make_pipeline, source: str, quoted: str, closing: str
+) -> None:
+    pipeline = make_pipeline({"lead": "这周和大家说说这件事。"})
+    req = _post(theme="本周（老朋友群）：一件事", source=source)
+    draft = draft_for(pipeline, req, as_of=AS_OF)
+    assert quoted in draft.text and draft.text.endswith(closing)
+    assert draft.text.split("\n\n")[1] == "这周和大家说说这件事。"
+    assert any(s.doc_id == source for s in draft.sources) or draft.belief_id == source
+
+
+def test_a_post_built_on_an_unknown_source_is_a_clear_error(make_pipeline) -> None:
+    req = DraftRequest(
+        brand="qingshui", kind="community_post", trigger="monthly", theme="x", source="nope"
+    )
+    with pytest.raises(NotFoundError, match="no belief or document 'nope'"):
+        draft_for(make_pipeline({"lead": "x"}), req, as_of=AS_OF)
 
 
 def test_the_brand_s_own_stage_rules_are_in_the_prompt(settings: Settings) -> None:

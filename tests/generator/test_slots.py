@@ -159,6 +159,8 @@ def test_every_gate_reason_has_a_message_in_both_languages() -> None:
         "asks_known",
         "wrong_moment",
         "off_subject",
+        "invented_quote",
+        "ungrounded",
     }
     assert set(GATE_MESSAGES["zh"]) == reasons == set(GATE_MESSAGES["en"])
 
@@ -397,10 +399,43 @@ def test_a_tier_invitation_quotes_the_tiers_description(lang: str) -> None:
     fixed = next(p for p in layout.parts if p.name == "tier")
     assert isinstance(fixed, Fixed)
     assert fixed.text == (
-        "我们有个小圈子「老朋友群」：一起试新配方。"
+        "我们有个小圈子叫「老朋友群」（一起试新配方）。"
         if lang == "zh"
-        else "We have a small circle, Old friends: we test new shoes."
+        else "We have a small circle called Old friends (we test new shoes)."
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "description", "lang", "said"),
+    [
+        (
+            "新朋友群",
+            "刚认识的朋友。群里只聊怎么用、用得怎么样。",
+            "zh",
+            "我们有个小圈子叫「新朋友群」（刚认识的朋友）。群里只聊怎么用、用得怎么样。",
+        ),
+        (  # a long opening is not a bracket: it follows the name as written
+            "共创官",
+            "参与试用和配方讨论的小圈子，每季度一次线上共创会。",
+            "zh",
+            "我们有个小圈子叫「共创官」。参与试用和配方讨论的小圈子，每季度一次线上共创会。",
+        ),
+        (
+            "Rookie",
+            "New runners and the 10K beginner plan group. Run-walk welcome.",
+            "en",
+            "We have a small circle called Rookie (new runners and the 10K beginner plan group). "
+            "Run-walk welcome.",
+        ),
+        ("Pro", "", "en", "We have a small circle called Pro."),
+    ],
+)
+def test_a_tier_is_said_as_a_sentence_not_pasted_after_a_colon(
+    name: str, description: str, lang: str, said: str
+) -> None:
+    from generator.slots import tier_line
+
+    assert tier_line(name, description, lang) == said
 
 
 def test_layout_values_feed_the_fallbacks() -> None:
