@@ -116,15 +116,21 @@ def cases(service: Any) -> list[Case]:
             owner = next((c for c in people if any(d.customer == c.id for d in stories)), None)
             if owner is not None:
                 add("user_story_post", owner)
-        for tier in pack.brand.tiers[:1]:
+        # the first tier's December series, as the monthly batch asks for it
+        from batch.monthly import plan_month
+
+        for post in plan_month(pack, "2026-12", tiers=[t.id for t in pack.brand.tiers[:1]]):
             body = DraftRequest(
                 brand=brand,
                 kind="community_post",
                 trigger="monthly",
-                tier=tier.id,
-                theme="换季护理答疑" if pack.brand.language == "zh" else "Questions of the month",
+                tier=post.tier,
+                theme=post.theme,
+                story_doc=post.story_doc,
+                source=None if post.story_doc else post.source_id,
             ).model_dump(mode="json", exclude_none=True)
-            out.append(Case(brand, "community_post", tier.stages[0], "monthly", body))
+            stage = next(t.stages[0] for t in pack.brand.tiers if t.id == post.tier)
+            out.append(Case(brand, "community_post", stage, post.slot.value, body))
     return out[:LIMIT] if LIMIT else out
 
 
