@@ -16,7 +16,7 @@ from generator.basis import product_names
 from generator.drafts import Plan, Source
 from generator.kinds import kind_spec
 from generator.posts import PostSource, post_source
-from knowledge.guides import moment_item, safety_statements
+from knowledge.guides import moment_item, safety_statements, sentences
 from knowledge.pack import Belief, BrandPack, Channel, Customer, DocKind, KnowledgeDoc
 from knowledge.retriever import Knowledge, Passage
 
@@ -232,6 +232,28 @@ def _moment_by_share(days: int, usage_days: int | None) -> str | None:
     return None
 
 
+def for_them(text: str, customer: Customer, everyone: list[Customer]) -> str:
+    """``text`` without the sentences written for other kinds of customer: "干皮会觉得不那么
+    粗糙了" is not for an oily-skinned customer. The kinds are the values the brand's own
+    customers have under the customer's tag keys (skin=干皮 / 油皮 / 混合皮…); a sentence that
+    names another one and not the customer's own is left out."""
+    mine = {k: v for k, v in customer.tags.items() if len(v) >= 2}
+    others = {
+        c.tags[k]
+        for c in everyone
+        for k in mine
+        if len(c.tags.get(k, "")) >= 2 and c.tags[k] not in mine[k] and mine[k] not in c.tags[k]
+    }
+    if not others:
+        return text
+    kept = [
+        s
+        for s in sentences(text)
+        if not any(o in s for o in others) or any(v in s for v in mine.values())
+    ]
+    return ("" if re.search(r"[\u4e00-\u9fff]", text) else " ").join(kept)
+
+
 def choose_belief(
     beliefs: list[Belief],
     situation: str,
@@ -388,6 +410,8 @@ def gather(
             late = _moment_by_share(plan.days_since_purchase or 0, plan.usage_days)
             item = moment_item(guide, late) if late else None
             evidence.tip = item.text if item is not None else None
+        if evidence.tip and customer is not None:
+            evidence.tip = for_them(evidence.tip, customer, pack.customers) or None
     elif spec.needs_purchase:
         raise MissingKnowledgeError(
             f"a {spec.kind.value} needs a purchase, and this customer has none",
