@@ -90,19 +90,18 @@ class CustomerStore:
         last = ""
         while True:
             with self.sessions() as s:
-                batch = list(
-                    s.scalars(
-                        select(CustomerRow)
-                        .where(CustomerRow.brand_id == brand_id, CustomerRow.customer_id > last)
-                        .order_by(CustomerRow.customer_id)
-                        .limit(chunk)
-                    )
-                )
+                # the two columns, not ORM rows: a brand-wide read builds no identity map
+                batch = s.execute(
+                    select(CustomerRow.customer_id, CustomerRow.data)
+                    .where(CustomerRow.brand_id == brand_id, CustomerRow.customer_id > last)
+                    .order_by(CustomerRow.customer_id)
+                    .limit(chunk)
+                ).all()
             if not batch:
                 return
-            for row in batch:
-                yield Customer.model_validate(row.data)
-            last = batch[-1].customer_id
+            for _, data in batch:
+                yield Customer.model_validate(data)
+            last = batch[-1][0]
 
     def names(self, brand_id: str, customer_ids: Iterable[str]) -> dict[str, str]:
         ids = sorted(set(customer_ids))
