@@ -211,13 +211,17 @@ def _value(doc: KnowledgeDoc, lang: str, turn: int) -> PostSource:
 
 
 def _closest_paragraph(text: str, docs: Sequence[KnowledgeDoc], lang: str) -> str:
-    """The paragraph of ``docs`` that shares most with ``text`` ("" when none shares any)."""
+    """The paragraph of ``docs`` that states a value in bold and explains it ("**皮肤会自己
+    修复。** 角质层…") sharing most with ``text`` ("" when none shares two units): not a
+    style guide's word list, not a founder story's "她发现…" out of its story."""
     from evals.checks.overlap import content_units
 
     want = content_units(text)
-    best, score = "", 0
+    best, score = "", 1
     for doc in docs:
         for block in _blocks(doc.body):
+            if not _BOLD_LEAD.match(block[0]):  # a value stated, then explained
+                continue
             paragraph = _join(block, lang)
             shared = len(want & content_units(paragraph))
             if shared > score:
@@ -338,7 +342,7 @@ _LEADS = {
         "none": "A few words from us.",
     },
 }
-_BELIEF_LEAD_IN = {"zh": "我们一直相信：", "en": "We believe this:"}
+_BELIEF_LEAD_IN = {"zh": "我们一直相信：", "en": "We believe this: "}
 _CLOSINGS = {
     "zh": {
         "story": "你也有过类似的经历吗？欢迎在群里说说。",
@@ -360,6 +364,19 @@ _CLOSINGS = {
     },
 }
 _QA = {"zh": ("问：{q}", "答：{a}"), "en": ("Q: {q}", "A: {a}")}
+
+
+def _beyond(paragraph: str, belief: str) -> str:
+    """``paragraph`` from its first sentence that does not just say ``belief`` again
+    ("**Rest counts.** A rest day is not a day off…" -> "A rest day is not a day off…")."""
+    from evals.checks.overlap import content_units, coverage
+
+    said = content_units(belief)
+    rest = sentences(paragraph)
+    while rest and coverage(content_units(rest[0]), said) >= 0.5:
+        rest = rest[1:]
+    joiner = "" if _CJK.search(paragraph) else " "
+    return joiner.join(rest)
 
 
 def _fill(template: str, values: dict[str, Any]) -> str:
@@ -402,6 +419,9 @@ def post_layout(source: PostSource, lang: str, *, belief: str | None = None) -> 
         breaks.append("question_quoted")
     elif kind == "belief":
         parts += [Fixed("belief", _BELIEF_LEAD_IN[lang] + source.quoted[0])]
+        why = _beyond(source.context, source.quoted[0])
+        if why:  # what the brand wrote about it, past what the belief already says
+            parts.append(Fixed("quoted", why))
     else:
         parts += [Fixed("quoted", q) for q in source.quoted]
     if kind == "story":

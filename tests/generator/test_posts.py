@@ -96,3 +96,23 @@ def test_a_post_sentence_invents_no_one(text: str, invents: bool) -> None:
         "晓林说：“原来我的皮肤不需要那么多东西，它需要的是我别再折腾它。” Grace picked the route"
     )
     assert invents_someone(text, source) is invents
+
+
+def test_an_english_belief_post_reads_as_sentences(stride: BrandPack) -> None:
+    belief = stride.brand.beliefs[0]
+    text = assemble(post_layout(post_source(None, belief, "en"), "en"), {}, lang="en").text
+    assert text == (
+        "One small thing for this week.\n\nWe believe this: " + belief.text + "\n\n"
+        "What was a small good thing in your week? Share it here."
+    )
+
+
+def test_a_belief_post_carries_what_the_value_doc_says_beyond_it(qingshui: BrandPack) -> None:
+    from knowledge.pack import DocKind
+
+    values = [d for d in qingshui.docs if d.kind == DocKind.VALUE]
+    belief = next(b for b in qingshui.brand.beliefs if b.id == "criticism-welcome")
+    source = post_source(None, belief, "zh", values=values)
+    text = assemble(post_layout(source, "zh"), {}, lang="zh").text
+    assert "现在的精华配方就改过三版，其中两版的改动来自用户的吐槽。" in text
+    assert "慢慢来、屏障" not in text  # the style guide's word list is no explanation
