@@ -14,6 +14,7 @@ story post and a community post per brand), each drafted under ``ZHENXIN_BENCH_S
 and writes an HTML page with every draft, its parts (model, fallback, fixed) and findings.
 
     python -m bench quality          # ZHENXIN_BENCH_SEEDS=1,2  ZHENXIN_BENCH_LIMIT=0 (all)
+    # ZHENXIN_BENCH_BRANDS=qingshui,stride  ZHENXIN_BENCH_KINDS=community_post,user_story_post
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ SEEDS = [int(s) for s in os.environ.get("ZHENXIN_BENCH_SEEDS", "1,2").split(",")
 LIMIT = int(os.environ.get("ZHENXIN_BENCH_LIMIT", "0"))
 MOMENTS = ("day3", "half_used", "almost_finished", "after_purchase", "welcome")
 BRAND_FILTER = [b for b in os.environ.get("ZHENXIN_BENCH_BRANDS", "").split(",") if b]
+KIND_FILTER = [k for k in os.environ.get("ZHENXIN_BENCH_KINDS", "").split(",") if k]
 WATCHED = ("truth.", "coherence.", "generator.slot_", "tone.belief", "injection.", "spam.")
 
 
@@ -131,6 +133,7 @@ def cases(service: Any) -> list[Case]:
             ).model_dump(mode="json", exclude_none=True)
             stage = next(t.stages[0] for t in pack.brand.tiers if t.id == post.tier)
             out.append(Case(brand, "community_post", stage, post.slot.value, body))
+    out = [c for c in out if not KIND_FILTER or c.kind in KIND_FILTER]
     return out[:LIMIT] if LIMIT else out
 
 
