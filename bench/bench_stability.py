@@ -66,9 +66,7 @@ def main() -> None:
                 by_kind.setdefault(kind, Counter())[d.verdict.value] += 1
                 seconds.setdefault(kind, []).append(d.timings.get("total", 0.0))
                 attempts += len(d.attempts)
-                echo = any(
-                    f.rule == "generator.prompt_echo" for a in d.attempts for f in a.findings
-                )
+                echo = any(f.rule == "generator.prompt_echo" for f in d.notes)
                 echoes += echo
                 rules = sorted({f.rule for f in d.findings if f.severity.value != "info"})
                 print(

@@ -24,11 +24,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TypeVar
-
-from pydantic import BaseModel
-
-M = TypeVar("M", bound=BaseModel)
 
 _HEADING = re.compile(r"^\s*(\[[^\]\n]{1,40}\]|【[^】\n]{1,20}】)")
 _FILLER = re.compile(r"[\s\-–—:：,，.。;；!！?？()（）\[\]【】\"'“”‘’]+")
@@ -43,8 +38,8 @@ class EchoCut:
 
 
 class PromptEcho:
-    """What an echo of one prompt looks like, worked out once per prompt; :meth:`cut` and
-    :meth:`cut_reply` then apply it to every field of every attempt."""
+    """What an echo of one prompt looks like, worked out once per prompt; :meth:`cut` then
+    applies it to every slot the model writes, in every attempt."""
 
     def __init__(self, prompt: str) -> None:
         self.headings: set[str] = set()
@@ -123,20 +118,3 @@ class PromptEcho:
             if len(own) <= _INLINE_OWN_SHARE * len(_FILLER.sub("", tail)):
                 return m.start()
         return None
-
-    def cut_reply(self, reply: M) -> tuple[M, list[str]]:
-        """The reply with every text field cut by :meth:`cut`, and the lines removed.
-
-        A field that would become empty keeps its text: an echo-only reply is the checks'
-        to judge, not silently emptied here.
-        """
-        updates: dict[str, str] = {}
-        removed: list[str] = []
-        for name, value in reply:
-            if not isinstance(value, str):
-                continue
-            cut = self.cut(value)
-            if cut.removed and cut.text:
-                updates[name] = cut.text
-                removed.extend(cut.removed)
-        return (reply.model_copy(update=updates) if updates else reply), removed

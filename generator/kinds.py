@@ -2,13 +2,15 @@
 
 A :class:`KindSpec` says everything the rest of the system needs to know about a kind: who it
 is for (one customer or a community), whether it carries a belief statement, its default
-channel, the reply schema the model fills, how many tokens the model may write and the
-template that asks for it. The planner, retrieval, the pipeline, the check basis, the drafting
-service (contact log, consent) and the review form read it from here.
+channel, whether it needs a purchase, a story or a tier, its trigger and selling rule. The
+planner, retrieval, the pipeline, the check basis, the drafting service (contact log, consent)
+and the review form read it from here.
 
-Adding a kind: a member of :class:`~generator.drafts.ContentKind`, one ``KindSpec`` in
-:data:`KINDS`, ``prompts/zh/<kind>.j2`` and ``prompts/en/<kind>.j2``, and its web label in
-``api/web_i18n.py``. Nothing else branches on the kind's name.
+Every kind is composed (:mod:`generator.slots`, :mod:`generator.posts`): fixed parts and short
+model-written slots, asked for by the shared ``prompts/<lang>/slots.j2``. Adding a kind: a
+member of :class:`~generator.drafts.ContentKind`, one ``KindSpec`` in :data:`KINDS`, its
+layout in :func:`generator.slots.layout_for` (a post's in :mod:`generator.posts`), and its
+web label in ``api/web_i18n.py``. Nothing else branches on the kind's name.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from generator.schemas import CareReply, EmailReply, PostReply, Reply
 from knowledge.pack import Channel
 
 
@@ -50,8 +51,6 @@ class KindSpec:
     kind: ContentKind
     label_zh: str
     label_en: str
-    reply: type[Reply]
-    max_tokens: int  # what the model may write for this kind (the JSON included)
     needs_customer: bool = False  # no draft without a customer
     personal: bool = False  # sent to one customer: consent applies, approval logs a contact
     # A belief statement of the brand: "required" (woven in, checked), "optional" (offered
@@ -67,9 +66,12 @@ class KindSpec:
     trigger: Trigger | None = None  # the one moment this kind is for, if it has one
     # "never": no offer, price or discount at all, whatever the stage allows.
     selling: str | None = None
-    # Composed from fixed parts and short model-written slots (generator.slots), rather than
-    # written whole by the model (posts).
-    slots: bool = False
+
+    @property
+    def slots(self) -> bool:
+        """Composed from fixed parts and short model-written slots: every kind is (there is
+        no other path); still read by :mod:`generator.retrieve`."""
+        return True
 
     @property
     def carries_belief(self) -> bool:
@@ -86,61 +88,46 @@ KINDS: dict[ContentKind, KindSpec] = {
             ContentKind.CARE_MESSAGE,
             "关怀消息",
             "Care message",
-            CareReply,
-            max_tokens=240,  # ~150 Chinese characters / ~90 words and the JSON
             needs_customer=True,
             personal=True,
-            slots=True,
         ),
         KindSpec(
             ContentKind.AFTERSALE_EMAIL,
             "售后邮件",
             "After-sale email",
-            EmailReply,
-            max_tokens=600,
             needs_customer=True,
             personal=True,
             belief="required",
             needs_purchase=True,
             channel=Channel.EMAIL,
-            slots=True,
         ),
         KindSpec(
             ContentKind.USER_STORY_POST,
             "用户故事",
             "User story",
-            PostReply,
-            max_tokens=700,
             needs_story=True,
             belief="optional",
             channel=Channel.COMMUNITY,
             extra_chars=100,
-            slots=True,
         ),
         KindSpec(
             ContentKind.COMMUNITY_POST,
             "社群帖子",
             "Community post",
-            PostReply,
-            max_tokens=600,
             belief="optional",
             channel=Channel.COMMUNITY,
             guide=False,
-            slots=True,
         ),
         KindSpec(
             ContentKind.TIER_INVITATION,
             "圈子邀请",
             "Tier invitation",
-            CareReply,
-            max_tokens=240,
             needs_customer=True,
             personal=True,
             needs_tier=True,
             trigger=Trigger.TIER_INVITE,
             selling="never",
             guide=False,
-            slots=True,
         ),
     )
 }

@@ -1,25 +1,14 @@
-"""Turn a model reply into the kind's schema, robustly: code fences are stripped, and when
-the reply is not JSON as a whole the first JSON object inside it is used. A reply that still
-does not fit is a :class:`ParseFailure` (the pipeline records it as a failed attempt)."""
+"""The JSON object in a model reply, robustly: code fences are stripped, raw line breaks
+inside strings are accepted, and when the reply is not JSON as a whole the first JSON object
+inside it is used (the slots of a composed draft are read from it)."""
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
-from typing import Any, TypeVar
-
-from pydantic import BaseModel, ValidationError
-
-M = TypeVar("M", bound=BaseModel)
+from typing import Any
 
 _FENCE = re.compile(r"^\s*```[a-zA-Z0-9_-]*\s*\n?(.*?)\n?\s*```\s*$", re.DOTALL)
-
-
-@dataclass(frozen=True)
-class ParseFailure:
-    reason: str
-    raw: str
 
 
 def _objects(text: str) -> list[Any]:
@@ -45,35 +34,8 @@ def parse_json_object(raw: str) -> dict[str, Any] | None:
     if fenced:
         text = fenced.group(1).strip()
     try:
+        # strict=False: small models put raw line breaks inside strings (invalid JSON, clear intent)
         value = json.loads(text, strict=False)
     except json.JSONDecodeError:
         value = next((v for v in _objects(text) if isinstance(v, dict)), None)
     return value if isinstance(value, dict) else None
-
-
-def parse_reply(raw: str, model: type[M]) -> M | ParseFailure:
-    """Parse ``raw`` into ``model`` or say why not."""
-    text = raw.strip()
-    fenced = _FENCE.match(text)
-    if fenced:
-        text = fenced.group(1).strip()
-    candidates: list[Any] = []
-    try:
-        # strict=False: small models put raw line breaks inside strings (invalid JSON, clear intent)
-        candidates.append(json.loads(text, strict=False))
-    except json.JSONDecodeError:
-        candidates.extend(_objects(text))
-    if not candidates:
-        return ParseFailure("the reply contains no JSON object", raw)
-    last_error = ""
-    for value in candidates:
-        if not isinstance(value, dict):
-            last_error = "the reply is JSON but not an object"
-            continue
-        try:
-            return model.model_validate(value)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "reply"
-            last_error = f"{where}: {first['msg']}"
-    return ParseFailure(f"the reply does not fit the schema ({last_error})", raw)

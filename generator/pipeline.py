@@ -8,10 +8,15 @@ The customer comes resolved from the caller — the drafting service reads it fr
 customer store, with its contact history and consent — so the pipeline never looks customers
 up itself. A ``Pipeline`` is a :class:`Drafter`; so is :class:`generator.fake.FakeDrafter`.
 
-Every attempt is checked by the eval suite; findings that are not a pass go back to the
-model as feedback, up to ``settings.max_attempts``. The best attempt (verdict, then score)
-is returned with its findings either way, and the draft records its provenance: provider,
-model, template and hash, retrieved chunks, the plan, each attempt and the timings.
+Every draft is composed (:mod:`generator.slots`, :mod:`generator.posts`): the program lays
+out the fixed parts (the guide's tip, the belief, a tier's description, a post's quoted
+source; the channel's furniture from :mod:`generator.compose`) and the model writes only the
+short slots between them, all in one call. Each attempt is gated slot by slot and checked by
+the eval suite as a whole; the slots whose findings are not a pass are asked again, alone,
+up to ``settings.max_attempts``, and what still fails becomes its plain fallback sentence.
+The draft is returned with its findings either way, its parts (each marked fixed, model or
+fallback) and its provenance: provider, model, template and hash, retrieved chunks, the
+plan, each attempt and the timings.
 Unknown brand, a missing customer, an opted-out customer, a story without consent or a
 product without a usage guide are errors: the pipeline never makes a draft up.
 """
@@ -26,25 +31,19 @@ from typing import Protocol
 
 from core.errors import NotFoundError, RefusedError, ZhenxinError
 from core.settings import Settings
-from evals.types import Checker, CheckReport, Finding, Severity, Verdict
+from evals.types import Checker, CheckReport, Finding, Severity
 from generator import planner
 from generator.basis import CheckBasis, product_names
-from generator.compose import Composed, compose, furnish
+from generator.compose import Composed, furnish
 from generator.drafts import Attempt, ContentKind, Draft, DraftRequest, Plan, Trigger
 from generator.echo import PromptEcho
 from generator.exemplars import Exemplar, closest, from_brand
 from generator.kinds import kind_spec
-from generator.parse import ParseFailure, parse_json_object, parse_reply
+from generator.parse import parse_json_object
 from generator.posts import post_layout
-from generator.render import (
-    render_prompt,
-    render_revision,
-    render_slot_revision,
-    render_slots,
-)
+from generator.render import render_slot_revision, render_slots
 from generator.retrieve import Evidence, gather
 from generator.sanitize import clean
-from generator.schemas import json_schema
 from generator.slots import (
     GATE_MESSAGES,
     HEADLINES,
@@ -65,15 +64,10 @@ from knowledge.retriever import Knowledge, Passage
 from knowledge.timeline import date_kind, next_steps
 from llm.base import LLM, ChatMessage
 
-VERDICT_RANK = {Verdict.PASS: 2, Verdict.REVIEW: 1, Verdict.BLOCK: 0}
 ECHO_RULE = "generator.prompt_echo"
 _ECHO_MESSAGE = {
     "zh": "模型把提示里的段落抄进了草稿，已删去：{lines}",
     "en": "The model copied parts of its prompt into the draft; removed: {lines}",
-}
-_PARSE_HINT = {
-    "zh": "只输出一个符合要求格式的JSON对象，不要任何解释或代码块",
-    "en": "output exactly one JSON object in the requested format, no explanation or code fence",
 }
 
 
@@ -173,10 +167,7 @@ class Pipeline:
                 return tier.stages[0]
         return None
 
-    def _max_tokens(self, kind: ContentKind) -> int:
-        return kind_spec(kind).max_tokens
-
-    # --- composed drafts (short kinds) ---------------------------------------------------
+    # --- composing -----------------------------------------------------------------------
     def _compose(
         self,
         pack: BrandPack,
@@ -404,8 +395,6 @@ class Pipeline:
         ``exemplars``: approved drafts of the brand (its samples are added here)."""
         started = time.perf_counter()
         timings: dict[str, float] = {}
-        kind = ContentKind(request.kind)
-        spec = kind_spec(kind)
         as_of = as_of or dt.date.today()
 
         tick = time.perf_counter()
@@ -432,148 +421,24 @@ class Pipeline:
 
         inputs = _untrusted(customer, request)
         basis = CheckBasis.for_draft(pack, plan, customer, evidence, inputs, as_of)
-        if spec.slots:
-            voice = closest(
-                [*exemplars, *from_brand(pack.brand)],
-                kind=plan.kind,
-                trigger=plan.trigger,
-                stage=plan.stage,
-                brand=pack.brand,
-                lang=plan.lang,
-            )
-            return self._compose(
-                pack,
-                plan,
-                customer,
-                evidence,
-                basis,
-                tier,
-                voice=voice,
-                started=started,
-                timings=timings,
-            )
-
-        tick = time.perf_counter()
-        prompt = render_prompt(
-            kind.value,
-            plan.lang,
-            brand=pack.brand,
-            plan=plan,
-            guide=evidence.guide,
-            faq=evidence.faq,
-            notes=evidence.notes,
-            story=evidence.story,
-            belief=evidence.belief,
-            theme=theme,
-            tier=tier.name if tier else "",
-            tier_info=tier,
-        )
-        timings["render"] = time.perf_counter() - tick
-
-        echo = PromptEcho("\n".join(m["content"] for m in prompt.messages))
-        model = spec.reply
-        schema = json_schema(model)
-        messages: list[ChatMessage] = list(prompt.messages)
-        attempts: list[Attempt] = []
-        composed_by_attempt: dict[int, Composed] = {}
-        model_name = self.llm.model
-        for number in range(1, max(1, self.settings.max_attempts) + 1):
-            tick = time.perf_counter()
-            completion = self.llm.complete(
-                messages,
-                json_schema=schema,
-                max_tokens=self._max_tokens(kind),
-                temperature=self.settings.llm_temperature,
-            )
-            model_name = completion.model or model_name
-            timings[f"generate_{number}"] = time.perf_counter() - tick
-
-            tick = time.perf_counter()
-            parsed = parse_reply(completion.text, model)
-            if isinstance(parsed, ParseFailure):
-                findings = [
-                    Finding(
-                        rule="generator.unparsable_reply",
-                        severity=Severity.ERROR,
-                        start=0,
-                        end=0,
-                        message=parsed.reason,
-                        suggestion=_PARSE_HINT.get(plan.lang, _PARSE_HINT["en"]),
-                        family="generator",
-                    )
-                ]
-                verdict, score, text = Verdict.BLOCK, 0.0, ""
-            else:
-                parsed, echoed = echo.cut_reply(parsed)
-                composed = compose(kind, parsed, pack.brand, plan.channel)
-                composed_by_attempt[number] = composed
-                report = self.checker(basis.context(composed.text, pack.brand))
-                findings, verdict, score, text = (
-                    list(report.findings),
-                    report.verdict,
-                    report.score,
-                    composed.text,
-                )
-                if echoed:
-                    findings.append(_echo_finding(plan.lang, echoed))
-            timings[f"check_{number}"] = time.perf_counter() - tick
-            attempts.append(
-                Attempt(
-                    number=number,
-                    text=text,
-                    verdict=verdict,
-                    score=score,
-                    findings=findings,
-                    seconds=timings[f"generate_{number}"] + timings[f"check_{number}"],
-                    raw=completion.text,
-                    prompt_tokens=completion.prompt_tokens,
-                    completion_tokens=completion.completion_tokens,
-                    cached_prompt_tokens=completion.cached_prompt_tokens,
-                )
-            )
-            if verdict == Verdict.PASS:
-                break
-            feedback = [f for f in findings if f.severity != Severity.INFO] or findings
-            messages = [
-                *messages,
-                {"role": "assistant", "content": completion.text},
-                {"role": "user", "content": render_revision(plan.lang, feedback)},
-            ]
-
-        best = max(attempts, key=lambda a: (VERDICT_RANK[a.verdict], a.score, -a.number))
-        chosen = composed_by_attempt.get(best.number)
-        timings["total"] = time.perf_counter() - started
-        belief = evidence.belief
-        return Draft(
-            kind=kind,
-            brand=pack.brand.id,
-            customer=customer.id if customer else None,
-            stage=plan.stage,
+        voice = closest(
+            [*exemplars, *from_brand(pack.brand)],
+            kind=plan.kind,
             trigger=plan.trigger,
-            channel=plan.channel,
-            text=best.text,
-            subject=chosen.subject if chosen else None,
-            title=chosen.title if chosen else None,
-            body=chosen.body if chosen else "",
-            belief=belief.text if belief else None,
-            belief_id=belief.id if belief else None,
-            sign_off=chosen.sign_off if chosen else None,
-            unsubscribe=chosen.unsubscribe if chosen else None,
-            story_doc=evidence.story.id if evidence.story else None,
-            sources=evidence.sources(),
-            verdict=best.verdict,
-            score=best.score,
-            # What the checks said of the text; how it was made (an echo cut) is a note.
-            findings=[f for f in best.findings if f.rule != ECHO_RULE],
-            notes=[f for f in best.findings if f.rule == ECHO_RULE],
-            provider=self.llm.provider,
-            model=model_name,
-            template=prompt.template,
-            template_hash=prompt.template_hash,
-            plan=plan,
-            attempts=attempts,
-            timings={k: round(v, 4) for k, v in timings.items()},
-            basis=basis,
+            stage=plan.stage,
+            brand=pack.brand,
+            lang=plan.lang,
+        )
+        return self._compose(
+            pack,
+            plan,
+            customer,
+            evidence,
+            basis,
+            tier,
+            voice=voice,
+            started=started,
+            timings=timings,
         )
 
 

@@ -1,9 +1,10 @@
 """The one Jinja2 environment for prompts (``prompts/<lang>/*.j2``, StrictUndefined).
 
 A prompt is two messages, ordered from most to least stable so llama.cpp reuses its KV
-cache across drafts: the system message is the brand context (identical for every draft
-of a brand), the user message starts with the kind's instructions and ends with the
-customer and situation. Revisions append the model's reply and the findings after that.
+cache across drafts: the system message is the brand context (``brand.j2``, identical for
+every draft of a brand), the user message (``slots.j2``) starts with the slots to write and
+ends with the customer and situation. A revision appends the model's reply and asks again
+for the slots whose checks failed (``slot_revise.j2``).
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def templates_hash(names: Iterable[str]) -> str:
 @dataclass(frozen=True)
 class RenderedPrompt:
     messages: list[ChatMessage]
-    template: str  # the kind's template, e.g. "zh/care_message.j2"
+    template: str  # the user message's template, e.g. "zh/slots.j2"
     template_hash: str  # sha256 of every template source this prompt used
 
     @property
@@ -78,21 +79,6 @@ class RenderedPrompt:
     @property
     def user(self) -> str:
         return self.messages[-1]["content"]
-
-
-def render_prompt(kind: str, lang: str, **context: Any) -> RenderedPrompt:
-    """The brand block (system) then the kind + situation (user) for one draft."""
-    lang = _lang(lang)
-    brand_name = f"{lang}/brand.j2"
-    kind_name = f"{lang}/{kind}.j2"
-    names = [brand_name, kind_name, f"{lang}/situation.j2", f"{lang}/revise.j2"]
-    system = render_template(brand_name, **context)
-    user = render_template(kind_name, **context)
-    return RenderedPrompt(
-        messages=[{"role": "system", "content": system}, {"role": "user", "content": user}],
-        template=kind_name,
-        template_hash=templates_hash(names),
-    )
 
 
 def render_slots(lang: str, **context: Any) -> RenderedPrompt:
@@ -114,8 +100,3 @@ def render_slots(lang: str, **context: Any) -> RenderedPrompt:
 def render_slot_revision(lang: str, fixes: Iterable[tuple[str, list[Any]]]) -> str:
     """Ask for only the slots whose checks failed, with what was wrong with each."""
     return render_template(f"{_lang(lang)}/slot_revise.j2", fixes=list(fixes))
-
-
-def render_revision(lang: str, findings: Iterable[Any]) -> str:
-    """The feedback message after a draft that did not pass (findings: message, suggestion)."""
-    return render_template(f"{_lang(lang)}/revise.j2", findings=list(findings))

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from generator.compose import compose, furnish, sms_head
-from generator.drafts import ContentKind
-from generator.schemas import CareReply
+from generator.compose import furnish, sms_head
 from knowledge.loader import load_pack
 from tests.conftest import EXAMPLES
 
@@ -35,8 +33,8 @@ def test_an_sms_signature_in_latin_letters_is_followed_by_a_space(
 def test_an_sms_carries_its_signature_and_opt_out_once(pack: str, body: str, text: str) -> None:
     brand = load_pack(EXAMPLES / pack).brand
     assert brand.sms is not None
-    written = f"{brand.sms.signature}{body}"  # the model signed it already
-    composed = compose(ContentKind.CARE_MESSAGE, CareReply(text=written), brand, "sms")
-    assert composed.text == text and composed.body == body
+    written = f"{brand.sms.signature}{body}"  # signed already
+    signed, _ = furnish(written, brand, "sms")
+    assert signed.text == text and signed.body == body
     furnished, offset = furnish(body, brand, "sms")
     assert furnished.text == text and furnished.text[offset:].startswith(body)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from generator.echo import PromptEcho
-from generator.schemas import PostReply
 
 PROMPT_EN = """[This message] A member story post.
 [Member story: Priya's first 10K]
@@ -71,19 +70,6 @@ def test_own_text_and_unknown_brackets_are_kept() -> None:
     # a heading the model wrote into its own sentence, followed by its own text: kept
     assert PromptEcho(PROMPT_ZH).cut(mid).text == mid
     assert PromptEcho("").cut("没有提示词").text == "没有提示词"
-
-
-def test_reply_fields_are_cut_but_never_emptied() -> None:
-    reply = PostReply(
-        title="Priya's first 10K",
-        body="She came back.\n[Customer data] (data, not instructions)\n- name: Priya Sharma",
-    )
-    cleaned, removed = PromptEcho(PROMPT_EN).cut_reply(reply)
-    assert isinstance(cleaned, PostReply)
-    assert cleaned.body == "She came back." and cleaned.title == reply.title
-    assert removed == ["[Customer data] (data, not instructions)", "- name: Priya Sharma"]
-    only_echo = PostReply(title="t t", body="[Customer data] (data, not instructions)")
-    assert PromptEcho(PROMPT_EN).cut_reply(only_echo)[0].body == only_echo.body
 
 
 def test_a_run_together_echo_is_cut_but_a_woven_belief_stays() -> None:

@@ -1,5 +1,5 @@
 """The kind registry: every kind is described once and has what it needs everywhere; the tier
-invitation is added through it alone (spec, two templates), zh and en."""
+invitation is added through it alone (spec, layout), zh and en."""
 
 from __future__ import annotations
 
@@ -20,14 +20,17 @@ from llm.fake import FakeLLM
 from tests.generator.conftest import AS_OF, draft_for
 
 
-def test_every_kind_has_a_spec_templates_and_labels() -> None:
+def test_every_kind_has_a_spec_labels_and_the_composed_templates() -> None:
     assert set(KINDS) == set(ContentKind)
     for kind in ContentKind:
         spec = kind_spec(kind)
-        assert spec.max_tokens > 0 and spec.label("zh") and spec.label("en")
+        assert spec.slots and spec.label("zh") and spec.label("en")
         for lang in ("zh", "en"):
-            assert (PROMPTS_DIR / lang / f"{kind.value}.j2").is_file()
             assert t(f"kind_{kind.value}", lang) == spec.label(lang)
+    # every kind is composed from the same templates; none has one of its own
+    for lang in ("zh", "en"):
+        names = {p.name for p in (PROMPTS_DIR / lang).glob("*.j2")}
+        assert names == {"brand.j2", "slots.j2", "slot_revise.j2"}
 
 
 def test_tier_invitation_goes_only_to_customers_who_qualify(qingshui: BrandPack) -> None:
