@@ -68,12 +68,6 @@ class KindSpec:
     selling: str | None = None
 
     @property
-    def slots(self) -> bool:
-        """Composed from fixed parts and short model-written slots: every kind is (there is
-        no other path); still read by :mod:`generator.retrieve`."""
-        return True
-
-    @property
     def carries_belief(self) -> bool:
         return self.belief == "required"
 

@@ -396,15 +396,11 @@ def gather(
             plan.trigger == "after_purchase" and (plan.days_since_purchase or 0) > FIRST_STEPS_DAYS
         )
         # "精华吸收后使用…" on day 37 would tell them what they have done for a month
-        if (
-            spec.slots
-            and plan.trigger not in ("birthday", "long_silence", "question")
-            and not first_steps_late
-        ):
+        if plan.trigger not in ("birthday", "long_silence", "question") and not first_steps_late:
             # a milestone tells how the next product starts (its first steps)
             item = moment_item(guide, "welcome" if plan.trigger == "milestone" else plan.trigger)
             evidence.tip = item.text if item is not None else _first_item(found[0].text)
-        elif spec.slots and first_steps_late:
+        elif first_steps_late:
             # past the first steps: the guide's item for where they are now (37 days into an
             # 84-day cream is its halfway), else nothing rather than a stale step
             late = _moment_by_share(plan.days_since_purchase or 0, plan.usage_days)

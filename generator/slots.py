@@ -11,8 +11,8 @@ email always carries its belief — whatever the model does.
     layout = layout_for(plan, tip=tip, belief=belief, tier=tier)   # which parts, in order
     composed = assemble(layout, slots_from_model, lang=plan.lang)   # text + where each part is
 
-The layouts per kind and moment live here, in one place; :mod:`generator.kinds` says which
-kinds are composed this way (``KindSpec.slots``).
+The layouts per kind and moment live here, in one place (a post's in :mod:`generator.posts`);
+every kind is composed this way.
 """
 
 from __future__ import annotations

@@ -137,7 +137,7 @@ def test_a_story_without_consent_is_never_retrievable(env: Env) -> None:
 
     def reply(messages, schema):  # type: ignore[no-untyped-def]
         prompts.append("\n".join(m["content"] for m in messages))
-        return '{"title": "换季小课堂", "body": "这个月我们聊聊换季时怎么少打扰皮肤。"}'
+        return '{"lead": "这个月我们聊聊换季时怎么少打扰皮肤。"}'
 
     env.model.reply = reply
     r = env.client.post(

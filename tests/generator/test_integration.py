@@ -35,24 +35,20 @@ def kb(settings: Settings) -> KnowledgeBase:
     return base
 
 
-GOOD = {
+GOOD = {  # the slots each kind asks the model for
     ("qingshui", "care_message"): {
-        "text": "许晴你好，精华用到一半了，可以对着自然光看看两颊，泛红面积是不是小了一点。"
-        "皮肤的更替大约 28 天一轮，不用急着加别的产品。最近用得怎么样？"
+        "tip": "这几天对着自然光看看两颊，泛红面积是不是小了一点。",
+        "question": "最近用得怎么样？",
     },
     ("qingshui", "aftersale_email"): {
-        "subject": "精华用到一半，看看两颊",
-        "body": "许晴你好，修护精华你已经用了半个月。"
-        "可以对着自然光看看两颊，泛红面积是不是小了一点。"
-        "能少加一种成分，就少加一种，所以现在不用急着加别的产品。用得不舒服的地方，也请告诉我们。",
-        "belief_used": "能少加一种成分，就少加一种。",
-        "sign_off": "—— 阿青（青水肌研配方师）",
+        "subject": "舒缓修护精华液用到一半，看看两颊",
+        "tip": "这几天对着自然光看看两颊，泛红面积是不是小了一点。",
+        "bridge": "不用急着加别的产品。",
+        "feedback": "用得不舒服的地方，也请告诉我们。",
     },
     ("qingshui", "user_story_post"): {
-        "title": "晓林：三个月只用三样",
-        "body": "晓林是一名护士，上夜班，皮肤一直不稳定。第一个月，她只留了洁面、精华和面霜，"
-        "每天晚上在群里打卡一句话。第三个月，她说：原来我的皮肤不需要那么多东西。"
-        "你也有类似的经历吗？欢迎在群里聊聊。",
+        "lead": "今天想和大家聊聊晓林这三个月。",
+        "takeaway": "皮肤需要的，是我们别再折腾它。",
     },
 }
 
@@ -80,6 +76,9 @@ def test_each_kind_zh_with_real_knowledge_and_checks(
         pipeline, DraftRequest(brand="qingshui", customer_id=cid, kind=kind), as_of=AS_OF
     )
     assert draft.verdict != Verdict.BLOCK, draft.findings
+    # the model's sentences stand (they pass their gates and the real checks)
+    model = {p.name for p in draft.parts if p.source == "model"}
+    assert model == set(reply), draft.parts
     assert draft.sources and all(
         s.chunk_id.startswith("qingshui:") or s.kind == "story" for s in draft.sources
     )
