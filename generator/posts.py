@@ -51,19 +51,19 @@ class PostSource:
 
     @property
     def texts(self) -> list[str]:
-        """Everything quoted (the checks treat it as meant to be quoted, not pasted)."""
-        return [*self.quoted, *(f"{q} {a}" for q, a in self.pairs)]
+        """Everything a post may quote (the checks treat it as meant to be quoted, not
+        pasted): a belief post quotes its explanation too."""
+        return [*self.quoted, *(f"{q} {a}" for q, a in self.pairs), *filter(None, [self.context])]
 
     @property
     def grounds(self) -> str:
         """Everything the model's sentences may say."""
-        return " ".join([self.title, *self.texts, self.context])
+        return " ".join([self.title, *self.texts])
 
     def prompt_text(self, lang: str) -> str:
         """The source as the model reads it, to write a lead that fits."""
-        lines = [*self.quoted, *(f"{q} {a}" for q, a in self.pairs), self.context]
         joiner = "" if lang == "zh" else " "
-        return joiner.join(x for x in lines if x)[: QUOTE_BUDGET[lang]]
+        return joiner.join(self.texts)[: QUOTE_BUDGET[lang]]
 
 
 def _plain(line: str) -> str:

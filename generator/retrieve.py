@@ -95,7 +95,7 @@ class Evidence:
         if self.story is not None:
             texts.append(self.story.body)
         if self.post is not None:
-            texts += [self.post.title, *self.post.texts, self.post.context]
+            texts += [self.post.title, *self.post.texts]
         if self.belief is not None:
             texts.append(self.belief.text)
         return texts

@@ -368,6 +368,14 @@ _TIER = {
 }
 
 
+def _shares_words(a: str, b: str) -> bool:
+    """Two Chinese characters in a row, or an English word of four letters, in both."""
+    if _CJK.search(a):
+        return any(a[i : i + 2] in b for i in range(len(a) - 1) if _CJK.match(a[i : i + 2]))
+    words = {w.lower() for w in re.findall(r"[A-Za-z]{4,}", b)}
+    return any(w.lower() in words for w in re.findall(r"[A-Za-z]{4,}", a))
+
+
 def tier_line(tier: str, description: str, lang: str) -> str:
     """A tier said as a sentence, not pasted after a colon: a short opening phrase of its
     description says who it is for, in brackets ("刚认识的朋友。" -> "叫「新朋友群」（刚认识
@@ -379,7 +387,9 @@ def tier_line(tier: str, description: str, lang: str) -> str:
         return _fill(_TIER[lang][1], {"tier": tier})
     first = said[0].rstrip("。.！!；;")
     short = len(first) <= 12 if lang == "zh" else len(first.split()) <= 9
-    if short and not re.search(r"[，,：:]", first):
+    if _shares_words(first, tier):  # "「老朋友群」（回购过的老朋友）" says it twice
+        head, rest = _fill(_TIER[lang][1], {"tier": tier}), said[1:] or said
+    elif short and not re.search(r"[，,：:]", first):
         if lang == "en" and first[:1].isupper() and first[1:2].islower():
             first = first[0].lower() + first[1:]  # "New runners…" -> "(new runners…)"
         head, rest = _fill(_TIER[lang][0], {"tier": tier, "who": first}), said[1:]
@@ -406,7 +416,7 @@ _THANKS_LINE = {
 }
 _WHY_LINE = {
     ("zh", True): "想到你，是因为这个圈子里聊的，正是你刚开始的这些事。",
-    ("zh", False): "你一直认真地用、认真地告诉我们感受，我们很珍惜。",
+    ("zh", False): "你一直认真地用，也愿意把感受告诉我们，我们很珍惜。",
     ("en", True): "We thought of you because this circle talks about exactly where you are now.",
     ("en", False): "You've stayed with us and told us honestly how things go; we value that.",
 }
@@ -914,14 +924,14 @@ def grounded(text: str, source: str, least: float = 0.6) -> bool:
 
 
 def copies(text: str, source: str) -> bool:
-    """A verbatim run of the source (14 Chinese characters, 8 English words) in ``text``."""
+    """A verbatim run of the source (10 Chinese characters, 6 English words) in ``text``."""
     flat = re.sub(r"\s+", " ", source)
     if _CJK.search(text):
         run = re.sub(r"[“”\"'‘’「」]", "", text)
         plain = re.sub(r"[“”\"'‘’「」]", "", flat)
-        return any(run[i : i + 14] in plain for i in range(0, max(0, len(run) - 13)))
+        return any(run[i : i + 10] in plain for i in range(0, max(0, len(run) - 9)))
     words = text.split()
-    return any(" ".join(words[i : i + 8]) in flat for i in range(0, max(0, len(words) - 7)))
+    return any(" ".join(words[i : i + 6]) in flat for i in range(0, max(0, len(words) - 5)))
 
 
 _FINISHED = re.compile(
@@ -1047,7 +1057,8 @@ def drops_condition(tip: str, said: str) -> bool:
 
 # A product pushed without its name: "any other product we offer", "我们的其他产品".
 _ANY_PRODUCT = re.compile(
-    r"(?:其他|别的|更多|新)的?产品|我们的产品|\b(?:other|more|new) products?\b"
+    r"(?:其他|别的|更多|新)的?产品|我们的产品|(?:这个|这款|该)产品|\b(?:other|more|new) products?\b"
+    r"|\bthis product\b"
     r"|products? we (?:offer|sell)|\bour (?:other |new )?products\b",
     re.I,
 )

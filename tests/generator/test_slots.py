@@ -409,10 +409,16 @@ def test_a_tier_invitation_quotes_the_tiers_description(lang: str) -> None:
     ("name", "description", "lang", "said"),
     [
         (
+            "新人群",
+            "刚认识的朋友。群里只聊怎么用、用得怎么样。",
+            "zh",
+            "我们有个小圈子叫「新人群」（刚认识的朋友）。群里只聊怎么用、用得怎么样。",
+        ),
+        (  # "「新朋友群」（刚认识的朋友）" would say 朋友 twice: the opening phrase goes
             "新朋友群",
             "刚认识的朋友。群里只聊怎么用、用得怎么样。",
             "zh",
-            "我们有个小圈子叫「新朋友群」（刚认识的朋友）。群里只聊怎么用、用得怎么样。",
+            "我们有个小圈子叫「新朋友群」。群里只聊怎么用、用得怎么样。",
         ),
         (  # a long opening is not a bracket: it follows the name as written
             "共创官",
@@ -1275,3 +1281,16 @@ def test_a_subject_names_the_product_it_is_about(lang: str, text: str, fires: bo
     products = ["Merino running socks", "Cadence road shoe", "舒缓修护精华液"]
     said = S.gate(S.SUBJECT, text, lang=lang, names=[], tip=None, belief=None, products=products)
     assert ("off_subject" in said) is fires
+
+
+@pytest.mark.parametrize(
+    ("lang", "fires", "near_miss"),
+    [
+        ("zh", "你是不是也对这个产品感兴趣？", "想邀请你一起来，你愿意吗？"),
+        ("en", "Would you like to try this product with us?", "Would you like to join us?"),
+    ],
+)
+def test_gate_an_invitation_asks_about_no_product(lang: str, fires: str, near_miss: str) -> None:
+    # seen on the real model: "你是不是也对这个产品感兴趣？我们可以一起聊聊怎么使用它呢？"
+    assert "mentions_product" in _gate(S.INVITE, fires, lang, products=["舒缓修护精华液"])
+    assert "mentions_product" not in _gate(S.INVITE, near_miss, lang, products=["舒缓修护精华液"])
