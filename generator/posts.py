@@ -330,7 +330,7 @@ _LEADS = {
         "belief": "这周想和大家说一件小事。",
         "value": "这周想和大家说一件小事。",
         "guide": "这周分享一个{topic}的小用法。",
-        "none": "想和大家说几句心里话。",
+        "none": "谢谢你们一直在这里。",
     },
     "en": {
         "story": "Today we'd like to share {who}'s story.",
@@ -339,7 +339,7 @@ _LEADS = {
         "belief": "One small thing for this week.",
         "value": "One small thing for this week.",
         "guide": "One small way to use the {topic} this week.",
-        "none": "A few words from us.",
+        "none": "Thank you for being here.",
     },
 }
 _BELIEF_LEAD_IN = {"zh": "我们一直相信：", "en": "We believe this: "}
