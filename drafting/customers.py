@@ -32,6 +32,7 @@ from knowledge.pack import Brand, Customer
 from knowledge.stages import DEFAULT_STAGES, stage_alias
 from storage import consent, contacts
 from storage import customers as rows
+from storage.bulk import refresh_statistics
 from storage.consent import ConsentChange
 from storage.models import CustomerRow
 
@@ -204,12 +205,16 @@ class CustomerStore:
         Exactly :meth:`upsert` for each, but read and written ``IMPORT_CHUNK`` at a time."""
         count = 0
         chunk: list[Customer] = []
+        analyze_at = 4 * IMPORT_CHUNK
         with self.sessions.begin() as s:
             for customer in customers:
                 chunk.append(customer.model_copy(update={"stage": stage_id(brand, customer.stage)}))
                 if len(chunk) >= IMPORT_CHUNK:
                     count += len(self._upsert_chunk(s, brand_id, chunk, source, actor))
                     chunk = []
+                    if count >= analyze_at:  # statistics as the table grows: 4x each time
+                        refresh_statistics(s, CustomerRow.__table__)  # type: ignore[arg-type]
+                        analyze_at *= 4
             count += len(self._upsert_chunk(s, brand_id, chunk, source, actor))
         return count
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import Column, Table, bindparam, insert, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import sqltypes
 
@@ -60,6 +61,21 @@ def insert_many(
         else:
             out.extend(session.execute(stmt.returning(table.c[returning]), chunk).scalars())
     return out
+
+
+def refresh_statistics(session: Session, table: Table) -> None:
+    """PostgreSQL: gather ``table``'s planner statistics now, inside the transaction (they
+    count its own new rows). A table that grew in one long transaction has none yet, and
+    without them ``brand_id = ? AND customer_id IN (…)`` was planned as a walk of the whole
+    brand for every chunk. No-op elsewhere, or when the role may not analyze the table."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    quote = postgresql.dialect().identifier_preparer.quote  # type: ignore[no-untyped-call]
+    try:
+        with session.begin_nested():  # a refusal must not end the caller's transaction
+            session.execute(text(f"ANALYZE {quote(table.name)}"))
+    except DBAPIError:
+        pass
 
 
 def _columns(table: Table, rows: Sequence[Mapping[str, Any]]) -> list[Column[Any]]:
@@ -126,4 +142,4 @@ def _insert_arrays(
     return out
 
 
-__all__ = ["insert_many"]
+__all__ = ["insert_many", "refresh_statistics"]

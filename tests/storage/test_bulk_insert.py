@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from sqlalchemy import Table, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.settings import Settings
@@ -87,3 +87,39 @@ def test_insert_many_on_postgresql(db, monkeypatch: pytest.MonkeyPatch) -> None:
     with db.begin() as s:
         ensure_brand(s, "b")
     _check(db, monkeypatch)
+
+
+def _import_with_statistics(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from drafting import customers as customer_store
+    from knowledge.pack import Customer
+    from storage.models import CustomerRow
+
+    # chunks of 2: the statistics are gathered at 8 and 32 customers, mid-transaction
+    monkeypatch.setattr(customer_store, "IMPORT_CHUNK", 2)
+    store = customer_store.CustomerStore(sessions)
+    people = [Customer(id=f"c{i}", name=f"n{i}", stage="初识", opted_out=i == 5) for i in range(40)]
+    assert store.import_many("b", people, brand=None, source="pack") == 40
+    with sessions() as s:
+        held = s.scalars(select(CustomerRow.customer_id).where(CustomerRow.brand_id == "b")).all()
+    assert sorted(held) == sorted(p.id for p in people)
+    assert store.get("b", "c5").opted_out and not store.get("b", "c6").opted_out
+
+
+def test_a_large_import_gathers_statistics_on_the_way_sqlite(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, sessions = open_database(settings)
+    _import_with_statistics(sessions, monkeypatch)
+
+
+@pytest.mark.services
+def test_a_large_import_gathers_statistics_on_the_way_postgresql(
+    db,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # type: ignore[no-untyped-def]
+    _import_with_statistics(db, monkeypatch)
+    with db.begin() as s:  # the transaction goes on after it
+        bulk.refresh_statistics(s, EventRow.__table__)  # type: ignore[arg-type]
+        assert s.scalar(select(func.count()).select_from(EventRow)) == 0
