@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import os
 import resource
 import tempfile
@@ -331,23 +332,33 @@ def table(results: list[Result]) -> str:
             lines.append("| " + " | ".join(cells) + " |")
     if len(sizes) > 1:
         small, large = sizes[0], sizes[-1]
+        steps = list(itertools.pairwise(sizes))
+        if len(steps) > 1:
+            steps.append((small, large))
         lines += [
             "",
-            f"growth from {small:,} to {large:,} customers (x{large / small:,.0f} the data): "
-            "time ratio, memory at the larger size",
+            f"growth from {small:,} to {large:,} customers: how many times longer each step "
+            f"took beside how many times bigger the brand became (x10 at x10 is linear), and "
+            f"the memory held at {large:,}",
             "",
-            "| operation | " + " | ".join(databases) + " |",
-            "|---|" + "---|" * len(databases),
+            "| operation | "
+            + " | ".join(f"{d} {a:,} → {b:,} (x{b / a:,.0f})" for d in databases for a, b in steps)
+            + " | "
+            + " | ".join(f"{d} +MB at {large:,}" for d in databases)
+            + " |",
+            "|---|" + "---|" * (len(databases) * (len(steps) + 1)),
         ]
         for op in OPERATIONS:
             cells = [op]
             for d in databases:
-                a, b = by.get((op, d, small)), by.get((op, d, large))
-                cells.append(
-                    f"x{b.seconds / max(a.seconds, 1e-6):,.1f} time, +{b.rss_mb:.0f} MB"
-                    if a and b
-                    else "-"
-                )
+                for a, b in steps:
+                    ra, rb = by.get((op, d, a)), by.get((op, d, b))
+                    cells.append(
+                        f"x{rb.seconds / max(ra.seconds, 1e-6):,.1f}" if ra and rb else "-"
+                    )
+            for d in databases:
+                r = by.get((op, d, large))
+                cells.append(f"{r.rss_mb:.0f}" if r else "-")
             lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
