@@ -530,6 +530,29 @@ def answer_sentence(passage: str, lang: str, cap: int) -> str:
     return tip_sentence(" ".join(said), lang, cap) if said else ""
 
 
+# A message by email that is not an after-sale email still needs a subject: the program's.
+_EMAIL_SUBJECT = {
+    "zh": {
+        "tier_invite": "邀请你来「{tier}」",
+        "birthday": "{name}，生日快乐",
+        "long_silence": "最近好吗？",
+        "stage_up": "谢谢你一路同行",
+        "question": "关于你问的问题",
+        "welcome": "欢迎你，{name}",
+        "": "{product}：这个时候的一个小提醒",
+    },
+    "en": {
+        "tier_invite": "An invitation to {tier}",
+        "birthday": "Happy birthday, {name}",
+        "long_silence": "How have you been?",
+        "stage_up": "Thank you for coming this far with us",
+        "question": "About your question",
+        "welcome": "Welcome, {name}",
+        "": "A small tip for your {product}",
+    },
+}
+
+
 def layout_for(
     plan: Plan,
     *,
@@ -540,7 +563,32 @@ def layout_for(
     tier: tuple[str, str] | None = None,
     brand_name: str = "",
 ) -> Layout:
-    """The parts of a short draft for this plan (kind, moment, channel), in order."""
+    """The parts of a short draft for this plan (kind, moment, channel), in order; an email
+    always has a subject (the program's, when the model is not asked for one)."""
+    layout = _layout(
+        plan, tip=tip, safety=safety, belief=belief, answer=answer, tier=tier, brand_name=brand_name
+    )
+    if plan.channel == "email" and not any(p.name == "subject" for p in layout.parts):
+        lang = "zh" if plan.lang != "en" else "en"
+        subjects = _EMAIL_SUBJECT[lang]
+        template = subjects.get(plan.trigger, subjects[""])
+        values = {**layout.values, "tier": tier[0] if tier else ""}
+        if not all(str(values.get(k) or "").strip() for k in re.findall(r"\{(\w+)\}", template)):
+            template = "{brand}" if brand_name else subjects["question"]
+        layout.parts.insert(0, Fixed("subject", _fill(template, values)))
+    return layout
+
+
+def _layout(
+    plan: Plan,
+    *,
+    tip: str | None,
+    safety: list[str],
+    belief: str | None,
+    answer: str | None = None,
+    tier: tuple[str, str] | None = None,
+    brand_name: str = "",
+) -> Layout:
     lang = "zh" if plan.lang != "en" else "en"
     name = first_name(plan.facts.get("name", ""), lang)
     product = plan.facts.get("product", "")

@@ -1294,3 +1294,24 @@ def test_gate_an_invitation_asks_about_no_product(lang: str, fires: str, near_mi
     # seen on the real model: "你是不是也对这个产品感兴趣？我们可以一起聊聊怎么使用它呢？"
     assert "mentions_product" in _gate(S.INVITE, fires, lang, products=["舒缓修护精华液"])
     assert "mentions_product" not in _gate(S.INVITE, near_miss, lang, products=["舒缓修护精华液"])
+
+
+@pytest.mark.parametrize(
+    ("lang", "trigger", "tier", "subject"),
+    [
+        ("zh", "tier_invite", ("新朋友群", "群里只聊怎么用。"), "邀请你来「新朋友群」"),
+        ("en", "tier_invite", ("Rookie", "Run-walk welcome."), "An invitation to Rookie"),
+        ("zh", "day3", None, "舒缓修护精华液：这个时候的一个小提醒"),
+        ("en", "birthday", None, "Happy birthday, Emma"),
+    ],
+)
+def test_a_message_by_email_always_has_a_subject(
+    lang: str, trigger: str, tier: tuple[str, str] | None, subject: str
+) -> None:
+    kind = "tier_invitation" if tier else "care_message"
+    plan = _plan(kind=kind, trigger=trigger, lang=lang, channel="email")
+    layout = _layout(plan, tier=tier)
+    first = layout.parts[0]
+    assert isinstance(first, Fixed) and (first.name, first.text) == ("subject", subject)
+    wechat = _layout(_plan(kind=kind, trigger=trigger, lang=lang), tier=tier)
+    assert "subject" not in _names(wechat)  # a chat message has none
