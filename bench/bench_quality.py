@@ -81,20 +81,21 @@ def cases(service: Any) -> list[Case]:
             pack: Any = pack,
             planner: Any = planner,
             **extra: Any,
-        ) -> None:
+        ) -> bool:
             request = DraftRequest(brand=brand, kind=kind, customer_id=customer.id, **extra)
             try:
                 plan = planner(service.drafter, pack, customer, request, AS_OF)
             except ZhenxinError:
-                return
+                return False  # e.g. a birthday asked for five months early
             if kind == "aftersale_email" and plan.trigger not in MOMENTS:
-                return  # an after-sale email is about using what they bought
+                return False  # an after-sale email is about using what they bought
             key = (brand, kind, plan.stage, plan.trigger, key_extra)
             if key in seen:
-                return
+                return False
             seen.add(key)
             body = request.model_dump(mode="json", exclude_none=True)
             out.append(Case(brand, kind, plan.stage, plan.trigger, body))
+            return True
 
         for customer in people:
             add("care_message", customer)
@@ -108,7 +109,8 @@ def cases(service: Any) -> list[Case]:
             )
             add("care_message", buyers[0], "q", trigger="question", question=question)
             for trigger in ("birthday", "long_silence", "stage_up"):
-                add("care_message", buyers[-1], trigger, trigger=trigger)
+                # a buyer whose data says it is that moment (the last one that fits)
+                any(add("care_message", b, trigger, trigger=trigger) for b in reversed(buyers))
         for tier in pack.brand.tiers:
             who = next((c for c in people if c.stage in tier.stages), None)
             if who is not None:

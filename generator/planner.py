@@ -133,6 +133,33 @@ def _limits(brand: Brand, channel: Channel, kind: ContentKind) -> tuple[int | No
     return (zh_chars, None) if lang == "zh" else (en_words * 7, en_words)
 
 
+def _check_moment(
+    trigger: Trigger,
+    customer: Customer | None,
+    as_of: dt.date,
+    birthday_in: int | None,
+    silence: int | None,
+) -> None:
+    """A moment asked for that the customer's own data says is not now: a birthday wish five
+    months early, a "long time no see" two days after a purchase. What is not known (no
+    birthday on record) is left to the operator."""
+    if customer is None:
+        return
+    far = birthday_in is not None and not BIRTHDAY_WINDOW[0] <= birthday_in <= BIRTHDAY_WINDOW[1]
+    if trigger == Trigger.BIRTHDAY and customer.birthday and far:
+        raise RefusedError(
+            f"customer {customer.id!r} has a birthday on {customer.birthday:%m-%d}, "
+            f"{birthday_in} days from {as_of}: not a birthday message",
+            hint="leave the trigger out and the planner chooses the moment",
+        )
+    if trigger == Trigger.LONG_SILENCE and silence is not None and silence < LONG_SILENCE_DAYS:
+        raise RefusedError(
+            f"customer {customer.id!r} heard from us or bought {silence} days before {as_of}: "
+            f"a long-silence message needs {LONG_SILENCE_DAYS} days",
+            hint="leave the trigger out and the planner chooses the moment",
+        )
+
+
 def _infer_trigger(
     customer: Customer | None,
     kind: ContentKind,
@@ -316,6 +343,7 @@ def _plan(
         chosen_trigger = spec.trigger
     elif trigger:
         chosen_trigger = Trigger(trigger)
+        _check_moment(chosen_trigger, customer, as_of, birthday_in, silence)
     else:
         chosen_trigger = _infer_trigger(
             customer, kind, stage, days, guide_days, silence, birthday_in, asked

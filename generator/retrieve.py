@@ -427,6 +427,13 @@ def gather(
     if evidence.story is not None:
         situation += " " + evidence.story.body
     key = f"{customer.id if customer else '-'}|{plan.kind}|{plan.trigger}"
+    # the belief goes right after the tip: one that shares words with the tip itself fits
+    # better than one that shares words with the whole guide ("Hold each pair up to the
+    # light…" then "There is no wrong pace" read as a non sequitur)
+    if evidence.tip:
+        focus = f"{evidence.tip} {plan.facts.get('product', '')}"
+        if any(_grams(focus) & _grams(f"{b.topic} {b.text}") for b in brand.beliefs):
+            situation = focus
     if spec.belief != "none":
         evidence.belief = choose_belief(
             brand.beliefs, situation, key, care=spec.personal, product=product

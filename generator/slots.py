@@ -287,8 +287,8 @@ SUBJECT = Slot(
     "the email's subject: what this email helps with",
     20,
     60,
-    "{product}的一个小提醒",
-    "One small tip for your {product}",
+    "{subject_line}",
+    "{subject_line}",
     ask_again=False,
 )
 BRIDGE = Slot(
@@ -298,8 +298,11 @@ BRIDGE = Slot(
     "do not write it)",
     40,
     140,
-    "这也是我们一直相信的：",
-    "It comes from something we believe:",
+    # not "这也是我们一直相信的：" — a reader saw the tip claimed to come from a belief that
+    # had nothing to do with it ("Hold each pair up to the light… It comes from something we
+    # believe: There is no wrong pace.")
+    "也想和你说说我们一直相信的一件事：",
+    "And one thing we believe:",
     ask_again=False,
 )
 WHY = Slot(
@@ -610,6 +613,13 @@ def _layout(
             else "Let me check and get back to you."
         ),
     }
+    # a subject promises only what the email holds: a tip, or a question
+    subject = (
+        ("{product}的一个小提醒" if tip else "{product}用得怎么样？")
+        if lang == "zh"
+        else ("One small tip for your {product}" if tip else "How is your {product} going?")
+    )
+    values["subject_line"] = _fill(subject, values)
     greeting = _fill(
         (_GREETING_EMAIL if plan.kind == "aftersale_email" else _GREETING)[lang], values
     )

@@ -193,3 +193,23 @@ def test_the_brand_s_own_stage_playbook_reaches_the_plan(qingshui: BrandPack) ->
     default = _plan(qingshui, "qs-006")
     assert default.stage_who == "" and default.stage_avoid == []
     assert any("催促回购" in m for m in default.must_not)
+
+
+def test_a_moment_the_customer_s_data_says_is_not_now_is_refused(qingshui: BrandPack) -> None:
+    customer = Customer(
+        id="c2",
+        name="林小雨",
+        stage="repeat",
+        birthday=dt.date(1990, 6, 15),
+        purchases=[Purchase(product="repair-serum", date=AS_OF - dt.timedelta(days=2))],
+    )
+    with pytest.raises(RefusedError, match="birthday on 06-15"):
+        plan(qingshui.brand, customer, "care_message", "birthday", as_of=AS_OF)
+    with pytest.raises(RefusedError, match="2 days before"):
+        plan(qingshui.brand, customer, "care_message", "long_silence", as_of=AS_OF)
+    near = customer.model_copy(update={"birthday": dt.date(1990, 11, 25)})
+    assert plan(qingshui.brand, near, "care_message", "birthday", as_of=AS_OF).trigger == "birthday"
+    unknown = customer.model_copy(update={"birthday": None})  # not on record: the operator knows
+    assert (
+        plan(qingshui.brand, unknown, "care_message", "birthday", as_of=AS_OF).trigger == "birthday"
+    )

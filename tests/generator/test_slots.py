@@ -119,8 +119,10 @@ def test_a_slot_speaks_the_language_it_is_asked_in() -> None:
 
 def test_a_fallback_is_filled_from_the_values_and_unknown_ones_are_blank() -> None:
     values = {"product": "舒缓修护精华液", "brand": "青水肌研"}
-    assert S.SUBJECT.fallback("zh", values) == "舒缓修护精华液的一个小提醒"
-    assert S.SUBJECT.fallback("en", {"product": "road shoe"}) == "One small tip for your road shoe"
+    assert (
+        S.WELCOME.fallback("en", {"brand": "Stride"})
+        == "Thank you for choosing Stride, and welcome."
+    )
     assert S.WELCOME.fallback("zh", values) == "谢谢你选择青水肌研，欢迎你。"
     slot = Slot("x", "", "", 10, 10, "{missing}好", "{missing}ok")
     assert slot.fallback("zh", {}) == "好" and slot.fallback("en", {}) == "ok"
@@ -1315,3 +1317,16 @@ def test_a_message_by_email_always_has_a_subject(
     assert isinstance(first, Fixed) and (first.name, first.text) == ("subject", subject)
     wechat = _layout(_plan(kind=kind, trigger=trigger, lang=lang), tier=tier)
     assert "subject" not in _names(wechat)  # a chat message has none
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_an_email_subject_promises_a_tip_only_when_there_is_one(lang: str) -> None:
+    plan = _plan(kind="aftersale_email", lang=lang, channel="email")
+    with_tip = S.SUBJECT.fallback(lang, _layout(plan, tip="每次 4–5 滴。").values)
+    without = S.SUBJECT.fallback(lang, _layout(plan, tip=None).values)
+    assert with_tip == (
+        "舒缓修护精华液的一个小提醒" if lang == "zh" else "One small tip for your Cadence road shoe"
+    )
+    assert without == (
+        "舒缓修护精华液用得怎么样？" if lang == "zh" else "How is your Cadence road shoe going?"
+    )
