@@ -431,6 +431,10 @@ def first_name(name: str, lang: str) -> str:
     return name if lang == "zh" or " " not in name else name.split()[0]
 
 
+def _quote_cap(channel: str, lang: str) -> int:
+    return TIP.cap(lang) if channel == "sms" else int(TIP.cap(lang) * 1.6)
+
+
 def tip_sentence(tip: str, lang: str, cap: int) -> str:
     """The plain-sentence fallback of a tip: the guide's own words for this moment, without
     its label ("第 3 天：", "Day 3:") — at most two sentences said, not a passage pasted.
@@ -458,18 +462,27 @@ def tip_sentence(tip: str, lang: str, cap: int) -> str:
     join = "" if lang == "zh" else " "
     before = found[best - 1] if best > 0 else ""
     after = found[best + 1] if best + 1 < len(found) else ""
+
+    def with_other_case(text: str, last: int) -> str:
+        """ "如果已经稳定，…；如果还在换季，…": the other "if" of a pair goes with it."""
+        nxt = found[last + 1] if last + 1 < len(found) else ""
+        if nxt and _IF_START.match(nxt) and _IF_START.match(found[last]):
+            if len(text) + len(join) + len(nxt) <= cap:
+                return text + join + nxt
+        return text
+
     if before and (
         (not asks[best - 1] and scores[best - 1] <= 0)
         # "能的话，…" / "Sore calves? Totally normal; …" answer the question before them
         or (asks[best - 1] and (_SO_START.match(chosen) or len(before) <= _SHORT[lang]))
     ):
         both = before + join + chosen
-        if len(both) <= cap and _quotable(both):
-            return both
+        if len(both) <= cap:
+            return with_other_case(both, best)
     if after and not asks[best + 1] and (_IF_START.match(after) or len(chosen) < cap // 3):
         both = chosen + join + after
-        if len(both) <= cap and _quotable(both):
-            return both
+        if len(both) <= cap:
+            return with_other_case(both, best + 1)
     if after and _IF_START.match(after) and scores[best] <= 0 and len(after) <= cap:
         return after  # "回想一下…" alone says nothing to do; the "if" sentence does
     return _cut(chosen, cap)
@@ -495,18 +508,6 @@ _SO_START = re.compile(r"^(?:能的话|是的话|可以的话|有的话|if so|if
 def _is_question(sentence: str) -> bool:
     """Whether a sentence ends as a question."""
     return bool(re.search(r"[？?]\s*$", sentence))
-
-
-def _quotable(text: str) -> bool:
-    """Two guide sentences said together stay under what the coherence check calls a pasted
-    passage (``pasted_min_cjk`` characters, ``pasted_min_words_en`` words)."""
-    from evals.lexicon import threshold
-
-    cjk = len(re.findall(r"[\u4e00-\u9fff]", text))
-    words = len(re.findall(r"[A-Za-z][A-Za-z'’]*", text))
-    return cjk < threshold("coherence", "pasted_min_cjk") and words < threshold(
-        "coherence", "pasted_min_words_en"
-    )
 
 
 def _advice(sentence: str) -> int:
@@ -605,7 +606,9 @@ def _layout(
         "question_line": _QUESTION_LINE[lang].get(plan.trigger, _QUESTION_LINE[lang][""]),
         "thanks_line": _THANKS_LINE[(lang, (plan.base_stage or plan.stage) in _NEW_BASES)],
         "why_line": _WHY_LINE[(lang, (plan.base_stage or plan.stage) in _NEW_BASES)],
-        "tip_sentence": tip_sentence(tip, lang, TIP.cap(lang)) if tip else "",
+        # the guide's own words may run longer than the model's sentence (cut, "press your
+        # thumb into the midsole" lost what to look for), except in a 70-character SMS
+        "tip_sentence": tip_sentence(tip, lang, _quote_cap(plan.channel, lang)) if tip else "",
         "answer_sentence": (answer_sentence(answer, lang, ANSWER.cap(lang)) if answer else "")
         or (
             "这个问题我确认一下，稍后回复你。"

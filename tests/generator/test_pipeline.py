@@ -75,7 +75,10 @@ def test_a_failed_tip_becomes_the_guides_advice_without_another_call(make_pipeli
     draft = draft_for(pipeline, _req(), as_of=AS_OF)
     tip = next(p for p in draft.parts if p.name == "tip")
     assert (
-        tip.source == "fallback" and tip.text == "可以对着自然光看看两颊，泛红面积是不是小了一点。"
+        tip.source == "fallback"
+        and tip.text
+        == "可以对着自然光看看两颊，泛红面积是不是小了一点。"
+        "皮肤的更替大约 28 天一轮，现在看到的只是开始，不用急着加别的产品。"
     )
     assert draft.verdict == Verdict.PASS and "限时" not in draft.text
     assert len(draft.attempts) == 1 and pipeline.llm.pending == 0
@@ -120,7 +123,8 @@ def test_an_unparsable_reply_asks_again_then_falls_back_whole(make_pipeline) -> 
     assert [p.source for p in draft.parts] == ["fixed", "fixed", "fallback", "fallback"]
     assert draft.text == (
         "许晴你好，舒缓修护精华液差不多用到一半了。"
-        "可以对着自然光看看两颊，泛红面积是不是小了一点。"  # the guide's own sentence
+        "可以对着自然光看看两颊，泛红面积是不是小了一点。"  # the guide's own sentences
+        "皮肤的更替大约 28 天一轮，现在看到的只是开始，不用急着加别的产品。"
         "用到现在，感觉怎么样？"  # halfway: not "这几天"
     )
     assert draft.verdict == Verdict.PASS and draft.attempts[0].raw == "我不知道怎么写"

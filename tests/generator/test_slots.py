@@ -230,13 +230,24 @@ def test_tip_sentence_is_the_guides_advice_without_its_label() -> None:
             "hold each pair up to the light. If the heel is see-through, retire that pair to "
             "walking duty.",
         ),
-        # ... unless the two would be a pasted passage (25 words and more): the check alone
+        # ... even past 25 words: "press your thumb into the midsole" alone says nothing to
+        # look for (a reader's REWRITE); the checks let the moment's tip be quoted
         (
             "en",
             "Nearly worn (about day 150): press your thumb into the midsole from the side. If it "
             "has deep creases and feels flat, or your legs ache after runs that used to feel easy, "
             "it is time to think about a new pair.",
-            "press your thumb into the midsole from the side.",
+            "press your thumb into the midsole from the side. If it has deep creases and feels "
+            "flat, or your legs ache after runs that used to feel easy, it is time to think about "
+            "a new pair.",
+        ),
+        # the other "if" of a pair goes with the first
+        (
+            "zh",
+            "快用完时（约第 25 天）：回想一下这一个月皮肤的状态。如果已经稳定，可以改成只晚上用，"
+            "一瓶能用到六周左右；如果还在换季，就按原来的节奏再用一轮。",
+            "回想一下这一个月皮肤的状态。如果已经稳定，可以改成只晚上用，一瓶能用到六周左右；"
+            "如果还在换季，就按原来的节奏再用一轮。",
         ),
         # a short rhetorical question before the advice stays with it
         (
