@@ -466,9 +466,9 @@ def tip_sentence(tip: str, lang: str, cap: int) -> str:
     def with_other_case(text: str, last: int) -> str:
         """ "如果已经稳定，…；如果还在换季，…": the other "if" of a pair goes with it."""
         nxt = found[last + 1] if last + 1 < len(found) else ""
-        if nxt and _IF_START.match(nxt) and _IF_START.match(found[last]):
-            if len(text) + len(join) + len(nxt) <= cap:
-                return text + join + nxt
+        pair = bool(nxt) and _IF_START.match(nxt) and _IF_START.match(found[last])
+        if pair and len(text) + len(join) + len(nxt) <= cap:
+            return text + join + nxt
         return text
 
     if before and (
