@@ -69,7 +69,8 @@ def test_sigkill_mid_batch_then_resume(settings, make_service, drafter) -> None:
     assert proc.returncode == -signal.SIGKILL, "the child finished before it could be killed"
     before = service.repo.get(batch_id).counts
     assert 4 <= before["done"] < 16
-    assert before["running"] == 1  # the killed run's item, still claimed ...
+    # the killed run's item, still claimed (none when the kill fell between two items) ...
+    assert before["running"] <= 1
     time.sleep(LEASE + 0.5)  # ... until its lease runs out (nobody renews it any more)
     summary = service.run(batch_id)
     assert summary.counts["done"] == 16 and summary.counts["running"] == 0
