@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     # --- pipeline ----------------------------------------------------------------------------
     max_attempts: int = 2
     retrieve_k: int = 4
+    # Who words the guide's tip for the moment: "guide" quotes the guide's own sentences (a
+    # reader of 60 embedded-model drafts found 8 model tips reversed or garbled — "press your
+    # thumb into the midsole to avoid deep creases" — and none among the quoted ones);
+    # "model" lets the model say it in its own words, held to the guide by a gate.
+    tip_words: Literal["guide", "model"] = "guide"
 
     # --- draft jobs --------------------------------------------------------------------------
     # "thread": a worker pool inside the API process; "dramatiq": the Dramatiq/Redis workers.

@@ -203,6 +203,7 @@ class Pipeline:
                 answer=answer or None,
                 tier=(tier.name, tier.description) if tier is not None else None,
                 brand_name=brand.name,
+                tip_by_model=self.settings.tip_words == "model",
             )
         tick = time.perf_counter()
         prompt = render_slots(

@@ -435,8 +435,10 @@ def gather(
         if any(_grams(focus) & _grams(f"{b.topic} {b.text}") for b in brand.beliefs):
             situation = focus
     if spec.belief != "none":
+        # a post on nothing in particular (the year-end thank-you) carries no price belief
+        plain_post = spec.channel == Channel.COMMUNITY and built_on is None
         evidence.belief = choose_belief(
-            brand.beliefs, situation, key, care=spec.personal, product=product
+            brand.beliefs, situation, key, care=spec.personal or plain_post, product=product
         )
     if spec.channel == Channel.COMMUNITY:
         doc = built_on if isinstance(built_on, KnowledgeDoc) else None

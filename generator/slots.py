@@ -566,12 +566,21 @@ def layout_for(
     answer: str | None = None,
     tier: tuple[str, str] | None = None,
     brand_name: str = "",
+    tip_by_model: bool = False,
 ) -> Layout:
     """The parts of a short draft for this plan (kind, moment, channel), in order; an email
-    always has a subject (the program's, when the model is not asked for one)."""
+    always has a subject (the program's, when the model is not asked for one). The moment's
+    tip is the guide's own words unless ``tip_by_model`` (``ZHENXIN_TIP_WORDS=model``)."""
     layout = _layout(
         plan, tip=tip, safety=safety, belief=belief, answer=answer, tier=tier, brand_name=brand_name
     )
+    if not tip_by_model:
+        said = str(layout.values.get("tip_sentence") or "")
+        layout.parts = [
+            Fixed("tip", said) if isinstance(p, Slot) and p.name == "tip" else p
+            for p in layout.parts
+            if not (isinstance(p, Slot) and p.name == "tip" and not said)
+        ]
     if plan.channel == "email" and not any(p.name == "subject" for p in layout.parts):
         lang = "zh" if plan.lang != "en" else "en"
         subjects = _EMAIL_SUBJECT[lang]
@@ -620,7 +629,7 @@ def _layout(
     subject = (
         ("{product}的一个小提醒" if tip else "{product}用得怎么样？")
         if lang == "zh"
-        else ("One small tip for your {product}" if tip else "How is your {product} going?")
+        else ("One small tip for your {product}" if tip else "How is it going with your {product}?")
     )
     values["subject_line"] = _fill(subject, values)
     greeting = _fill(
@@ -1063,9 +1072,12 @@ _ASSUMES_ZH = re.compile(
     r"你(?:最近|一直|已经|这几天)?[^。？！?!]{0,12}(?:感到|觉得|发现|做得)"
     # a result stated as theirs: "你用到一半的时候，泛红面积变小了"
     r"|你[^。？！?!]{0,16}(?:变小了|变少了|变好了|好多了|改善了|减轻了|消退了|不(?:红|干|痒|紧)了)"
+    # a wish stated as theirs: "你最近换季，两颊泛红，想寻找一款精华来改善皮肤问题"
+    r"|你[^。？！?!]{0,16}(?:想寻找|想找一款|想要改善|正在寻找|在找一款)"
 )
 _ASSUMES_EN = re.compile(
-    r"\byou(?:'ve| have)? (?:been feeling|felt|told us|mentioned|noticed)\b"
+    r"\byou(?:'re| are)? (?:looking for|hoping to find|wanting to)\b"
+    r"|\byou(?:'ve| have)? (?:been feeling|felt|told us|mentioned|noticed)\b"
     r"|\bI understand (?:that )?you\b|\byou(?:'d| would) like to know\b"
     r"|\byour (?:skin|redness|calves|feet|legs|runs?) (?:is|are|has|have|feels?|looks?) "
     r"(?:better|calmer|clearer|smaller|easier|stronger)\b",

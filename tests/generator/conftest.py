@@ -90,7 +90,9 @@ def knowledge(qingshui: BrandPack) -> FakeKnowledge:
 def make_pipeline(settings: Settings, knowledge: FakeKnowledge):
     def make(*replies: object, checker=scripted_check, **overrides: object) -> Pipeline:
         llm = FakeLLM(replies=list(replies)) if replies else FakeLLM()
-        s = settings.model_copy(update=overrides) if overrides else settings
+        # the model words the tip in these tests (its gates are what they test); the default,
+        # the guide's own words, has its own tests
+        s = settings.model_copy(update={"tip_words": "model", **overrides})
         return Pipeline(s, llm=llm, knowledge=knowledge, checker=checker)
 
     return make

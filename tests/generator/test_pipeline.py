@@ -534,3 +534,13 @@ def test_past_the_first_steps_the_tip_is_where_they_are_now() -> None:
     assert _moment_by_share(25, 100) is None  # between moments: no stale day-3 step
     assert _moment_by_share(56, 21) is None  # long finished
     assert _moment_by_share(20, None) is None
+
+
+def test_the_default_tip_is_quoted_from_the_guide(settings: Settings, knowledge) -> None:  # type: ignore[no-untyped-def]
+    llm = FakeLLM(replies=[{"question": "这几天用下来，两颊怎么样？"}])
+    pipeline = Pipeline(settings, llm=llm, knowledge=knowledge, checker=scripted_check)
+    draft = draft_for(pipeline, _req(), as_of=AS_OF)
+    assert set(llm.calls[0].json_schema["properties"]) == {"question"}
+    tip = next(p for p in draft.parts if p.name == "tip")
+    assert tip.source == "fixed" and tip.text.startswith("可以对着自然光看看两颊")
+    assert draft.text.endswith("这几天用下来，两颊怎么样？")

@@ -74,6 +74,7 @@ def _plan(
 def _layout(plan: Plan, **kw: object) -> Layout:
     zh = plan.lang == "zh"
     args: dict[str, object] = {
+        "tip_by_model": True,  # these tests are about the model's slots; see the guide's below
         "tip": ZH_TIP if zh else EN_TIP,
         "safety": [ZH_SAFETY if zh else EN_SAFETY],
         "belief": ZH_BELIEF if zh else EN_BELIEF,
@@ -827,6 +828,13 @@ def test_gate_reasons_add_up() -> None:
         ("zh", "我觉得有点刺痒，想问问怎么办", "如果觉得有点刺痒，随时告诉我"),
         ("en", "My calves felt tight after the first run.", "How did your calves feel?"),
         ("en", "I have noticed my knees ache.", "Tell me if your knees ache."),
+        # a wish put on them (the real model's tier invitation, seed 7)
+        (
+            "zh",
+            "你最近换季，两颊泛红，想寻找一款舒缓修护精华液来改善皮肤问题。",
+            "换季的时候，两颊容易泛红。",
+        ),
+        ("en", "You're looking for a shoe that lasts.", "Shoes that last are worth it."),
     ],
 )
 def test_gate_customer_voice(lang: str, fires: str, near_miss: str) -> None:
@@ -1339,5 +1347,18 @@ def test_an_email_subject_promises_a_tip_only_when_there_is_one(lang: str) -> No
         "舒缓修护精华液的一个小提醒" if lang == "zh" else "One small tip for your Cadence road shoe"
     )
     assert without == (
-        "舒缓修护精华液用得怎么样？" if lang == "zh" else "How is your Cadence road shoe going?"
+        "舒缓修护精华液用得怎么样？"
+        if lang == "zh"
+        else "How is it going with your Cadence road shoe?"
     )
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_by_default_the_tip_is_the_guides_own_words(lang: str) -> None:
+    plan = _plan(lang=lang)
+    layout = _layout(plan, tip_by_model=False)
+    tip = next(p for p in layout.parts if p.name == "tip")
+    assert isinstance(tip, Fixed) and tip.text == layout.values["tip_sentence"]
+    assert "tip" not in [s.name for s in layout.slots]  # the model is not asked for it
+    none = _layout(plan, tip=None, tip_by_model=False)
+    assert "tip" not in _names(none)
