@@ -379,6 +379,9 @@ def _beyond(paragraph: str, belief: str) -> str:
     rest = sentences(paragraph)
     while rest and coverage(content_units(rest[0]), said) >= 0.5:
         rest = rest[1:]
+    # and any sentence that says a third of it again ("不用等某个日子，也不用算来算去" after
+    # "不用等，也不用算": a reader's "says the same thing twice")
+    rest = [s for s in rest if coverage(content_units(s), said) < 0.35]
     joiner = "" if _CJK.search(paragraph) else " "
     return joiner.join(rest)
 
