@@ -48,6 +48,7 @@ from generator.slots import (
     GATE_MESSAGES,
     HEADLINES,
     Assembled,
+    Fixed,
     Layout,
     assemble,
     drop_questions,
@@ -58,7 +59,7 @@ from generator.slots import (
     tidy,
     to_second_person,
 )
-from knowledge.guides import split_safety
+from knowledge.guides import sentences, split_safety
 from knowledge.pack import Brand, BrandPack, Customer, DocKind, Tier
 from knowledge.retriever import Knowledge, Passage
 from knowledge.timeline import date_kind, next_steps
@@ -240,6 +241,16 @@ class Pipeline:
             else []
         )
         asks_later = any(s.must_ask for s in layout.slots)
+        # what the program says as written (the tip, a safety statement, the belief): a model
+        # sentence that repeats one of them word for word has it taken out (seen: an opening
+        # that ended with the quoted tip, then the tip again)
+        fixed_said = [
+            sentence
+            for p in layout.parts
+            if isinstance(p, Fixed) and p.name in ("tip", "safety", "belief")
+            for sentence in sentences(p.text)
+            if len(sentence) >= 8
+        ]
         for number in range(1, max(1, self.settings.max_attempts) + 1):
             tick = time.perf_counter()
             completion = self.llm.complete(
@@ -264,6 +275,8 @@ class Pipeline:
                     text = to_second_person(text, lang=lang, names=names)
                 if asks_later and not slot.question:
                     text = drop_questions(text)  # one question a draft: the question slot's
+                for said in fixed_said:  # the quoted tip follows: the opening must not say it
+                    text = text.replace(said, "").strip()
                 others = [written[o] for o in written if o != name]
                 written[name] = text
                 reasons = gate(

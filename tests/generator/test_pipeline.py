@@ -544,3 +544,15 @@ def test_the_default_tip_is_quoted_from_the_guide(settings: Settings, knowledge)
     tip = next(p for p in draft.parts if p.name == "tip")
     assert tip.source == "fixed" and tip.text.startswith("可以对着自然光看看两颊")
     assert draft.text.endswith("这几天用下来，两颊怎么样？")
+
+
+def test_a_model_sentence_that_repeats_the_quoted_tip_has_it_taken_out(
+    settings: Settings, knowledge
+) -> None:  # type: ignore[no-untyped-def]
+    # seen on the embedded model: "感谢你信任我，欢迎你。洁面后，脸还微微湿润时使用效果更好。"
+    # and then the quoted tip again
+    tip = "可以对着自然光看看两颊，泛红面积是不是小了一点。"
+    llm = FakeLLM(replies=[{"question": "这几天用下来，两颊怎么样？" + tip}])
+    pipeline = Pipeline(settings, llm=llm, knowledge=knowledge, checker=scripted_check)
+    draft = draft_for(pipeline, _req(), as_of=AS_OF)
+    assert draft.text.count(tip) == 1 and draft.text.endswith("这几天用下来，两颊怎么样？")
