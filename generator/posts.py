@@ -20,11 +20,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.slots import Fixed, Layout, Slot, tip_sentence
+from generator.slots import CJK, Fixed, Layout, Slot, fill, tip_sentence
 from knowledge.guides import items, moment_item, sentences, split_safety
 from knowledge.pack import Belief, DocKind, KnowledgeDoc
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 # "**时间**：每月第二个周六…" / "**When and where**: every Saturday…" — a labelled fact line
 _LABELLED = re.compile(r"^\*\*(?P<label>[^*\n]{1,30})\*\*\s*[：:]\s*(?P<text>\S.*)$")
 _BOLD_LEAD = re.compile(r"^\*\*(?P<head>[^*\n]{1,90}?)\*\*\s*(?P<rest>.*)$")
@@ -99,7 +98,7 @@ def _within(pieces: list[str], budget: int) -> list[str]:
             for s in sentences(piece):
                 if kept and len(kept) + len(s) > budget:
                     break
-                kept += s if _CJK.search(s) else (" " + s if kept else s)
+                kept += s if CJK.search(s) else (" " + s if kept else s)
             piece = kept or piece[:budget]
         out.append(piece)
         used += len(piece)
@@ -382,12 +381,8 @@ def _beyond(paragraph: str, belief: str) -> str:
     # and any sentence that says a third of it again ("不用等某个日子，也不用算来算去" after
     # "不用等，也不用算": a reader's "says the same thing twice")
     rest = [s for s in rest if coverage(content_units(s), said) < 0.35]
-    joiner = "" if _CJK.search(paragraph) else " "
+    joiner = "" if CJK.search(paragraph) else " "
     return joiner.join(rest)
-
-
-def _fill(template: str, values: dict[str, Any]) -> str:
-    return re.sub(r"\{(\w+)\}", lambda m: str(values.get(m.group(1), "")), template)
 
 
 def post_layout(source: PostSource, lang: str, *, belief: str | None = None) -> Layout:
@@ -397,7 +392,6 @@ def post_layout(source: PostSource, lang: str, *, belief: str | None = None) -> 
     lang = "zh" if lang != "en" else "en"
     values: dict[str, Any] = {"title": source.title, "topic": source.topic, "who": source.who}
     kind = source.kind
-    lead_key = kind if (kind != "story" or source.who) else "none"
     if kind == "story" and not source.who:
         values["lead_line"] = (
             "今天想和大家分享一位朋友的故事。"
@@ -407,11 +401,11 @@ def post_layout(source: PostSource, lang: str, *, belief: str | None = None) -> 
     elif kind in ("belief", "value") and not source.topic:
         values["lead_line"] = _LEADS[lang]["belief"]
     else:
-        values["lead_line"] = _fill(_LEADS[lang][lead_key], values)
+        values["lead_line"] = fill(_LEADS[lang][kind], values)
     title = source.title if kind in ("story", "activity", "none") else ""
     if not title:
         template = _TITLES[lang].get(kind, _TITLES[lang]["none"])
-        title = _fill(template, values) if (source.topic or source.title) else _TITLES[lang]["none"]
+        title = fill(template, values) if (source.topic or source.title) else _TITLES[lang]["none"]
         if kind in ("belief", "value") and not source.topic:
             title = "本周小美好" if lang == "zh" else "A small good thing"
     parts: list[Slot | Fixed] = [Fixed("title", title), LEAD]
@@ -420,8 +414,8 @@ def post_layout(source: PostSource, lang: str, *, belief: str | None = None) -> 
         q_line, a_line = _QA[lang]
         for q, a in source.pairs:
             parts += [
-                Fixed("question_quoted", _fill(q_line, {"q": q})),
-                Fixed("answer_quoted", _fill(a_line, {"a": a})),
+                Fixed("question_quoted", fill(q_line, {"q": q})),
+                Fixed("answer_quoted", fill(a_line, {"a": a})),
             ]
         breaks.append("question_quoted")
     elif kind == "belief":

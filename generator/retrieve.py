@@ -16,6 +16,7 @@ from generator.basis import product_names
 from generator.drafts import Plan, Source
 from generator.kinds import kind_spec
 from generator.posts import PostSource, post_source
+from generator.slots import CJK
 from knowledge.guides import moment_item, safety_statements, sentences
 from knowledge.pack import Belief, BrandPack, Channel, Customer, DocKind, KnowledgeDoc
 from knowledge.retriever import Knowledge, Passage
@@ -251,7 +252,7 @@ def for_them(text: str, customer: Customer, everyone: list[Customer]) -> str:
         for s in sentences(text)
         if not any(o in s for o in others) or any(v in s for v in mine.values())
     ]
-    return ("" if re.search(r"[\u4e00-\u9fff]", text) else " ").join(kept)
+    return ("" if CJK.search(text) else " ").join(kept)
 
 
 def choose_belief(

@@ -25,7 +25,7 @@ from typing import Any
 from generator.drafts import Plan
 from generator.parts import Part
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
+CJK = re.compile(r"[\u4e00-\u9fff]")  # a Chinese character
 _END = re.compile(r"[。！？!?.…~～）)」』\"”]$")
 # A moment's label before a guide item or a slot: "第 3 天：", "Day 3:", "Halfway (about day 90,
 # ~300 km):". Only a label that names a moment: "早晚各一次：先洁面" keeps its "早晚各一次".
@@ -67,7 +67,7 @@ class Slot:
 
     def fallback(self, lang: str, values: Mapping[str, Any]) -> str:
         template = self.fallback_zh if lang == "zh" else self.fallback_en
-        return _fill(template, values)
+        return fill(template, values)
 
 
 @dataclass(frozen=True)
@@ -110,8 +110,14 @@ class Assembled:
 HEADLINES = ("subject", "title")
 
 
-def _fill(template: str, values: Mapping[str, Any]) -> str:
+def fill(template: str, values: Mapping[str, Any]) -> str:
+    """``template`` with its ``{names}`` from ``values`` (an unknown one is blank)."""
     return re.sub(r"\{(\w+)\}", lambda m: str(values.get(m.group(1), "")), template)
+
+
+def fillable(template: str, values: Mapping[str, Any]) -> bool:
+    """Whether every ``{name}`` of ``template`` has a non-blank value."""
+    return all(str(values.get(k) or "").strip() for k in re.findall(r"\{(\w+)\}", template))
 
 
 # --- the slots ---------------------------------------------------------------------------------
@@ -373,8 +379,8 @@ _TIER = {
 
 def _shares_words(a: str, b: str) -> bool:
     """Two Chinese characters in a row, or an English word of four letters, in both."""
-    if _CJK.search(a):
-        return any(a[i : i + 2] in b for i in range(len(a) - 1) if _CJK.match(a[i : i + 2]))
+    if CJK.search(a):
+        return any(a[i : i + 2] in b for i in range(len(a) - 1) if CJK.match(a[i : i + 2]))
     words = {w.lower() for w in re.findall(r"[A-Za-z]{4,}", b)}
     return any(w.lower() in words for w in re.findall(r"[A-Za-z]{4,}", a))
 
@@ -387,17 +393,17 @@ def tier_line(tier: str, description: str, lang: str) -> str:
 
     said = sentences(description.strip())
     if not said:
-        return _fill(_TIER[lang][1], {"tier": tier})
+        return fill(_TIER[lang][1], {"tier": tier})
     first = said[0].rstrip("。.！!；;")
     short = len(first) <= 12 if lang == "zh" else len(first.split()) <= 9
     if _shares_words(first, tier):  # "「老朋友群」（回购过的老朋友）" says it twice
-        head, rest = _fill(_TIER[lang][1], {"tier": tier}), said[1:] or said
+        head, rest = fill(_TIER[lang][1], {"tier": tier}), said[1:] or said
     elif short and not re.search(r"[，,：:]", first):
         if lang == "en" and first[:1].isupper() and first[1:2].islower():
             first = first[0].lower() + first[1:]  # "New runners…" -> "(new runners…)"
-        head, rest = _fill(_TIER[lang][0], {"tier": tier, "who": first}), said[1:]
+        head, rest = fill(_TIER[lang][0], {"tier": tier, "who": first}), said[1:]
     else:
-        head, rest = _fill(_TIER[lang][1], {"tier": tier}), said
+        head, rest = fill(_TIER[lang][1], {"tier": tier}), said
     joiner = "" if lang == "zh" else " "
     return joiner.join([head, *rest])
 
@@ -586,9 +592,9 @@ def layout_for(
         subjects = _EMAIL_SUBJECT[lang]
         template = subjects.get(plan.trigger, subjects[""])
         values = {**layout.values, "tier": tier[0] if tier else ""}
-        if not all(str(values.get(k) or "").strip() for k in re.findall(r"\{(\w+)\}", template)):
+        if not fillable(template, values):
             template = "{brand}" if brand_name else subjects["question"]
-        layout.parts.insert(0, Fixed("subject", _fill(template, values)))
+        layout.parts.insert(0, Fixed("subject", fill(template, values)))
     return layout
 
 
@@ -631,8 +637,8 @@ def _layout(
         if lang == "zh"
         else ("One small tip for your {product}" if tip else "How is it going with your {product}?")
     )
-    values["subject_line"] = _fill(subject, values)
-    greeting = _fill(
+    values["subject_line"] = fill(subject, values)
+    greeting = fill(
         (_GREETING_EMAIL if plan.kind == "aftersale_email" else _GREETING)[lang], values
     )
     if not name:
@@ -659,8 +665,8 @@ def _layout(
         moment = _PROGRAMME_ENDED[lang]
     # No purchase on record (no product, no days): no opening rather than "用到第天了"
     facts = {**values, "product": product}
-    known = all(str(facts.get(k) or "").strip() for k in re.findall(r"\{(\w+)\}", moment))
-    opening = Fixed("opening", _fill(moment, values) if known else "")
+    known = fillable(moment, facts)
+    opening = Fixed("opening", fill(moment, values) if known else "")
     if plan.kind == "aftersale_email":
         body: list[Slot | Fixed] = [opening]
         if tip:
@@ -679,7 +685,7 @@ def _layout(
     elif trigger == "milestone":
         parts += [opening, GROWTH]
         if values["next_product"]:
-            parts += [Fixed("next", _fill(_NEXT[lang][bool(tip)], values))]
+            parts += [Fixed("next", fill(_NEXT[lang][bool(tip)], values))]
             if tip:
                 parts += [TIP, *quoted]
         parts += [Fixed("no_pressure", _NO_HURRY[lang])]
@@ -714,7 +720,7 @@ def _sentence(text: str, lang: str, *, question: bool = False) -> str:
         text = text[:-1]
     if _END.search(text) or text.endswith(("：", ":")):
         return text
-    zh = lang == "zh" or bool(_CJK.search(text))
+    zh = lang == "zh" or bool(CJK.search(text))
     if question and (_ASKS_ZH.search(text) if zh else _ASKS_EN.search(text)):
         return text + ("？" if zh else "?")
     return text + ("。" if zh else ".")
@@ -754,7 +760,7 @@ def assemble(
                 sep = "\n\n"
             elif previous in layout.breaks:
                 sep = "\n"
-            elif lang == "en" or (part.name == "belief" and not _CJK.search(value)):
+            elif lang == "en" or (part.name == "belief" and not CJK.search(value)):
                 sep = " "
             else:
                 sep = ""
@@ -807,7 +813,7 @@ def tidy(text: str, *, name: str, cap: int | None = None) -> str:
     for sentence in sentences(text):
         if not out or sentence != out[-1]:
             out.append(sentence)
-    joiner = "" if _CJK.search(text) else " "
+    joiner = "" if CJK.search(text) else " "
     return joiner.join(out) if out else text
 
 
@@ -820,7 +826,7 @@ def drop_questions(text: str) -> str:
     kept = [x for x in said if not _is_question(x.rstrip().rstrip("”\"’'"))]  # "…吗？”" too
     if not kept or len(kept) == len(said):
         return text
-    return ("" if _CJK.search(text) else " ").join(kept)
+    return ("" if CJK.search(text) else " ").join(kept)
 
 
 def to_second_person(text: str, *, lang: str, names: list[str]) -> str:
@@ -996,7 +1002,7 @@ def grounded(text: str, source: str, least: float = 0.6) -> bool:
 def copies(text: str, source: str) -> bool:
     """A verbatim run of the source (10 Chinese characters, 6 English words) in ``text``."""
     flat = re.sub(r"\s+", " ", source)
-    if _CJK.search(text):
+    if CJK.search(text):
         run = re.sub(r"[“”\"'‘’「」]", "", text)
         plain = re.sub(r"[“”\"'‘’「」]", "", flat)
         return any(run[i : i + 10] in plain for i in range(0, max(0, len(run) - 9)))
@@ -1207,6 +1213,8 @@ __all__ = [
     "Part",
     "Slot",
     "assemble",
+    "fill",
+    "fillable",
     "first_name",
     "gate",
     "layout_for",

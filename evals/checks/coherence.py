@@ -379,13 +379,13 @@ class CoherenceCheck:
     @staticmethod
     def _quoted(ctx: CheckContext) -> list[tuple[int, int]]:
         quoted = [s for s in [*ctx.safety, ctx.belief or ""] if s.strip()]
-        # a post's quoted passages, sentence by sentence (a sentence covers little of a paragraph)
-        # and the guide's advice for the moment, which a draft may say in the guide's words —
+        # the guide's advice for the moment, which a draft may say in the guide's words —
         # unless it came with the guide's own label ("用到一半（约第 15 天）："): pasted whole
         tip = ctx.required_tip or ""
         label = re.match(r"^([^：:\n]{1,40})[：:]", tip)
         if not label or label.group(1).strip().lower() not in ctx.text.lower():
             quoted += [tip[a:b] for a, b in sentences(tip)]
+        # a post's quoted passages, sentence by sentence (a sentence covers little of a paragraph)
         quoted += [q[a:b] for q in ctx.quoted for a, b in sentences(q)]
         if ctx.brand is not None:
             quoted += [b.text for b in ctx.brand.beliefs]
