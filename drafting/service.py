@@ -37,7 +37,7 @@ from generator.exemplars import Exemplar
 from generator.kinds import kind_spec
 from generator.pipeline import Drafter
 from generator.planner import invitation_tier
-from knowledge.pack import Brand, BrandPack, Channel, Customer
+from knowledge.pack import Brand, BrandPack, Channel, Contact, Customer
 from knowledge.retriever import Knowledge
 from storage import contacts
 from storage import drafts as repo
@@ -280,7 +280,31 @@ class DraftingService:
                 )
                 for r in exemplar_rows.for_kind(s, brand_id, request.kind.value)
             ]
-        return self.drafter.draft(request, customer=customer, as_of=as_of, exemplars=voice)
+            others = (
+                repo.waiting(s, brand_id, customer.id, around=as_of, other_than=request.kind.value)
+                if customer is not None
+                else []
+            )
+        draft = self.drafter.draft(request, customer=customer, as_of=as_of, exemplars=voice)
+        return self._with_waiting(draft, others, brand) if others else draft
+
+    def _with_waiting(self, draft: Draft, others: list[tuple[dt.date, str]], brand: Brand) -> Draft:
+        """The draft checked again knowing the customer's other drafts for these days (the
+        drafter has no store): both sent would be two messages in a day."""
+        if draft.basis is None:
+            return draft
+        known = {c.value for c in Channel}
+        waiting = [Contact(date=d, channel=Channel(c)) for d, c in others if c in known]
+        basis = draft.basis.model_copy(update={"waiting": waiting})
+        report = self.checker(basis.context(draft.text, brand))
+        return draft.model_copy(
+            update={
+                "basis": basis,
+                "verdict": report.verdict,
+                "score": report.score,
+                "findings": list(report.findings),
+            }
+        )
 
     def retry(self, brand_id: str, draft_id: str) -> str:
         """A failed job again, under the same id."""

@@ -56,6 +56,8 @@ class CheckContext:
     belief: str | None = None  # the belief statement the draft claims to carry
     inputs: list[str] = field(default_factory=list)  # untrusted text fed to the model
     history: list[Contact] = field(default_factory=list)  # earlier contacts of this customer
+    # other drafts for this customer, for the same days, waiting to go out (not rejected)
+    waiting: list[Contact] = field(default_factory=list)
     as_of: dt.date | None = None  # the day the message would be sent (default: today)
     products: list[str] = field(default_factory=list)  # the brand's product names (grounding)
     # product id -> display name: purchases are recorded by id, drafts use the name

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from evals.types import CheckContext
 from generator.kinds import kind_spec
 from knowledge.guides import split_safety
-from knowledge.pack import Brand, BrandPack, Customer, DocKind, KnowledgeDoc
+from knowledge.pack import Brand, BrandPack, Contact, Customer, DocKind, KnowledgeDoc
 
 if TYPE_CHECKING:  # both import this module's users; only the signatures need them
     from generator.drafts import Plan
@@ -55,11 +55,15 @@ class CheckBasis(BaseModel):
     facts: dict[str, str] = Field(default_factory=dict)
     personal: bool | None = None
     selling: str | None = None
+    # other drafts for this customer made for the same days and not rejected (the drafting
+    # service's store knows them): a care message and an email on one day is two messages
+    waiting: list[Contact] = Field(default_factory=list)
 
     def context(self, text: str, brand: Brand | None) -> CheckContext:
         """The check context of ``text`` on this basis (``brand``: the brand's current rules)."""
         data: dict[str, Any] = self.model_dump()
         data["customer"] = self.customer
+        data["waiting"] = list(self.waiting)
         history = list(self.customer.last_contacts) if self.customer else []
         return CheckContext(text=text, brand=brand, history=history, **data)
 

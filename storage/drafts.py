@@ -565,6 +565,30 @@ def review(
     return draft, current, row
 
 
+def waiting(
+    session: Session, brand_id: str, customer_id: str, *, around: dt.date, other_than: str
+) -> list[tuple[dt.date, str]]:
+    """``(day, channel)`` of the customer's drafts of kinds other than ``other_than``, planned
+    within a day of ``around`` and not rejected: another message the customer would get those
+    days (another draft of the same kind is an alternative, not a second message)."""
+    query = (
+        select(DraftRequestRow.as_of, DraftRow.created_at, DraftRow.channel)
+        .join(DraftRequestRow, DraftRequestRow.id == DraftRow.id)
+        .where(
+            DraftRow.brand_id == brand_id,
+            DraftRow.customer_id == customer_id,
+            DraftRow.kind != other_than,
+            DraftRow.status.in_(("pending_review", "approved")),
+        )
+    )
+    out: list[tuple[dt.date, str]] = []
+    for as_of, created, channel in session.execute(query):
+        day = as_of or created.date()
+        if abs((day - around).days) <= 1:
+            out.append((day, channel))
+    return out
+
+
 def iter_drafted(
     session: Session, brand_id: str, *, since: dt.datetime, until: dt.datetime, chunk: int = 5000
 ) -> Iterator[tuple[str, str, str, str, dt.datetime, str, str | None]]:

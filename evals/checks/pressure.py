@@ -20,7 +20,8 @@ def draft_sells(ctx: CheckContext) -> bool:
 
 
 class PressureCheck:
-    """Too many messages, too much selling, or a customer who said no."""
+    """Too many messages, too much selling, another draft for the same days, or a customer
+    who said no."""
 
     family = "pressure"
 
@@ -28,22 +29,37 @@ class PressureCheck:
         end = len(ctx.text)
         if ctx.customer is not None and ctx.customer.opted_out:
             return [finding(ctx, "pressure.opted_out", Severity.ERROR, 0, end)]
+        out: list[Finding] = []
+        today = ctx.as_of or dt.date.today()
+        # a care message and an email drafted for one day: sent together, two messages a day
+        near = [c for c in ctx.waiting if abs((c.date - today).days) <= 1]
+        if near:
+            channels = "、".join(sorted({c.channel.value for c in near}))
+            out.append(
+                finding(
+                    ctx,
+                    "pressure.waiting",
+                    Severity.WARN,
+                    0,
+                    end,
+                    count=len(near),
+                    channels=channels,
+                )
+            )
         channel = ctx.channel or (ctx.customer.channel.value if ctx.customer else None)
         history = list(ctx.history)
         if not history and ctx.customer is not None:
             history = list(ctx.customer.last_contacts)
         if channel is None or not history:
-            return []
+            return out
         limit = window(channel)
         if limit is None:
-            return []
+            return out
         days, cap = limit.days, limit.max
-        today = ctx.as_of or dt.date.today()
         since = today - dt.timedelta(days=days - 1)
         recent = [c for c in history if c.channel == channel and since <= c.date <= today]
         count = len(recent) + 1  # the draft itself
         selling = sum(1 for c in recent if c.purpose == "sales") + int(draft_sells(ctx))
-        out: list[Finding] = []
         if count > cap:
             out.append(
                 finding(

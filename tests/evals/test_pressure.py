@@ -79,3 +79,19 @@ def test_customer_contacts_are_used_when_no_history_given() -> None:
         ],
     )
     assert "pressure.frequency" in rules(run("小林你好", customer=customer, as_of=TODAY))
+
+
+def test_another_draft_for_the_same_days_is_two_messages() -> None:
+    waiting = contacts(("2026-11-23", "email", "care"))
+    text = "小林你好，精华用到一半了。"
+    report = run(text, channel="wechat", waiting=waiting, as_of=TODAY)
+    f = next(f for f in report.findings if f.rule == "pressure.waiting")
+    assert f.severity == Severity.WARN and (f.start, f.end) == (0, len(text))
+    assert "另外 1 条（email）" in f.message and report.verdict != Verdict.PASS
+    en = run("Hi Sam, how are the shoes?", lang="en", waiting=waiting, as_of=TODAY)
+    assert (
+        "two messages in a day"
+        in next(f for f in en.findings if f.rule == "pressure.waiting").message
+    )
+    days_apart = contacts(("2026-11-20", "email", "care"))
+    assert "pressure.waiting" not in rules(run(text, waiting=days_apart, as_of=TODAY))
