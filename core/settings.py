@@ -66,11 +66,14 @@ class Settings(BaseSettings):
     # --- pipeline ----------------------------------------------------------------------------
     max_attempts: int = 2
     retrieve_k: int = 4
-    # Who words the guide's tip for the moment: "guide" quotes the guide's own sentences (a
-    # reader of 60 embedded-model drafts found 8 model tips reversed or garbled — "press your
-    # thumb into the midsole to avoid deep creases" — and none among the quoted ones);
-    # "model" lets the model say it in its own words, held to the guide by a gate.
-    tip_words: Literal["guide", "model"] = "guide"
+    # Who words what the program could say itself — the moment's tip, an email's subject, the
+    # bridge to the belief: "plain" says them from the knowledge (the guide's own sentences, a
+    # subject by moment, a plain bridge); "model" lets the model word them behind their gates
+    # (for a hosted model). Readers of embedded-model drafts found 8 of 60 model tips reversed
+    # or garbled ("press your thumb into the midsole to avoid deep creases"), 5 of 21 bridges
+    # broken or claiming effects ("Merino socks help you find your own pace") and 4 subjects
+    # the body did not deliver; none among the plain ones.
+    wording: Literal["plain", "model"] = "plain"
 
     # --- draft jobs --------------------------------------------------------------------------
     # "thread": a worker pool inside the API process; "dramatiq": the Dramatiq/Redis workers.

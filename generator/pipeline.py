@@ -50,10 +50,13 @@ from generator.slots import (
     Assembled,
     Fixed,
     Layout,
+    Slot,
     assemble,
+    drop_offers,
     drop_questions,
     gate,
     layout_for,
+    offers,
     slot_schema,
     slot_tokens,
     tidy,
@@ -204,7 +207,7 @@ class Pipeline:
                 answer=answer or None,
                 tier=(tier.name, tier.description) if tier is not None else None,
                 brand_name=brand.name,
-                tip_by_model=self.settings.tip_words == "model",
+                model_words=self.settings.wording == "model",
             )
         tick = time.perf_counter()
         prompt = render_slots(
@@ -241,6 +244,10 @@ class Pipeline:
             else []
         )
         asks_later = any(s.must_ask for s in layout.slots)
+        # an offer to be there is said once: by the offer slot, or the program's own line
+        has_offer = any(
+            p.name == "offer" if isinstance(p, Slot) else offers(p.text) for p in layout.parts
+        )
         # what the program says as written (the tip, a safety statement, the belief): a model
         # sentence that repeats one of them word for word has it taken out (seen: an opening
         # that ended with the quoted tip, then the tip again)
@@ -275,6 +282,8 @@ class Pipeline:
                     text = to_second_person(text, lang=lang, names=names)
                 if asks_later and not slot.question:
                     text = drop_questions(text)  # one question a draft: the question slot's
+                if has_offer:  # "最近好吗？有事随时找我。" before "有什么想聊的，随时找我。"
+                    text = drop_offers(text, keep_first=slot.name == "offer")
                 for said in fixed_said:  # the quoted tip follows: the opening must not say it
                     text = text.replace(said, "").strip()
                 others = [written[o] for o in written if o != name]

@@ -17,7 +17,7 @@ from generator.drafts import Plan, Source
 from generator.kinds import kind_spec
 from generator.posts import PostSource, post_source
 from generator.slots import CJK
-from knowledge.guides import moment_item, safety_statements, sentences
+from knowledge.guides import fits_day, moment_item, safety_statements, sentences
 from knowledge.pack import Belief, BrandPack, Channel, Customer, DocKind, KnowledgeDoc
 from knowledge.retriever import Knowledge, Passage
 
@@ -406,6 +406,10 @@ def gather(
             # 84-day cream is its halfway), else nothing rather than a stale step
             late = _moment_by_share(plan.days_since_purchase or 0, plan.usage_days)
             item = moment_item(guide, late) if late else None
+            if item is not None and not fits_day(
+                item.text, plan.days_since_purchase or 0, plan.usage_days
+            ):
+                item = None  # "end of week 4: you are running 5 minutes at a time" on day 20
             evidence.tip = item.text if item is not None else None
         if evidence.tip and customer is not None:
             evidence.tip = for_them(evidence.tip, customer, pack.customers) or None

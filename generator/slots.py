@@ -58,6 +58,9 @@ class Slot:
     ask_again: bool = True
     must_ask: bool = False  # its job is to ask: a question, or an invitation to tell
     no_product: bool = False  # a moment not about a product: it names none, sells nothing
+    # What the program can say from the knowledge (the tip, a subject, the bridge): its plain
+    # sentence stands unless the model is trusted with the wording (``ZHENXIN_WORDING=model``).
+    plain: bool = False
 
     def instruction(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en
@@ -176,6 +179,7 @@ TIP = Slot(
     "{tip_sentence}",
     "{tip_sentence}",
     ask_again=False,
+    plain=True,
 )
 QUESTION = Slot(
     "question",
@@ -296,6 +300,7 @@ SUBJECT = Slot(
     "{subject_line}",
     "{subject_line}",
     ask_again=False,
+    plain=True,
 )
 BRIDGE = Slot(
     "bridge",
@@ -310,6 +315,7 @@ BRIDGE = Slot(
     "也想和你说说我们一直相信的一件事：",
     "And one thing we believe:",
     ask_again=False,
+    plain=True,
 )
 WHY = Slot(
     "why",
@@ -572,21 +578,26 @@ def layout_for(
     answer: str | None = None,
     tier: tuple[str, str] | None = None,
     brand_name: str = "",
-    tip_by_model: bool = False,
+    model_words: bool = False,
 ) -> Layout:
     """The parts of a short draft for this plan (kind, moment, channel), in order; an email
-    always has a subject (the program's, when the model is not asked for one). The moment's
-    tip is the guide's own words unless ``tip_by_model`` (``ZHENXIN_TIP_WORDS=model``)."""
+    always has a subject (the program's, when the model is not asked for one). The parts the
+    program can say itself (:attr:`Slot.plain`: the moment's tip in the guide's own words, the
+    subject, the bridge) are its plain sentences unless ``model_words``
+    (``ZHENXIN_WORDING=model``); one with nothing to say is left out."""
     layout = _layout(
         plan, tip=tip, safety=safety, belief=belief, answer=answer, tier=tier, brand_name=brand_name
     )
-    if not tip_by_model:
-        said = str(layout.values.get("tip_sentence") or "")
-        layout.parts = [
-            Fixed("tip", said) if isinstance(p, Slot) and p.name == "tip" else p
-            for p in layout.parts
-            if not (isinstance(p, Slot) and p.name == "tip" and not said)
-        ]
+    if not model_words:
+        lang = "zh" if plan.lang != "en" else "en"
+        parts: list[Slot | Fixed] = []
+        for p in layout.parts:
+            if isinstance(p, Slot) and p.plain:
+                p = Fixed(p.name, p.fallback(lang, layout.values))
+                if not p.text.strip():
+                    continue
+            parts.append(p)
+        layout.parts = parts
     if plan.channel == "email" and not any(p.name == "subject" for p in layout.parts):
         lang = "zh" if plan.lang != "en" else "en"
         subjects = _EMAIL_SUBJECT[lang]
@@ -824,6 +835,41 @@ def drop_questions(text: str) -> str:
 
     said = sentences(text)
     kept = [x for x in said if not _is_question(x.rstrip().rstrip("”\"’'"))]  # "…吗？”" too
+    if not kept or len(kept) == len(said):
+        return text
+    return ("" if CJK.search(text) else " ").join(kept)
+
+
+# An offer to be there ("有事随时找我", "I'm here whenever you need"): said once a draft.
+_OFFERS = re.compile(
+    r"随时|都在|找我|问我|联系我|需要(?:帮助|帮忙)|"
+    r"\b(?:any ?time|whenever|(?:I'm|I am|we're|we are) (?:here|around)|reach (?:me|us|out)"
+    r"|just ask|ask (?:me|us)|here for you|here if you need)\b",
+    re.I,
+)
+
+
+def offers(text: str) -> bool:
+    """Whether ``text`` offers to be there when the customer needs it."""
+    return bool(_OFFERS.search(text))
+
+
+def drop_offers(text: str, *, keep_first: bool) -> str:
+    """``text`` with its offers to be there said once (``keep_first``: the offer slot's own,
+    "随时来问问，我们都在。如果你需要帮助，随时找我。" -> its first) or not at all (another
+    slot's, when the draft has an offer of its own: a hello that ends "有事随时找我" before
+    the offer). Nothing is dropped when nothing else would be left."""
+    from knowledge.guides import sentences
+
+    said = sentences(text)
+    kept: list[str] = []
+    offered = not keep_first
+    for sentence in said:
+        if offers(sentence):
+            if offered:
+                continue
+            offered = True
+        kept.append(sentence)
     if not kept or len(kept) == len(said):
         return text
     return ("" if CJK.search(text) else " ").join(kept)

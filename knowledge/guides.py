@@ -120,6 +120,39 @@ def moment_item(doc: KnowledgeDoc, trigger: str) -> GuideItem | None:
     return None
 
 
+_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九十")}
+_NAMED_DAY = re.compile(r"第\s*([0-9]+|[一二三四五六七八九十]{1,3})\s*天|\bday\s+([0-9]+)\b", re.I)
+_NAMED_WEEK = re.compile(
+    r"第\s*([0-9]+|[一二三四五六七八九十]{1,3})\s*周|\bweek\s+([0-9]+)\b", re.I
+)
+
+
+def _number(text: str) -> int:
+    if text.isdigit():
+        return int(text)
+    if len(text) == 1:
+        return _CN_DIGITS[text]
+    tens, _, ones = text.partition("十")  # 十二, 二十, 二十一
+    return (_CN_DIGITS.get(tens, 1) if tens else 1) * 10 + (_CN_DIGITS.get(ones, 0) if ones else 0)
+
+
+def fits_day(text: str, days: int, usage_days: int | None) -> bool:
+    """Whether a guide item that names its time ("用到一半（约第 15 天）", "Halfway (about day
+    28, end of week 4)") fits someone ``days`` in: a named week is that week or the next (a
+    plan's week 4 passage says "you are running 5 minutes at a time", untrue in week 3); a
+    named day within a quarter of the guide's days (at least 5). An item that names no time
+    fits any day."""
+    week = _NAMED_WEEK.search(text)
+    if week:
+        named = _number(week.group(1) or week.group(2))
+        return named <= days // 7 + 1 <= named + 1
+    day = _NAMED_DAY.search(text)
+    if day:
+        named = _number(day.group(1) or day.group(2))
+        return abs(days - named) <= max(5, (usage_days or 0) / 4)
+    return True
+
+
 def sentences(text: str) -> list[str]:
     pattern = _SENTENCE_ZH if _CJK.search(text) else _SENTENCE_EN
     return [s.strip() for s in pattern.findall(text) if s.strip()]
@@ -155,6 +188,7 @@ def split_safety(text: str, safety: list[str]) -> tuple[str, list[str]]:
 __all__ = [
     "MOMENT_MARKS",
     "GuideItem",
+    "fits_day",
     "items",
     "moment_item",
     "safety_statements",

@@ -92,7 +92,7 @@ def make_pipeline(settings: Settings, knowledge: FakeKnowledge):
         llm = FakeLLM(replies=list(replies)) if replies else FakeLLM()
         # the model words the tip in these tests (its gates are what they test); the default,
         # the guide's own words, has its own tests
-        s = settings.model_copy(update={"tip_words": "model", **overrides})
+        s = settings.model_copy(update={"wording": "model", **overrides})
         return Pipeline(s, llm=llm, knowledge=knowledge, checker=checker)
 
     return make

@@ -76,10 +76,10 @@ def test_each_kind_zh_with_real_knowledge_and_checks(
         pipeline, DraftRequest(brand="qingshui", customer_id=cid, kind=kind), as_of=AS_OF
     )
     assert draft.verdict != Verdict.BLOCK, draft.findings
-    # the model's sentences stand (they pass their gates and the real checks); the tip is
-    # the guide's own words (ZHENXIN_TIP_WORDS=guide, the default)
+    # the model's sentences stand (they pass their gates and the real checks); the tip, an
+    # email's subject and its bridge are the program's (ZHENXIN_WORDING=plain, the default)
     model = {p.name for p in draft.parts if p.source == "model"}
-    assert model == set(reply) - {"tip"}, draft.parts
+    assert model == set(reply) - {"tip", "subject", "bridge"}, draft.parts
     tip = next((p for p in draft.parts if p.name == "tip"), None)
     if tip is not None:
         assert tip.source == "fixed" and "对着自然光看看两颊" in tip.text

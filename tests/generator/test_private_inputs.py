@@ -108,7 +108,7 @@ def test_an_obeyed_planted_instruction_is_caught_and_never_sent(  # type: ignore
         customer = customer.model_copy(update={"purchases": pack.customers[0].purchases})
     reply = {"opening": "三天了" if lang == "zh" else "Day three", "tip": planted, "question": "?"}
     llm = FakeLLM(replies=[reply, {"tip": planted}])
-    by_model = settings.model_copy(update={"tip_words": "model"})  # the model words the tip
+    by_model = settings.model_copy(update={"wording": "model"})  # the model words the tip
     pipeline = Pipeline(by_model, llm=llm, knowledge=FakeKnowledge([pack]), checker=check)
     request = DraftRequest(brand=pack.brand.id, kind="care_message", trigger="day3")
     draft = pipeline.draft(request, customer=customer, as_of=AS_OF)

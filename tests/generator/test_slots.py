@@ -74,7 +74,7 @@ def _plan(
 def _layout(plan: Plan, **kw: object) -> Layout:
     zh = plan.lang == "zh"
     args: dict[str, object] = {
-        "tip_by_model": True,  # these tests are about the model's slots; see the guide's below
+        "model_words": True,  # these tests are about the model's slots; see the plain ones below
         "tip": ZH_TIP if zh else EN_TIP,
         "safety": [ZH_SAFETY if zh else EN_SAFETY],
         "belief": ZH_BELIEF if zh else EN_BELIEF,
@@ -1356,9 +1356,50 @@ def test_an_email_subject_promises_a_tip_only_when_there_is_one(lang: str) -> No
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_by_default_the_tip_is_the_guides_own_words(lang: str) -> None:
     plan = _plan(lang=lang)
-    layout = _layout(plan, tip_by_model=False)
+    layout = _layout(plan, model_words=False)
     tip = next(p for p in layout.parts if p.name == "tip")
     assert isinstance(tip, Fixed) and tip.text == layout.values["tip_sentence"]
     assert "tip" not in [s.name for s in layout.slots]  # the model is not asked for it
-    none = _layout(plan, tip=None, tip_by_model=False)
+    none = _layout(plan, tip=None, model_words=False)
     assert "tip" not in _names(none)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_by_default_an_emails_subject_and_bridge_are_the_programs(lang: str) -> None:
+    """On the embedded model a reader found model bridges that claimed effects ("Merino
+    socks help you find your own pace") and subjects the body did not deliver: by default
+    the program says them, and the model writes only the ask for feedback."""
+    layout = _layout(_plan("aftersale_email", lang=lang), model_words=False)
+    fixed = {p.name: p.text for p in layout.parts if isinstance(p, Fixed)}
+    assert fixed["subject"] == layout.values["subject_line"]
+    assert fixed["bridge"] == (
+        "也想和你说说我们一直相信的一件事：" if lang == "zh" else "And one thing we believe:"
+    )
+    assert [s.name for s in layout.slots] == ["feedback"]
+    text = assemble(layout, {"feedback": "好不好用都告诉我。"}, lang=lang).text
+    assert (ZH_BELIEF if lang == "zh" else EN_BELIEF) in text
+    no_belief = _layout(_plan("aftersale_email", lang=lang), belief=None, model_words=False)
+    assert "bridge" not in _names(no_belief)
+
+
+@pytest.mark.parametrize(
+    ("text", "keep_first", "expected"),
+    [
+        # the reader's "same thing twice": a long-silence offer that offered twice
+        ("随时来问问，我们都在。如果你需要帮助，随时找我。", True, "随时来问问，我们都在。"),
+        ("最近过得怎么样？有事随时找我。", False, "最近过得怎么样？"),
+        ("有事随时找我。", False, "有事随时找我。"),  # nothing else would be left
+        ("最近过得怎么样？天冷了，多穿点。", False, "最近过得怎么样？天冷了，多穿点。"),
+        (
+            "I'm here whenever you need me. Just ask if anything comes up.",
+            True,
+            "I'm here whenever you need me.",
+        ),
+        ("How have you been? Reach out any time.", False, "How have you been?"),
+        ("How have you been? The autumn runs are lovely.", False, None),
+    ],
+)
+def test_an_offer_to_be_there_is_said_once(
+    text: str, keep_first: bool, expected: str | None
+) -> None:
+    assert S.drop_offers(text, keep_first=keep_first) == (expected or text)

@@ -12,6 +12,7 @@ import pytest
 from knowledge.guides import (
     MOMENT_MARKS,
     GuideItem,
+    fits_day,
     items,
     moment_item,
     safety_statements,
@@ -329,3 +330,47 @@ def test_split_safety_by_the_list_or_by_words() -> None:
         "Check the heel. Even wear is good.",
         [],
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "days", "usage_days", "fits"),
+    [
+        # a plan's week-4 passage is not for week 3 (a reader's "wrong moment", day 20)
+        (
+            "Halfway (about day 28, end of week 4): you are running 5 minutes at a time.",
+            20,
+            56,
+            False,
+        ),
+        (
+            "Halfway (about day 28, end of week 4): you are running 5 minutes at a time.",
+            24,
+            56,
+            True,
+        ),
+        (
+            "Halfway (about day 28, end of week 4): you are running 5 minutes at a time.",
+            33,
+            56,
+            True,
+        ),
+        (
+            "Halfway (about day 28, end of week 4): you are running 5 minutes at a time.",
+            36,
+            56,
+            False,
+        ),
+        ("训练营过半（第二周）：把晚饭的主食换成杂粮。", 9, 21, True),
+        ("训练营过半（第二周）：把晚饭的主食换成杂粮。", 5, 21, False),
+        # a named day: within a quarter of the guide's days, at least 5
+        ("用到一半（约第 15 天）：可以对着自然光看看两颊。", 20, 30, True),
+        ("用到一半（约第 15 天）：可以对着自然光看看两颊。", 23, 30, False),
+        ("快用完时（约第二十五天）：回想一下这一个月。", 29, 30, True),
+        ("Nearly worn (about day 300): check the outsole.", 250, 365, True),
+        ("用到一半：看看两颊。", 27, 30, True),  # names no time: any day
+    ],
+)
+def test_a_guide_item_that_names_its_time_fits_only_near_it(
+    text: str, days: int, usage_days: int, fits: bool
+) -> None:
+    assert fits_day(text, days, usage_days) is fits
