@@ -52,7 +52,7 @@ class RunSummary:
         }
 
 
-PLAN_CHUNK = 500  # customers planned at a time (with their contact logs)
+PLAN_CHUNK = 2000  # customers planned at a time (with their contact logs)
 
 
 class BatchService:
@@ -100,7 +100,7 @@ class BatchService:
         are kept)."""
         handled = self._handled(spec)
         items: list[dict[str, Any]] = []
-        people = self.drafting.customers.iter_all(spec.brand)
+        people = self.drafting.customers.iter_all(spec.brand, chunk=PLAN_CHUNK)
         while chunk := list(itertools.islice(people, PLAN_CHUNK)):
             log = self.repo.contact_log(spec.brand, [c.id for c in chunk])
             items += care_items(spec, pack, contact_log=log, handled=handled, people=chunk)

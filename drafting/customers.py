@@ -87,21 +87,16 @@ class CustomerStore:
             return rows.list_customers(s, brand_id, limit=limit, offset=offset)
 
     def iter_all(self, brand_id: str, *, chunk: int = 500) -> Iterator[Customer]:
-        """Every customer of the brand, read ``chunk`` at a time (memory stays bounded)."""
+        """Every customer of the brand in id order, read ``chunk`` at a time (memory stays
+        bounded; no read stays open between chunks)."""
         last = ""
         while True:
             with self.sessions() as s:
-                # the two columns, not ORM rows: a brand-wide read builds no identity map
-                batch = s.execute(
-                    select(CustomerRow.customer_id, CustomerRow.data)
-                    .where(CustomerRow.brand_id == brand_id, CustomerRow.customer_id > last)
-                    .order_by(CustomerRow.customer_id)
-                    .limit(chunk)
-                ).all()
+                batch = rows.customer_page(s, brand_id, after=last, limit=chunk)
             if not batch:
                 return
             for _, data in batch:
-                yield Customer.model_validate(data)
+                yield Customer.model_validate_json(data)
             last = batch[-1][0]
 
     def names(self, brand_id: str, customer_ids: Iterable[str]) -> dict[str, str]:

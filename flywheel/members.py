@@ -17,15 +17,14 @@ enthusiastic reply does not make one.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from core.errors import RefusedError
 from generator.planner import invitation_tier
 from knowledge.languages import base_language
 from knowledge.pack import Brand, Customer
-from storage.events import Activity
+from storage.events import Engagement
 
 CORE_SCORE = 60
 YEAR = 365
@@ -51,18 +50,36 @@ def _recency(days: int | None) -> float:
     return 0.0
 
 
-def score(brand: Brand, customer: Customer, activity: Sequence[Activity], on: dt.date) -> Member:
+def span(on: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The year before ``on`` as moments: a day in ``(on - YEAR, on]`` is a moment in
+    ``[since, until)``."""
+    since = dt.datetime.combine(on - dt.timedelta(days=YEAR - 1), dt.time())
+    return since, dt.datetime.combine(on + dt.timedelta(days=1), dt.time())
+
+
+def score(
+    brand: Brand,
+    customer: Customer,
+    engaged: Engagement | None,
+    on: dt.date,
+    *,
+    tiers: Mapping[str, tuple[str, ...]] | None = None,
+) -> Member:
+    """One customer's score; ``engaged``: their replies and sends in the year before ``on``
+    (:func:`storage.events.engagement` over :func:`span`), None for none. ``tiers``: the tiers
+    open to each stage, when the caller worked them out already (:func:`open_tiers`)."""
     zh = base_language(brand.language) == "zh"
     since = on - dt.timedelta(days=YEAR)
     orders = [p.date for p in customer.purchases if since < p.date <= on]
-    replies = [a.at.date() for a in activity if a.type == "replied" and since < a.at.date() <= on]
-    sent = sum(1 for a in activity if a.type == "sent" and since < a.at.date() <= on)
-    latest = max([*orders, *replies], default=None)
+    replies = engaged.replies if engaged is not None else 0
+    sent = engaged.sent if engaged is not None else 0
+    last_reply = engaged.last_reply if engaged is not None else None
+    latest = max([*orders, *([last_reply.date()] if last_reply is not None else [])], default=None)
     days = (on - latest).days if latest is not None else None
     r = _recency(days)
     f = min(len(orders) / 4, 1.0)
-    e = min(len(replies) / sent, 1.0) if sent else 0.0
-    q = min(len(replies) / 3, 1.0)
+    e = min(replies / sent, 1.0) if sent else 0.0
+    q = min(replies / 3, 1.0)
     total = round(100 * (0.3 * r + 0.3 * f + 0.2 * e + 0.2 * q))
     reasons = []
     if days is not None:
@@ -72,19 +89,13 @@ def score(brand: Brand, customer: Customer, activity: Sequence[Activity], on: dt
     reasons.append(f"一年内购买{len(orders)}次" if zh else f"{len(orders)} orders in a year")
     if sent:
         reasons.append(
-            f"收到{sent}条消息，回复{len(replies)}次"
+            f"收到{sent}条消息，回复{replies}次"
             if zh
-            else f"replied {len(replies)} times to {sent} messages"
+            else f"replied {replies} times to {sent} messages"
         )
     elif replies:
-        reasons.append(f"一年内回复{len(replies)}次" if zh else f"{len(replies)} replies in a year")
-    tiers = []
-    for tier in brand.tiers:
-        try:
-            invitation_tier(brand, tier.id, customer)
-        except RefusedError:
-            continue
-        tiers.append(tier.id)
+        reasons.append(f"一年内回复{replies}次" if zh else f"{replies} replies in a year")
+    held = tiers.get(customer.stage) if tiers is not None else None
     return Member(
         customer_id=customer.id,
         name=customer.name,
@@ -92,19 +103,41 @@ def score(brand: Brand, customer: Customer, activity: Sequence[Activity], on: dt
         score=total,
         core=total >= CORE_SCORE and len(orders) >= 2,
         reasons=tuple(reasons),
-        tiers=tuple(tiers),
+        tiers=held if held is not None else _tiers(brand, customer),
     )
 
 
+def _tiers(brand: Brand, customer: Customer) -> tuple[str, ...]:
+    """The tiers this customer may be invited into (they depend on the stage alone)."""
+    tiers = []
+    for tier in brand.tiers:
+        try:
+            invitation_tier(brand, tier.id, customer)
+        except RefusedError:
+            continue
+        tiers.append(tier.id)
+    return tuple(tiers)
+
+
 def rank(
-    brand: Brand, customers: Iterable[Customer], activity: Iterable[Activity], on: dt.date
+    brand: Brand,
+    customers: Iterable[Customer],
+    engagement: Mapping[str, Engagement],
+    on: dt.date,
+    *,
+    tiers: dict[str, tuple[str, ...]] | None = None,
 ) -> list[Member]:
-    """Every customer's score, highest first (ties by id)."""
-    by_customer: dict[str, list[Activity]] = defaultdict(list)
-    for a in activity:
-        by_customer[a.customer_id].append(a)
-    members = [score(brand, c, by_customer.get(c.id, []), on) for c in customers if not c.opted_out]
+    """Every customer's score, highest first (ties by id). ``tiers`` keeps the tiers open
+    to each stage met, across calls."""
+    tiers = {} if tiers is None else tiers
+    members = []
+    for c in customers:
+        if c.opted_out:
+            continue
+        if c.stage not in tiers:
+            tiers[c.stage] = _tiers(brand, c)
+        members.append(score(brand, c, engagement.get(c.id), on, tiers=tiers))
     return sorted(members, key=lambda m: (-m.score, m.customer_id))
 
 
-__all__ = ["CORE_SCORE", "Member", "rank", "score"]
+__all__ = ["CORE_SCORE", "Member", "rank", "score", "span"]

@@ -12,26 +12,27 @@ import bisect
 import datetime as dt
 import itertools
 import math
+import operator
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.errors import ZhenxinError
 from storage import customers as customer_rows
 from storage import drafts as draft_rows
 from storage import events as event_rows
-from storage.models import DraftRow
 
 Z95 = 1.959963984540054
 REPLY_DAYS = 7  # a reply within a week of a send answers it (when it names no draft)
 FEW = 30  # under this many, a rate says little: the report says so
 GROUP_FIELDS = ("kind", "trigger", "stage", "month")
-CUSTOMERS = 500  # customers read and counted at a time
+CUSTOMERS = 2000  # customers read and counted at a time
 _TYPES = ("purchased", "replied", "unsubscribed", "opted_out", "sent", "held_out")
+_ENDING = ("unsubscribed", "opted_out")
+_customer = operator.itemgetter(1)  # a row of storage.events.with_drafts: its customer id
 
 
 def group_fields(text: str) -> tuple[str, ...]:
@@ -157,12 +158,12 @@ def outcomes(
     care = set(care_kinds)
 
     groups: dict[tuple[str, str, str, str], _Group] = defaultdict(_Group)
-    for _did, kind, trigger, stage, created, status, _cid in draft_rows.iter_drafted(
+    for kind, trigger, stage, month, drafted, approved in draft_rows.drafted_counts(
         session, brand_id, since=start, until=end
     ):
-        g = groups[project((kind, trigger, stage, _month(created)))]
-        g.drafted += 1
-        g.approved += status == "approved"
+        g = groups[project((kind, trigger, stage, month))]
+        g.drafted += drafted
+        g.approved += approved
 
     contacted = _Cohort()
     held = _Cohort()
@@ -173,30 +174,31 @@ def outcomes(
             c.count(purchases, at, as_of_dt)
 
     # A customer at a time, CUSTOMERS at a time: what the report holds is the groups and
-    # one chunk of customers, whatever the size of the brand.
+    # one chunk of customers, whatever the size of the brand. Rows are unpacked rather than
+    # read by name: the loop below meets every event of the brand.
     people = event_rows.customers_with_events(session, brand_id, chunk=CUSTOMERS)
     while chunk := list(itertools.islice(people, CUSTOMERS)):
-        rows = event_rows.of_customers(session, brand_id, chunk, types=_TYPES)
-        sends = [r for r in rows if r.type == "sent" and start <= r.at < end]
-        meta = _drafted(session, brand_id, {r.draft_id for r in sends if r.draft_id}, start, end)
-        on_record = dict(customer_rows.purchase_days(session, brand_id, customer_ids=chunk))
-        for cid, events in itertools.groupby(rows, key=lambda r: r.customer_id):
+        # the chunk is every customer with events from its first id to its last: one range
+        first, last = chunk[0], chunk[-1]
+        rows = event_rows.with_drafts(session, brand_id, first, last, types=_TYPES)
+        on_record = dict(customer_rows.purchase_days_between(session, brand_id, first, last))
+        for cid, events in itertools.groupby(rows, key=_customer):
             mine = list(events)  # in the order they were stored
             purchases: list[dt.datetime] = []
             replies: list[dt.datetime] = []
             unsubs: list[dt.datetime] = []
             replied_drafts: set[str] = set()
-            for r in mine:
-                if not start <= r.at < horizon:
+            for _id, _cid, type_, at, draft_id, *_ in mine:
+                if not start <= at < horizon:
                     continue
-                if r.type == "purchased":
-                    purchases.append(r.at)
-                elif r.type == "replied":
-                    replies.append(r.at)
-                    if r.draft_id:
-                        replied_drafts.add(r.draft_id)
-                elif r.type in ("unsubscribed", "opted_out"):
-                    unsubs.append(r.at)
+                if type_ == "purchased":
+                    purchases.append(at)
+                elif type_ == "replied":
+                    replies.append(at)
+                    if draft_id:
+                        replied_drafts.add(draft_id)
+                elif type_ in _ENDING:
+                    unsubs.append(at)
             # Orders on the customer's record count too (a shop's list imported as
             # customers): each day with no purchase event on it is one more order, at noon
             # (a record has no time).
@@ -209,23 +211,23 @@ def outcomes(
                 times.sort()
             was_held = was_contacted = False
             for r in mine:
-                if r.type not in ("sent", "held_out") or not start <= r.at < end:
+                _id, _cid, type_, at, draft_id, kind, trigger, stage, *drafted = r
+                if (type_ != "sent" and type_ != "held_out") or not start <= at < end:
                     continue
-                at = r.at
-                if r.type == "held_out":
+                if type_ == "held_out":
                     if not was_held:  # one arm entry per customer: the first holdout
                         was_held = True
-                        arm(held, r.trigger or "", at, purchases)
+                        arm(held, trigger or "", at, purchases)
                     continue
-                key = meta.get(r.draft_id or "") or (
-                    r.kind or "unknown",
-                    r.trigger or "",
-                    r.stage or "",
-                    _month(at),
+                d_brand, d_kind, d_trigger, d_stage, created = drafted
+                key = (
+                    (d_kind, d_trigger, d_stage, _month(created))
+                    if created is not None and d_brand == brand_id and start <= created < end
+                    else (kind or "unknown", trigger or "", stage or "", _month(at))
                 )
                 g = groups[project(key)]
                 g.sent += 1
-                g.replied += (r.draft_id in replied_drafts) or _after(replies, at, REPLY_DAYS)
+                g.replied += (draft_id in replied_drafts) or _after(replies, at, REPLY_DAYS)
                 g.count(purchases, at, as_of_dt)
                 g.unsubscribed += _after(unsubs, at, 30)
                 if key[0] in care and not was_contacted:
@@ -264,31 +266,6 @@ def outcomes(
         "groups": out_groups,
         "holdout": _compare(contacted, held),
     }
-
-
-def _drafted(
-    session: Session, brand_id: str, ids: set[str], start: dt.datetime, end: dt.datetime
-) -> dict[str, tuple[str, str, str, str]]:
-    """(kind, trigger, stage, month) of the drafts among ``ids`` made in ``[start, end)``."""
-    wanted = sorted(ids)
-    found: dict[str, tuple[str, str, str, str]] = {}
-    for first in range(0, len(wanted), event_rows.CHUNK):
-        # by id alone, the rest checked here: given the brand too, SQLite (no statistics)
-        # walked the brand's (brand, status) index, every draft of the brand per chunk
-        rows = session.execute(
-            select(
-                DraftRow.id,
-                DraftRow.brand_id,
-                DraftRow.kind,
-                DraftRow.trigger,
-                DraftRow.stage,
-                DraftRow.created_at,
-            ).where(DraftRow.id.in_(wanted[first : first + event_rows.CHUNK]))
-        )
-        for did, brand, kind, trigger, stage, created in rows:
-            if brand == brand_id and start <= created < end:
-                found[did] = (kind, trigger, stage, _month(created))
-    return found
 
 
 def _arm(c: _Cohort) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from storage import events as event_rows
 from storage.models import CustomerRow, DraftRow, EventRow
 
 CHUNK = 2000  # events per transaction
+MEMBERS_CHUNK = 2000  # customers scored at a time
 
 
 @dataclass
@@ -253,20 +254,23 @@ class FlywheelService:
     def members(
         self, brand_id: str, *, on: dt.date, limit: int = 50, core_only: bool = False
     ) -> list[members_mod.Member]:
-        """The highest-scoring customers (ties by id), read 500 at a time so a brand of any
-        size fits in memory; each with its reasons and the tiers it may join."""
+        """The highest-scoring customers (ties by id), read MEMBERS_CHUNK at a time so a
+        brand of any size fits in memory, each chunk's replies and sends counted by the
+        database; each member with its reasons and the tiers they may join."""
         brand = self.drafting.brand(brand_id)
         if brand is None:
             return []
+        since, until = members_mod.span(on)
+        tiers: dict[str, tuple[str, ...]] = {}
 
         def scored() -> Iterator[members_mod.Member]:
-            people = self.drafting.customers.iter_all(brand_id)
-            while chunk := list(itertools.islice(people, 500)):
+            people = self.drafting.customers.iter_all(brand_id, chunk=MEMBERS_CHUNK)
+            while chunk := list(itertools.islice(people, MEMBERS_CHUNK)):
                 with self.sessions() as s:
-                    acts = event_rows.activity(
-                        s, brand_id, [c.id for c in chunk], types=("replied", "sent")
+                    engaged = event_rows.engagement(
+                        s, brand_id, chunk[0].id, chunk[-1].id, since=since, until=until
                     )
-                for m in members_mod.rank(brand, chunk, acts, on):
+                for m in members_mod.rank(brand, chunk, engaged, on, tiers=tiers):
                     if m.core or not core_only:
                         yield m
 

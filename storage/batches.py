@@ -511,10 +511,13 @@ class BatchRepository:
                 return out
             query = query.where(ContactRow.customer_id.in_(list(customer_ids)))
         with self.sessions() as s:
-            rows = s.execute(query).all()
+            rows = s.connection().execute(query).all()  # Core: no ORM row per contact
+        channels = {c.value: c for c in Channel}
         for cid, date, channel, purpose in rows:
             out.setdefault(cid, []).append(
-                Contact(date=date, channel=Channel(channel), purpose=purpose)
+                Contact(
+                    date=date, channel=channels.get(channel) or Channel(channel), purpose=purpose
+                )
             )
         return out
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Iterator
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
 from core.errors import NotFoundError
@@ -81,6 +82,22 @@ def save_customer(
     return False
 
 
+def customer_page(
+    session: Session, brand_id: str, *, after: str = "", limit: int = 500
+) -> list[tuple[str, str]]:
+    """``(customer id, the stored record as JSON text)`` of the brand's next ``limit``
+    customers after ``after``, in id order. The text is for ``Customer.model_validate_json``:
+    through Core and without decoding the JSON here, a brand-wide walk costs a few
+    microseconds a customer instead of an ORM row and a ``json.loads`` each."""
+    query = (
+        select(CustomerRow.customer_id, cast(CustomerRow.data, Text))
+        .where(CustomerRow.brand_id == brand_id, CustomerRow.customer_id > after)
+        .order_by(CustomerRow.customer_id)
+        .limit(limit)
+    )
+    return [(cid, data) for cid, data in session.connection().execute(query)]
+
+
 def import_customers(session: Session, brand_id: str, customers: Iterable[Customer]) -> int:
     count = 0
     for customer in customers:
@@ -114,19 +131,19 @@ def list_customers(
     return [Customer.model_validate(r.data) for r in rows]
 
 
-def purchase_days(
-    session: Session, brand_id: str, *, chunk: int = 2000, customer_ids: Iterable[str] | None = None
+def purchase_days_between(
+    session: Session, brand_id: str, first: str, last: str
 ) -> Iterator[tuple[str, list[dt.date]]]:
-    """``(customer id, order days)`` of every customer of the brand (or of ``customer_ids``)
-    with an order on record, read ``chunk`` rows at a time (the outcomes report)."""
-    query = (
-        select(CustomerRow.customer_id, CustomerRow.data)
-        .where(CustomerRow.brand_id == brand_id)
-        .execution_options(yield_per=chunk)
+    """``(customer id, order days)`` of the customers with ids in ``[first, last]`` with an
+    order on record (one chunk of the outcomes report), through Core, each record's JSON
+    decoded once."""
+    query = select(CustomerRow.customer_id, cast(CustomerRow.data, Text)).where(
+        CustomerRow.brand_id == brand_id,
+        CustomerRow.customer_id >= first,
+        CustomerRow.customer_id <= last,
     )
-    if customer_ids is not None:
-        query = query.where(CustomerRow.customer_id.in_(sorted(set(customer_ids))))
-    for cid, data in session.execute(query):
-        days = [dt.date.fromisoformat(str(p["date"])) for p in (data or {}).get("purchases") or ()]
+    for cid, data in session.connection().execute(query):
+        record = (json.loads(data) if data else None) or {}
+        days = [dt.date.fromisoformat(str(p["date"])) for p in record.get("purchases") or ()]
         if days:
             yield cid, days

@@ -22,11 +22,11 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, extract, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -589,27 +589,31 @@ def waiting(
     return out
 
 
-def iter_drafted(
-    session: Session, brand_id: str, *, since: dt.datetime, until: dt.datetime, chunk: int = 5000
-) -> Iterator[tuple[str, str, str, str, dt.datetime, str, str | None]]:
-    """``(id, kind, trigger, stage, created_at, status, customer_id)`` of the brand's drafts
-    made in ``[since, until)``, read ``chunk`` rows at a time (the outcomes report)."""
+def drafted_counts(
+    session: Session, brand_id: str, *, since: dt.datetime, until: dt.datetime
+) -> list[tuple[str, str, str, str, int, int]]:
+    """``(kind, trigger, stage, month "YYYY-MM", drafts, approved)`` of the brand's drafts
+    made in ``[since, until)``, counted by the database (the outcomes report)."""
+    year = extract("year", DraftRow.created_at)
+    month = extract("month", DraftRow.created_at)
     query = (
         select(
-            DraftRow.id,
             DraftRow.kind,
             DraftRow.trigger,
             DraftRow.stage,
-            DraftRow.created_at,
-            DraftRow.status,
-            DraftRow.customer_id,
+            year,
+            month,
+            func.count(),
+            func.sum(case((DraftRow.status == "approved", 1), else_=0)),
         )
         .where(
             DraftRow.brand_id == brand_id,
             DraftRow.created_at >= since,
             DraftRow.created_at < until,
         )
-        .execution_options(yield_per=chunk)
+        .group_by(DraftRow.kind, DraftRow.trigger, DraftRow.stage, year, month)
     )
-    for row in session.execute(query):
-        yield (row[0], row[1], row[2], row[3], row[4], row[5], row[6])
+    return [
+        (kind, trigger, stage, f"{int(y):04d}-{int(m):02d}", int(n), int(approved or 0))
+        for kind, trigger, stage, y, m, n, approved in session.connection().execute(query)
+    ]

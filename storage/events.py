@@ -8,12 +8,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, Table, func, select
+from sqlalchemy import Select, Table, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from storage.brands import ensure_brand
 from storage.bulk import insert_many
-from storage.models import EventRow, StageChangeRow
+from storage.models import DraftRow, EventRow, StageChangeRow
 
 CHUNK = 500  # ids per IN (...) query: well under SQLite's variable limit
 
@@ -87,19 +87,74 @@ def activity(
     return sorted(found, key=lambda a: a.at)
 
 
+@dataclass(frozen=True)
+class Engagement:
+    """What a customer did in a span: replies, messages sent to them, the newest reply."""
+
+    replies: int
+    sent: int
+    last_reply: dt.datetime | None
+
+
+def engagement_query(
+    brand_id: str, first: str, last: str, *, since: dt.datetime, until: dt.datetime
+) -> Select[str, Any, Any, Any]:
+    """The query of :func:`engagement`."""
+    in_span = and_(EventRow.at >= since, EventRow.at < until)
+    replied = and_(EventRow.type == "replied", in_span)
+    sent = and_(EventRow.type == "sent", in_span)
+    return (
+        select(
+            EventRow.customer_id,
+            func.sum(case((replied, 1), else_=0)),
+            func.sum(case((sent, 1), else_=0)),
+            func.max(case((replied, EventRow.at), else_=None)),
+        )
+        .where(
+            EventRow.brand_id == brand_id,
+            EventRow.customer_id >= first,
+            EventRow.customer_id <= last,
+        )
+        .group_by(EventRow.customer_id)
+    )
+
+
+def engagement(
+    session: Session,
+    brand_id: str,
+    first: str,
+    last: str,
+    *,
+    since: dt.datetime,
+    until: dt.datetime,
+) -> dict[str, Engagement]:
+    """Replies and sends in ``[since, until)`` of the customers with ids in ``[first, last]``
+    (those with any event), counted by the database: one row per customer instead of every
+    event (the core members ranking). The query names the customers only, by range (the
+    types and times are conditions inside the counts), so the (brand, customer, at) index
+    is the one that fits, on SQLite without statistics too."""
+    query = engagement_query(brand_id, first, last, since=since, until=until)
+    return {
+        cid: Engagement(int(replies or 0), int(sends or 0), newest)
+        for cid, replies, sends, newest in session.connection().execute(query)
+    }
+
+
 def customers_with_events(session: Session, brand_id: str, *, chunk: int = 1000) -> Iterator[str]:
     """Every customer id the brand holds events of, in order, read ``chunk`` at a time (each
     page starts after the last id of the one before: no cursor stays open between them)."""
     after = ""
     while True:
         page = list(
-            session.scalars(
+            session.connection()
+            .execute(
                 select(EventRow.customer_id)
                 .where(EventRow.brand_id == brand_id, EventRow.customer_id > after)
                 .group_by(EventRow.customer_id)
                 .order_by(EventRow.customer_id)
                 .limit(chunk)
             )
+            .scalars()
         )
         yield from page
         if len(page) < chunk:
@@ -107,25 +162,47 @@ def customers_with_events(session: Session, brand_id: str, *, chunk: int = 1000)
         after = page[-1]
 
 
-def of_customers(
-    session: Session, brand_id: str, customer_ids: Iterable[str], *, types: Sequence[str]
-) -> list[Any]:
-    """Events of these types for these customers, by customer and in the order they were
-    stored (the types kept here, as :func:`activity` does), as plain rows: ``id``,
-    ``customer_id``, ``type``, ``at``, ``draft_id``, ``kind``, ``trigger``, ``stage``."""
-    ids = sorted(set(customer_ids))
-    wanted = set(types)
-    columns = (EventRow.id, EventRow.customer_id, EventRow.type, EventRow.at, EventRow.draft_id)
-    found: list[Any] = []
-    for start in range(0, len(ids), CHUNK):
-        part = ids[start : start + CHUNK]
-        rows = session.execute(
-            select(*columns, EventRow.kind, EventRow.trigger, EventRow.stage).where(
-                EventRow.brand_id == brand_id, EventRow.customer_id.in_(part)
-            )
+def with_drafts_query(
+    brand_id: str, first: str, last: str, *, types: Sequence[str]
+) -> Select[*tuple[Any, ...]]:
+    """The query of :func:`with_drafts`."""
+    return (
+        select(
+            EventRow.id,
+            EventRow.customer_id,
+            EventRow.type,
+            EventRow.at,
+            EventRow.draft_id,
+            EventRow.kind,
+            EventRow.trigger,
+            EventRow.stage,
+            DraftRow.brand_id.label("d_brand"),
+            DraftRow.kind.label("d_kind"),
+            DraftRow.trigger.label("d_trigger"),
+            DraftRow.stage.label("d_stage"),
+            DraftRow.created_at.label("d_created"),
         )
-        found.extend(r for r in rows if r.type in wanted)
-    return sorted(found, key=lambda r: (r.customer_id, r.id))
+        .outerjoin(DraftRow, DraftRow.id == EventRow.draft_id)
+        .where(
+            EventRow.brand_id == brand_id,
+            EventRow.customer_id >= first,
+            EventRow.customer_id <= last,
+            EventRow.type.in_(types),
+        )
+        .order_by(EventRow.customer_id, EventRow.id)
+    )
+
+
+def with_drafts(
+    session: Session, brand_id: str, first: str, last: str, *, types: Sequence[str]
+) -> list[Any]:
+    """Events of these types of the customers with ids in ``[first, last]``, by customer and
+    in the order they were stored, each with the draft it names (if held: the draft's
+    ``d_brand``, ``d_kind``, ``d_trigger``, ``d_stage``, ``d_created``; else None), as plain
+    rows (the outcomes report). One query through Core: the customers by range (the
+    (brand, customer, at) index), the draft joined by its id."""
+    query = with_drafts_query(brand_id, first, last, types=types)
+    return list(session.connection().execute(query).all())
 
 
 def for_customer(
@@ -220,15 +297,19 @@ def stage_history(session: Session, brand_id: str, customer_id: str) -> list[Sta
 
 __all__ = [
     "Activity",
+    "Engagement",
     "activity",
     "count",
     "customers_with_events",
+    "engagement",
+    "engagement_query",
     "existing_ids",
     "for_customer",
     "insert_new",
-    "of_customers",
     "record_stage_change",
     "replies_to",
     "stage_history",
     "stream",
+    "with_drafts",
+    "with_drafts_query",
 ]

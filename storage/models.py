@@ -75,6 +75,8 @@ class DraftRequestRow(Base):
     """
 
     __tablename__ = "draft_requests"
+    # the review queue: a brand's newest first, without sorting every request it holds
+    __table_args__ = (Index("ix_draft_requests_brand_created", "brand_id", "created_at"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id"), index=True)
