@@ -58,8 +58,9 @@ class Slot:
     ask_again: bool = True
     must_ask: bool = False  # its job is to ask: a question, or an invitation to tell
     no_product: bool = False  # a moment not about a product: it names none, sells nothing
-    # What the program can say from the knowledge (the tip, a subject, the bridge): its plain
-    # sentence stands unless the model is trusted with the wording (``ZHENXIN_WORDING=model``).
+    # What the program can say itself (the tip, a subject, the bridge, an offer to be
+    # there): its plain sentence stands unless the model is trusted with the wording
+    # (``ZHENXIN_WORDING=model``).
     plain: bool = False
 
     def instruction(self, lang: str) -> str:
@@ -225,6 +226,7 @@ ASK_ANYTIME = Slot(
     question=True,
     ask_again=False,
     no_product=True,
+    plain=True,  # formulaic: a reader found "随时问你有问题。" from the model
 )
 WISH = Slot(
     "wish",
@@ -260,6 +262,7 @@ OFFER = Slot(
     "If there's anything on your mind, I'm here.",
     ask_again=False,
     no_product=True,
+    plain=True,  # formulaic: a reader found "随时问你有问题。" from the model
 )
 THANKS = Slot(
     "thanks",
