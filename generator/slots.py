@@ -166,6 +166,23 @@ _PROGRAMME_OPENING = {
         "milestone": "{timeline} now.",
     },
 }
+# Something worn (shoes, socks, a stroller) wears out, it is not "nearly finished": told by the
+# product's name or the guide's own label for the moment ("Nearly worn (about day 150)").
+_WEARS = re.compile(
+    r"worn|磨损|穿|鞋|袜|车|\b(?:shoes?|socks?|boots?|jacket|bike|stroller|walker)\b", re.I
+)
+_WORN_OPENING = {
+    "zh": {
+        **_MOMENT_OPENING["zh"],
+        "half_used": "{product}到你手上有{days}天了，差不多到了一半的时候。",
+        "almost_finished": "{product}到你手上有{days}天了，可能开始有磨损了。",
+    },
+    "en": {
+        **_MOMENT_OPENING["en"],
+        "half_used": "It's been {days} days with your {product}: about the halfway point.",
+        "almost_finished": "It's been {days} days with your {product}: around when wear shows.",
+    },
+}
 _PROGRAMME_ENDED = {
     "zh": "{product}结束有一阵子了。",
     "en": "It's been a little while since your {product} ended.",
@@ -670,7 +687,13 @@ def _layout(
         ]
         return Layout(parts, values)
 
-    openings = _PROGRAMME_OPENING if _PROGRAMME.search(product) else _MOMENT_OPENING
+    label = _LABEL.match(tip or "")
+    if _PROGRAMME.search(product):
+        openings = _PROGRAMME_OPENING
+    elif _WEARS.search(f"{product} {label.group(0) if label else ''}"):
+        openings = _WORN_OPENING
+    else:
+        openings = _MOMENT_OPENING
     moment = openings[lang].get(trigger, openings[lang]["after_purchase"])
     ended = (
         plan.usage_days and plan.days_since_purchase and plan.days_since_purchase > plan.usage_days

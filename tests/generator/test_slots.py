@@ -331,8 +331,17 @@ def test_care_message_layout_per_moment(lang: str, trigger: str, names: list[str
         ("almost_finished", "zh", "舒缓修护精华液应该快用完了。"),
         ("after_purchase", "zh", "舒缓修护精华液到你手上有3天了。"),
         ("day3", "en", "It's day 3 with your Cadence road shoe."),
-        ("half_used", "en", "You're about halfway through your Cadence road shoe."),
-        ("almost_finished", "en", "Your Cadence road shoe must be nearly finished by now."),
+        # a shoe wears out (see test_something_worn_is_not_nearly_finished)
+        (
+            "half_used",
+            "en",
+            "It's been 3 days with your Cadence road shoe: about the halfway point.",
+        ),
+        (
+            "almost_finished",
+            "en",
+            "It's been 3 days with your Cadence road shoe: around when wear shows.",
+        ),
         ("after_purchase", "en", "It's been 3 days since your Cadence road shoe arrived."),
         ("monthly", "zh", "舒缓修护精华液到你手上有3天了。"),  # another moment: after purchase
     ],
@@ -1403,3 +1412,36 @@ def test_an_offer_to_be_there_is_said_once(
     text: str, keep_first: bool, expected: str | None
 ) -> None:
     assert S.drop_offers(text, keep_first=keep_first) == (expected or text)
+
+
+@pytest.mark.parametrize(
+    ("lang", "product", "tip", "expected"),
+    [
+        (
+            "en",
+            "Cadence road shoe",
+            "Nearly worn (about day 150): press your thumb into the midsole from the side.",
+            "It's been 150 days with your Cadence road shoe: around when wear shows.",
+        ),
+        (
+            "zh",
+            "青苗平衡车",
+            "快用完时：检查轮胎的纹路。",
+            "青苗平衡车到你手上有150天了，可能开始有磨损了。",
+        ),
+        (
+            "zh",
+            "舒缓修护精华液",
+            "快用完时（约第 25 天）：回想一下。",
+            "舒缓修护精华液应该快用完了。",
+        ),
+    ],
+)
+def test_something_worn_is_not_nearly_finished(
+    lang: str, product: str, tip: str, expected: str
+) -> None:
+    """A reader: "Your Cadence road shoe must be nearly finished by now." A shoe wears out."""
+    plan = _plan(trigger="almost_finished", lang=lang, product=product, days=150)
+    layout = _layout(plan, tip=tip, safety=[])
+    opening = next(p for p in layout.parts if p.name == "opening")
+    assert isinstance(opening, Fixed) and opening.text == expected
