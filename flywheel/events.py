@@ -180,12 +180,22 @@ def validate(items: Iterable[Mapping[str, Any]]) -> tuple[list[Event], list[Reje
     good: list[Event] = []
     bad: list[Rejected] = []
     for index, item in enumerate(items):
-        raw_id = item.get("id") if isinstance(item, Mapping) else None
-        try:
-            good.append(Event.model_validate(item))
-        except ValidationError as exc:
-            bad.append(Rejected(index, str(raw_id) if raw_id else None, _one_line(exc)))
+        event = validate_one(item, index)
+        if isinstance(event, Rejected):
+            bad.append(event)
+        else:
+            good.append(event)
     return good, bad
+
+
+def validate_one(item: Mapping[str, Any], index: int = 0) -> Event | Rejected:
+    """One raw item as an :class:`Event`, or a :class:`Rejected` (at ``index``) saying what
+    is wrong (an ingest validates its items one at a time, in order)."""
+    try:
+        return Event.model_validate(item)
+    except ValidationError as exc:
+        raw_id = item.get("id") if isinstance(item, Mapping) else None
+        return Rejected(index, str(raw_id) if raw_id else None, _one_line(exc))
 
 
 def _one_line(exc: ValidationError) -> str:
@@ -317,4 +327,5 @@ __all__ = [
     "criticises",
     "read_file",
     "validate",
+    "validate_one",
 ]

@@ -7,6 +7,7 @@ rule holds on the day of the newest event wins; the change is saved with why.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -53,19 +54,47 @@ class Promotion:
     why: str
 
 
+class Ladder:
+    """A brand's stages in order and its rules, worked out once for many customers (an
+    ingest walks every new event of a chunk through :meth:`promotion`)."""
+
+    def __init__(self, brand: Brand) -> None:
+        self.brand = brand
+        self.order = {s.id: i for i, s in enumerate(brand.stages)}
+        self.rules = brand.stage_rules()
+
+    def promotion(self, current: str, f: Facts) -> Promotion | None:
+        """The stage this customer moves up to, or None (stays)."""
+        order = self.order
+        here = order.get(current, -1)
+        best: tuple[Stage, StageRule] | None = None
+        for stage, rule in self.rules:
+            higher = best is None or order[stage.id] > order[best[0].id]
+            if order[stage.id] > here and higher and holds(rule, f):
+                best = (stage, rule)
+        if best is None:
+            return None
+        stage, rule = best
+        return Promotion(current, stage, rule, rule.describe(self.brand.language))
+
+
+class History:
+    """One customer's counted activity, for :class:`Facts` on any day: the same facts as
+    :func:`facts`, found by bisection instead of a walk of every event each time."""
+
+    def __init__(self, activity: Sequence[Activity]) -> None:
+        self.replies = sorted(a.at.date() for a in activity if a.type == "replied")
+        self.co_creation = sorted(a.at.date() for a in activity if a.topic == CO_CREATION)
+
+    def facts(self, on: dt.date, purchases: int) -> Facts:
+        replies = tuple(self.replies[: bisect.bisect_right(self.replies, on)])
+        co = bisect.bisect_right(self.co_creation, on)
+        return Facts(on=on, purchases=purchases, replies=replies, co_creation=co)
+
+
 def promotion(brand: Brand, current: str, f: Facts) -> Promotion | None:
     """The stage this customer moves up to, or None (stays)."""
-    order = {s.id: i for i, s in enumerate(brand.stages)}
-    here = order.get(current, -1)
-    best: tuple[Stage, StageRule] | None = None
-    for stage, rule in brand.stage_rules():
-        higher = best is None or order[stage.id] > order[best[0].id]
-        if order[stage.id] > here and higher and holds(rule, f):
-            best = (stage, rule)
-    if best is None:
-        return None
-    stage, rule = best
-    return Promotion(current, stage, rule, rule.describe(brand.language))
+    return Ladder(brand).promotion(current, f)
 
 
-__all__ = ["Facts", "Promotion", "facts", "holds", "promotion"]
+__all__ = ["Facts", "History", "Ladder", "Promotion", "facts", "holds", "promotion"]

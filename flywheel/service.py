@@ -16,7 +16,14 @@ from sqlalchemy import select
 from drafting.service import DraftingService
 from flywheel import lifecycle, report
 from flywheel import members as members_mod
-from flywheel.events import CO_CREATION, CONSENT_ENDING, Event, EventType, Rejected, validate
+from flywheel.events import (
+    CO_CREATION,
+    CONSENT_ENDING,
+    Event,
+    EventType,
+    Rejected,
+    validate_one,
+)
 from knowledge.pack import Brand, Customer, Purchase
 from storage import consent, contacts
 from storage import customers as customer_rows
@@ -73,13 +80,9 @@ class FlywheelService:
         seen: set[str] = set()
         unique: list[tuple[int, Event]] = []
         for index, item in enumerate(items):
-            if isinstance(item, Event):
-                event: Event | None = item
-            else:
-                good, bad = validate([item])
-                event = good[0] if good else None
-                result.rejected.extend(Rejected(index, r.id, r.error) for r in bad)
-            if event is None:
+            event = item if isinstance(item, Event) else validate_one(item)
+            if isinstance(event, Rejected):
+                result.rejected.append(Rejected(index, event.id, event.error))
                 continue
             if event.id in seen:
                 result.duplicates += 1
@@ -148,6 +151,14 @@ class FlywheelService:
                 activity[a.customer_id].append(a)
         # The chunk's customers in one query each way: read together, written in one flush.
         stored = customer_rows.stored_rows(s, brand_id, by_customer)
+        # the consent that holds for those whose events end it, read before anything of the
+        # chunk is written (a customer's own opt-out below is the only change to theirs)
+        held_consent = consent.current_many(
+            s,
+            brand_id,
+            [cid for cid, evs in by_customer.items() if any(e.type in CONSENT_ENDING for e in evs)],
+        )
+        ladder = lifecycle.Ladder(brand) if brand is not None else None
         sends: list[dict[str, Any]] = []
         for cid, evs in by_customer.items():
             customer = Customer.model_validate(stored[cid].data)  # checked above
@@ -163,7 +174,7 @@ class FlywheelService:
                     update={"purchases": sorted(purchases, key=lambda p: p.date)}
                 )
             ending = next((e for e in evs if e.type in CONSENT_ENDING), None)
-            if ending is not None and consent.current(s, brand_id, cid) != consent.OPTED_OUT:
+            if ending is not None and held_consent.get(cid) != consent.OPTED_OUT:
                 consent.record(
                     s,
                     brand_id,
@@ -185,8 +196,8 @@ class FlywheelService:
                 for e in evs
                 if e.type == EventType.SENT and (e.draft_id is None or e.draft_id not in drafted)
             )
-            if brand is not None and cid in counted:
-                customer = self._promote(s, brand_id, brand, customer, evs, activity[cid], result)
+            if ladder is not None and cid in counted:
+                customer = self._promote(s, brand_id, ladder, customer, evs, activity[cid], result)
             if customer != before:
                 customer_rows.save_customer(s, brand_id, customer, source="event", rows=stored)
         contacts.record_contacts(s, brand_id, sends)
@@ -196,7 +207,7 @@ class FlywheelService:
     def _promote(
         s: Any,
         brand_id: str,
-        brand: Brand,
+        ladder: lifecycle.Ladder,
         customer: Customer,
         evs: Sequence[Event],
         activity: Sequence[event_rows.Activity],
@@ -204,14 +215,19 @@ class FlywheelService:
     ) -> Customer:
         # Walk the new events in time, so a change is dated by the event that made a rule
         # hold; then once more on the newest day known (an order already on the record may
-        # be newer than the events, e.g. a history imported late).
+        # be newer than the events, e.g. a history imported late). A day already walked at
+        # the same stage is not walked again: the facts of a day are the same all day.
         ordered = sorted(evs, key=lambda e: e.at)
         newest = max([ordered[-1].day, *(p.date for p in customer.purchases)])
         moments = [(e.day, e) for e in ordered] + [(newest, ordered[-1])]
+        history = lifecycle.History(activity)
+        walked: set[tuple[dt.date, str]] = set()
         for on, event in moments:
+            if (on, customer.stage) in walked:
+                continue
+            walked.add((on, customer.stage))
             bought = sum(1 for p in customer.purchases if p.date <= on)
-            f = lifecycle.facts(on, bought, activity)
-            up = lifecycle.promotion(brand, customer.stage, f)
+            up = ladder.promotion(customer.stage, history.facts(on, bought))
             if up is None:
                 continue
             event_rows.record_stage_change(

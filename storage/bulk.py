@@ -1,17 +1,22 @@
 """Many rows into one table in a few round trips, on SQLite and on PostgreSQL.
 
-SQLite takes a Core executemany (SQLAlchemy folds it into multi-row ``INSERT … VALUES``
-statements, compiled once). On PostgreSQL the same multi-row statement carries one
-placeholder per value — 6,500 for 500 events — and psycopg re-parses a statement that long on
-every execute (it caches only short ones): that parsing was most of an event ingest's time.
-So PostgreSQL gets one array per column instead::
+SQLite gets multi-row ``INSERT … VALUES (?, …), (?, …) … [ON CONFLICT DO NOTHING]
+[RETURNING …]`` statements of ``SQLITE_ROWS`` rows, written here and sent through the
+driver: each value converted once by its column type's own bind processor (a datetime as
+the text SQLAlchemy stores), without SQLAlchemy's per-parameter compile-and-process work,
+which cost more than SQLite's own insert.
 
-    INSERT INTO events (brand_id, event_id, …)
-    SELECT * FROM unnest(CAST(:c0 AS VARCHAR(32)[]), CAST(:c1 AS VARCHAR(128)[]), …)
+PostgreSQL gets ``COPY``: the rows stream to the server in its text format, each row
+formatted by psycopg's C code (an array per column, the previous way, spent most of an
+ingest's client time in psycopg's Python list dumper; a multi-row ``VALUES`` statement before
+that was re-parsed by psycopg on every execute). Rows go straight into the table, or — when
+held keys must be skipped or inserted keys returned — into a temporary table of the same
+columns (dropped at commit) and from there by::
+
+    INSERT INTO events (brand_id, event_id, …) SELECT brand_id, event_id, … FROM zx_copy_events
     ON CONFLICT (brand_id, event_id) DO NOTHING RETURNING event_id
 
-a short statement with one parameter per column, prepared once and sent with
-``ARRAY_CHUNK`` rows at a time. (A table with a JSON column takes the executemany there too.)
+so the unique key still decides, in the database, which of two writers of a key wins.
 """
 
 from __future__ import annotations
@@ -19,14 +24,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Column, Table, bindparam, insert, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Column, Connection, Dialect, Table, insert, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import sqltypes
 
-MANY_CHUNK = 500  # rows per executemany (SQLAlchemy folds them into multi-row statements)
-ARRAY_CHUNK = 5000  # rows per PostgreSQL statement (one array per column)
+MANY_CHUNK = 500  # rows per executemany (another database: SQLAlchemy's multi-row statements)
+Rows = Sequence[Mapping[str, Any]]
+Columns = Sequence[Column[Any]]
+SQLITE_ROWS = 500  # rows per SQLite statement (at 13 columns, 6,500 of its 32,766 variables)
 
 
 def insert_many(
@@ -38,21 +44,23 @@ def insert_many(
     returning: str | None = None,
 ) -> list[Any]:
     """Insert ``rows`` (each a mapping of column name to value; a column left out takes its
-    default) into ``table``. With ``skip_duplicates_on`` (the columns of a unique key) a row
-    whose key is already held is skipped — by the database, so two writers of the same key
-    cannot both win. Returns the ``returning`` column of the rows inserted (empty without it)."""
+    default) into ``table``, in the order given. With ``skip_duplicates_on`` (the columns of
+    a unique key) a row whose key is already held is skipped — by the database, so two
+    writers of the same key cannot both win. Returns the ``returning`` column of the rows
+    inserted (empty without it)."""
     if not rows:
         return []
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql" and not any(_structured(c) for c in _columns(table, rows)):
-        return _insert_arrays(session, table, rows, skip_duplicates_on, returning)
-    stmt: Any
-    if skip_duplicates_on:
-        stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
-            table
-        ).on_conflict_do_nothing(index_elements=list(skip_duplicates_on))
-    else:
-        stmt = insert(table)
+    dialect = session.get_bind().dialect
+    if dialect.name in ("postgresql", "sqlite"):
+        quote = dialect.identifier_preparer.quote
+        tail = ""  # what the statement adds after its rows
+        if skip_duplicates_on:
+            tail += f" ON CONFLICT ({', '.join(quote(c) for c in skip_duplicates_on)}) DO NOTHING"
+        if returning is not None:
+            tail += f" RETURNING {quote(returning)}"
+        write = _copy if dialect.name == "postgresql" else _sqlite_values
+        return write(session.connection(), table, _columns(table, rows), rows, tail)
+    stmt: Any = insert(table)
     out: list[Any] = []
     for start in range(0, len(rows), MANY_CHUNK):
         chunk = [dict(r) for r in rows[start : start + MANY_CHUNK]]
@@ -89,11 +97,6 @@ def _columns(table: Table, rows: Sequence[Mapping[str, Any]]) -> list[Column[Any
     ]
 
 
-def _structured(column: Column[Any]) -> bool:
-    """A JSON or array column: its values do not travel as one element of an array."""
-    return isinstance(column.type, (sqltypes.JSON, sqltypes.ARRAY))
-
-
 def _default(column: Column[Any]) -> Any:
     default = column.default
     if default is None:
@@ -104,42 +107,67 @@ def _default(column: Column[Any]) -> Any:
     return arg
 
 
-def _insert_arrays(
-    session: Session,
-    table: Table,
-    rows: Sequence[Mapping[str, Any]],
-    skip_duplicates_on: Sequence[str],
-    returning: str | None,
+def _values(
+    dialect: Dialect, columns: Sequence[Column[Any]], rows: Sequence[Mapping[str, Any]]
+) -> list[tuple[Any, ...]]:
+    """Each row as a tuple in ``columns`` order, a left-out column at its default (worked
+    out once a call: one ``created_at`` for the rows of one call), each value through its
+    column type's bind processor for ``dialect`` — what SQLAlchemy would send for it.
+    Column by column: a list comprehension a column costs less than a loop a value."""
+    out = []
+    for c in columns:
+        default = _default(c)
+        values = [r.get(c.name, default) for r in rows]
+        process = c.type._cached_bind_processor(dialect)
+        if process is not None:
+            values = [None if v is None else process(v) for v in values]
+        out.append(values)
+    return list(zip(*out, strict=True))
+
+
+def _sqlite_values(
+    db: Connection, table: Table, columns: Columns, rows: Rows, tail: str
 ) -> list[Any]:
-    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
-    quote = dialect.identifier_preparer.quote
-    columns = _columns(table, rows)
-    arrays = ", ".join(
-        f"CAST(:c{i} AS {c.type.compile(dialect=dialect)}[])" for i, c in enumerate(columns)
-    )
-    sql = (
-        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c.name) for c in columns)}) "
-        f"SELECT * FROM unnest({arrays})"
-    )
-    if skip_duplicates_on:
-        sql += f" ON CONFLICT ({', '.join(quote(c) for c in skip_duplicates_on)}) DO NOTHING"
-    if returning is not None:
-        sql += f" RETURNING {quote(returning)}"
-    stmt = text(sql).bindparams(
-        *(bindparam(f"c{i}", type_=postgresql.ARRAY(c.type)) for i, c in enumerate(columns))
-    )
-    defaults = {c.name: _default(c) for c in columns}
+    quote = db.dialect.identifier_preparer.quote
+    head = f"INSERT INTO {quote(table.name)} ({', '.join(quote(c.name) for c in columns)}) VALUES "
+    one = "(" + ", ".join("?" * len(columns)) + ")"
+    values = _values(db.dialect, columns, rows)
     out: list[Any] = []
-    for start in range(0, len(rows), ARRAY_CHUNK):
-        chunk = rows[start : start + ARRAY_CHUNK]
-        params = {
-            f"c{i}": [r[c.name] if c.name in r else defaults[c.name] for r in chunk]
-            for i, c in enumerate(columns)
-        }
-        result = session.execute(stmt, params)
-        if returning is not None:
-            out.extend(result.scalars())
+    for start in range(0, len(values), SQLITE_ROWS):
+        chunk = values[start : start + SQLITE_ROWS]
+        sql = head + ", ".join([one] * len(chunk)) + tail
+        result = db.exec_driver_sql(sql, tuple(v for row in chunk for v in row))
+        if "RETURNING" in tail:
+            out.extend(result.scalars().all())
     return out
+
+
+def _copy(db: Connection, table: Table, columns: Columns, rows: Rows, tail: str) -> list[Any]:
+    quote = db.dialect.identifier_preparer.quote
+    names = ", ".join(quote(c.name) for c in columns)
+    target = quote(table.name)
+    direct = not tail  # nothing to skip or return: straight into the table
+    into = target if direct else quote(f"zx_copy_{table.name}")
+    cursor = db.connection.cursor()
+    try:
+        if not direct:  # a table of the same columns, and each row's place in the call
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {into} ON COMMIT DROP AS "
+                f"SELECT {names}, 0::bigint AS zx_n FROM {target} WITH NO DATA"
+            )
+            cursor.execute(f"TRUNCATE {into}")
+        copied = names if direct else f"{names}, zx_n"
+        with cursor.copy(f"COPY {into} ({copied}) FROM STDIN") as copy:
+            for n, row in enumerate(_values(db.dialect, columns, rows)):
+                copy.write_row(row if direct else (*row, n))
+        if direct:
+            return []
+        cursor.execute(
+            f"INSERT INTO {target} ({names}) SELECT {names} FROM {into} ORDER BY zx_n{tail}"
+        )
+        return [row[0] for row in cursor.fetchall()] if "RETURNING" in tail else []
+    finally:
+        cursor.close()
 
 
 __all__ = ["insert_many", "refresh_statistics"]

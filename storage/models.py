@@ -275,7 +275,6 @@ class EventRow(Base):
     __table_args__ = (
         UniqueConstraint("brand_id", "event_id", name="uq_events_brand_eid"),
         Index("ix_events_brand_customer_at", "brand_id", "customer_id", "at"),
-        Index("ix_events_brand_type_at", "brand_id", "type", "at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -1,6 +1,6 @@
-"""storage.bulk.insert_many: each row stored once, a held key skipped, the inserted keys
-returned, left-out columns at their defaults — on SQLite and (services) PostgreSQL, where it
-sends one array per column instead of one placeholder per value."""
+"""storage.bulk.insert_many: each row stored once and in the order given, a held key
+skipped, the inserted keys returned, left-out columns at their defaults, JSON as JSON — on
+SQLite (multi-row statements of its own) and (services) PostgreSQL (COPY)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from storage import bulk, contacts
 from storage import events as event_rows
 from storage.brands import ensure_brand
 from storage.db import open_database
-from storage.models import ContactRow, EventRow
+from storage.models import ContactRow, CustomerRow, EventRow
 from tests.storage.test_postgres import db, engine  # noqa: F401  (fixtures)
 
 AT = dt.datetime(2026, 11, 3, 9, 30)
@@ -41,7 +41,7 @@ def _event(n: int, **extra: Any) -> dict[str, Any]:
 
 def _check(sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch) -> None:
     # small chunks, so one call spans several statements
-    monkeypatch.setattr(bulk, "ARRAY_CHUNK", 4)
+    monkeypatch.setattr(bulk, "SQLITE_ROWS", 4)
     monkeypatch.setattr(bulk, "MANY_CHUNK", 4)
     with sessions.begin() as s:
         first = event_rows.insert_new(s, "b", [_event(n) for n in range(10)])
@@ -73,6 +73,22 @@ def _check(sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch) -> 
         logged = s.scalars(select(ContactRow).order_by(ContactRow.id)).all()
     assert [r.customer_id for r in logged] == [f"c{n}" for n in range(6)]
     assert all(r.draft_id is None and r.created_at is not None for r in logged)
+
+    # a JSON column, with a held key skipped: the stored values read back as sent
+    table = CustomerRow.__table__  # type: ignore[assignment]
+    record = {"id": "c1", "name": '许晴 "Q"', "tags": {"skin": "敏感肌"}, "purchases": []}
+    with sessions.begin() as s:
+        new = bulk.insert_many(
+            s,
+            table,
+            [{"brand_id": "b", "customer_id": f"c{n}", "data": record} for n in (1, 2, 1)],
+            skip_duplicates_on=("brand_id", "customer_id"),
+            returning="customer_id",
+        )
+    assert new == ["c1", "c2"]  # in the order given, the repeat skipped
+    with sessions() as s:
+        held = s.execute(select(CustomerRow.customer_id, CustomerRow.data)).all()
+    assert sorted(held) == [("c1", record), ("c2", record)]
 
 
 def test_insert_many_on_sqlite(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
