@@ -224,13 +224,14 @@ class CustomerStore:
             return []
         ids = [c.id for c in chunk]
         held_by_id: dict[str, str | None] = dict(consent.current_many(s, brand_id, ids))
-        stored = rows.stored_rows(s, brand_id, ids)
+        stored = rows.held(s, brand_id, ids)
         out = []
+        final: dict[str, Customer] = {}  # the last record of each customer, to write
         for customer in chunk:
             held = held_by_id.get(customer.id)
             if held is None:  # no history yet: a stored flag from before it still counts
                 row = stored.get(customer.id)
-                held = consent.OPTED_OUT if row is not None and row.data.get("opted_out") else None
+                held = consent.OPTED_OUT if row is not None and row.opted_out else None
             if customer.opted_out and held != consent.OPTED_OUT:
                 consent.record(
                     s,
@@ -243,9 +244,15 @@ class CustomerStore:
                 )
                 held = held_by_id[customer.id] = consent.OPTED_OUT
             customer = customer.model_copy(update={"opted_out": held == consent.OPTED_OUT})
-            out.append(
-                (customer, rows.save_customer(s, brand_id, customer, source=source, rows=stored))
-            )
+            out.append((customer, customer.id not in stored and customer.id not in final))
+            final[customer.id] = customer
+        rows.write(
+            s,
+            brand_id,
+            new=[c for cid, c in final.items() if cid not in stored],
+            changed=[(stored[cid].pk, c) for cid, c in final.items() if cid in stored],
+            source=source,
+        )
         s.flush()
         return out
 

@@ -150,7 +150,8 @@ class FlywheelService:
             ):
                 activity[a.customer_id].append(a)
         # The chunk's customers in one query each way: read together, written in one flush.
-        stored = customer_rows.stored_rows(s, brand_id, by_customer)
+        stored = customer_rows.held(s, brand_id, by_customer)
+        changed: list[tuple[int, Customer]] = []
         # the consent that holds for those whose events end it, read before anything of the
         # chunk is written (a customer's own opt-out below is the only change to theirs)
         held_consent = consent.current_many(
@@ -161,7 +162,7 @@ class FlywheelService:
         ladder = lifecycle.Ladder(brand) if brand is not None else None
         sends: list[dict[str, Any]] = []
         for cid, evs in by_customer.items():
-            customer = Customer.model_validate(stored[cid].data)  # checked above
+            customer = Customer.model_validate_json(stored[cid].data)  # checked above
             before = customer
             purchases = list(customer.purchases)
             held = {(p.product, p.date) for p in purchases}
@@ -199,7 +200,8 @@ class FlywheelService:
             if ladder is not None and cid in counted:
                 customer = self._promote(s, brand_id, ladder, customer, evs, activity[cid], result)
             if customer != before:
-                customer_rows.save_customer(s, brand_id, customer, source="event", rows=stored)
+                changed.append((stored[cid].pk, customer))
+        customer_rows.write(s, brand_id, changed=changed, source="event")
         contacts.record_contacts(s, brand_id, sends)
         s.flush()
 

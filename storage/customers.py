@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import Text, cast, select
+from sqlalchemy import Table, Text, bindparam, cast, select, update
 from sqlalchemy.orm import Session
 
 from core.errors import NotFoundError
 from knowledge.pack import Customer
 from storage.brands import ensure_brand
-from storage.models import CustomerRow
+from storage.bulk import insert_many
+from storage.models import CustomerRow, utcnow
 
 
 def _row(session: Session, brand_id: str, customer_id: str) -> CustomerRow | None:
@@ -41,45 +43,69 @@ def upsert_customer(
     return customer, created
 
 
-def stored_rows(
+@dataclass(frozen=True)
+class Held:
+    """A stored customer: its row's key and its record as JSON text."""
+
+    pk: int
+    data: str
+
+    @property
+    def opted_out(self) -> bool:
+        """The flag the record carries (what consent was before there was a history)."""
+        return bool((json.loads(self.data) or {}).get("opted_out"))
+
+
+def held(
     session: Session, brand_id: str, customer_ids: Iterable[str], *, chunk: int = 500
-) -> dict[str, CustomerRow]:
-    """The rows of these customers that exist, by id (one query per ``chunk`` ids)."""
+) -> dict[str, Held]:
+    """The stored records of these customers that exist, by id (one query per ``chunk``
+    ids, through Core: no ORM row, no JSON decoded here)."""
     ids = sorted(set(customer_ids))
-    found: dict[str, CustomerRow] = {}
+    found: dict[str, Held] = {}
     for start in range(0, len(ids), chunk):
-        part = ids[start : start + chunk]
-        for row in session.scalars(
-            select(CustomerRow).where(
-                CustomerRow.brand_id == brand_id, CustomerRow.customer_id.in_(part)
-            )
-        ):
-            found[row.customer_id] = row
+        query = select(CustomerRow.customer_id, CustomerRow.id, cast(CustomerRow.data, Text)).where(
+            CustomerRow.brand_id == brand_id,
+            CustomerRow.customer_id.in_(ids[start : start + chunk]),
+        )
+        found.update((cid, Held(pk, data)) for cid, pk, data in session.connection().execute(query))
     return found
 
 
-def save_customer(
+def write(
     session: Session,
     brand_id: str,
-    customer: Customer,
     *,
+    new: Sequence[Customer] = (),
+    changed: Sequence[tuple[int, Customer]] = (),
     source: str,
-    rows: dict[str, CustomerRow],
-) -> bool:
-    """:func:`upsert_customer` for callers that looked the rows up in bulk
-    (:func:`stored_rows`): replaces ``rows[customer.id]`` or adds a row (and puts it in
-    ``rows``); nothing is flushed. Returns whether the customer was new."""
-    data = customer.model_dump(mode="json")
-    row = rows.get(customer.id)
-    if row is None:
+) -> None:
+    """Add the ``new`` customers (in order) and replace the records of ``changed`` (the
+    row's key, the customer): one statement each way for any number, through Core."""
+    table: Table = CustomerRow.__table__  # type: ignore[assignment]
+    if new:
         ensure_brand(session, brand_id)
-        row = CustomerRow(brand_id=brand_id, customer_id=customer.id, data=data, source=source)
-        session.add(row)
-        rows[customer.id] = row
-        return True
-    row.data = data
-    row.source = source
-    return False
+        insert_many(
+            session,
+            table,
+            [
+                {
+                    "brand_id": brand_id,
+                    "customer_id": c.id,
+                    "data": c.model_dump(mode="json"),
+                    "source": source,
+                }
+                for c in new
+            ],
+        )
+    if changed:
+        now = utcnow()
+        session.connection().execute(
+            update(table)
+            .where(table.c.id == bindparam("pk"))
+            .values(data=bindparam("record"), source=source, updated_at=now),
+            [{"pk": pk, "record": c.model_dump(mode="json")} for pk, c in changed],
+        )
 
 
 def customer_page(
