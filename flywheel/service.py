@@ -152,6 +152,7 @@ class FlywheelService:
         # The chunk's customers in one query each way: read together, written in one flush.
         stored = customer_rows.held(s, brand_id, by_customer)
         changed: list[tuple[int, Customer]] = []
+        moves: list[event_rows.StageMove] = []  # stage changes, saved together below
         # the consent that holds for those whose events end it, read before anything of the
         # chunk is written (a customer's own opt-out below is the only change to theirs)
         held_consent = consent.current_many(
@@ -198,21 +199,21 @@ class FlywheelService:
                 if e.type == EventType.SENT and (e.draft_id is None or e.draft_id not in drafted)
             )
             if ladder is not None and cid in counted:
-                customer = self._promote(s, brand_id, ladder, customer, evs, activity[cid], result)
+                customer = self._promote(ladder, customer, evs, activity[cid], moves, result)
             if customer != before:
                 changed.append((stored[cid].pk, customer))
         customer_rows.write(s, brand_id, changed=changed, source="event")
+        event_rows.record_stage_changes(s, brand_id, moves)
         contacts.record_contacts(s, brand_id, sends)
         s.flush()
 
     @staticmethod
     def _promote(
-        s: Any,
-        brand_id: str,
         ladder: lifecycle.Ladder,
         customer: Customer,
         evs: Sequence[Event],
         activity: Sequence[event_rows.Activity],
+        moves: list[event_rows.StageMove],
         result: IngestResult,
     ) -> Customer:
         # Walk the new events in time, so a change is dated by the event that made a rule
@@ -232,16 +233,10 @@ class FlywheelService:
             up = ladder.promotion(customer.stage, history.facts(on, bought))
             if up is None:
                 continue
-            event_rows.record_stage_change(
-                s,
-                brand_id,
-                customer.id,
-                from_stage=up.from_stage,
-                to_stage=up.to.id,
-                at=on,
-                why=up.why,
-                rule=up.rule.to,
-                event_id=event.id,
+            moves.append(
+                event_rows.StageMove(
+                    customer.id, up.from_stage, up.to.id, on, up.why, up.rule.to, event.id
+                )
             )
             result.stage_changes.append(
                 {
@@ -334,13 +329,10 @@ def _known_customers(s: Any, brand_id: str, ids: Iterable[str]) -> set[str]:
     found: set[str] = set()
     for start in range(0, len(wanted), event_rows.CHUNK):
         part = wanted[start : start + event_rows.CHUNK]
-        found.update(
-            s.scalars(
-                select(CustomerRow.customer_id).where(
-                    CustomerRow.brand_id == brand_id, CustomerRow.customer_id.in_(part)
-                )
-            )
+        query = select(CustomerRow.customer_id).where(
+            CustomerRow.brand_id == brand_id, CustomerRow.customer_id.in_(part)
         )
+        found.update(s.connection().execute(query).scalars())  # Core: no autoflush
     return found
 
 
@@ -351,7 +343,8 @@ def _stored_drafts(s: Any, brand_id: str, ids: Iterable[str | None]) -> set[str]
         part = wanted[start : start + event_rows.CHUNK]
         # by id alone and the brand checked here: given the brand too, SQLite (no
         # statistics) walked every draft of the brand for each chunk of events
-        rows = s.execute(select(DraftRow.id, DraftRow.brand_id).where(DraftRow.id.in_(part)))
+        query = select(DraftRow.id, DraftRow.brand_id).where(DraftRow.id.in_(part))
+        rows = s.connection().execute(query)
         found.update(did for did, brand in rows if brand == brand_id)
     return found
 

@@ -85,6 +85,19 @@ def activity(
 
 
 @dataclass(frozen=True)
+class StageMove:
+    """One move of a customer's stage, to save (:func:`record_stage_changes`)."""
+
+    customer_id: str
+    from_stage: str
+    to_stage: str
+    at: dt.date
+    why: str
+    rule: str = ""
+    event_id: str | None = None
+
+
+@dataclass(frozen=True)
 class Engagement:
     """What a customer did in a span: replies, messages sent to them, the newest reply."""
 
@@ -255,31 +268,31 @@ def count(session: Session, brand_id: str) -> int:
     return int(session.scalar(select(func.count()).where(EventRow.brand_id == brand_id)) or 0)
 
 
-def record_stage_change(
-    session: Session,
-    brand_id: str,
-    customer_id: str,
-    *,
-    from_stage: str,
-    to_stage: str,
-    at: dt.date,
-    why: str,
-    rule: str = "",
-    event_id: str | None = None,
-) -> StageChangeRow:
+def record_stage_changes(session: Session, brand_id: str, changes: Sequence[StageMove]) -> int:
+    """Save customers' stage moves, in the order given, in one bulk insert
+    (:func:`storage.bulk.insert_many`); returns how many."""
+    if not changes:
+        return 0
     ensure_brand(session, brand_id)
-    row = StageChangeRow(
-        brand_id=brand_id,
-        customer_id=customer_id,
-        from_stage=from_stage,
-        to_stage=to_stage,
-        at=at,
-        why=why,
-        rule=rule[:64],
-        event_id=event_id,
+    table: Table = StageChangeRow.__table__  # type: ignore[assignment]
+    insert_many(
+        session,
+        table,
+        [
+            {
+                "brand_id": brand_id,
+                "customer_id": c.customer_id,
+                "from_stage": c.from_stage,
+                "to_stage": c.to_stage,
+                "at": c.at,
+                "why": c.why,
+                "rule": c.rule[:64],
+                "event_id": c.event_id,
+            }
+            for c in changes
+        ],
     )
-    session.add(row)
-    return row  # written with the session's next flush (an ingest flushes once a chunk)
+    return len(changes)
 
 
 def stage_history(session: Session, brand_id: str, customer_id: str) -> list[StageChangeRow]:
@@ -295,6 +308,7 @@ def stage_history(session: Session, brand_id: str, customer_id: str) -> list[Sta
 __all__ = [
     "Activity",
     "Engagement",
+    "StageMove",
     "activity",
     "count",
     "customers_with_events",
@@ -303,7 +317,7 @@ __all__ = [
     "existing_ids",
     "for_customer",
     "insert_new",
-    "record_stage_change",
+    "record_stage_changes",
     "replies_to",
     "stage_history",
     "stream",
