@@ -28,7 +28,8 @@ from knowledge.pack import Brand, Customer, Purchase
 from storage import consent, contacts
 from storage import customers as customer_rows
 from storage import events as event_rows
-from storage.models import CustomerRow, DraftRow, EventRow
+from storage.bulk import refresh_statistics_if_grown
+from storage.models import DraftRow, EventRow
 
 CHUNK = 2000  # events per transaction
 MEMBERS_CHUNK = 2000  # customers scored at a time
@@ -102,11 +103,14 @@ class FlywheelService:
         actor: str,
         result: IngestResult,
     ) -> None:
+        with self.sessions.begin() as s:  # statistics kept up as the events grow
+            refresh_statistics_if_grown(s, EventRow.__table__)  # type: ignore[arg-type]
         with self.sessions.begin() as s:
-            known = _known_customers(s, brand_id, {e.customer_id for _, e in chunk})
+            # the chunk's customers in one read: who is known, and their records for _apply
+            stored = customer_rows.held(s, brand_id, {e.customer_id for _, e in chunk})
             kept = []
             for index, event in chunk:
-                if event.customer_id not in known:
+                if event.customer_id not in stored:
                     result.rejected.append(
                         Rejected(index, event.id, f"unknown customer {event.customer_id!r}")
                     )
@@ -117,7 +121,7 @@ class FlywheelService:
             result.accepted += len(new_ids)
             new = sorted((e for e in kept if e.id in new_ids), key=lambda e: e.at)
             if new:
-                self._apply(s, brand_id, brand, new, actor, result)
+                self._apply(s, brand_id, brand, new, stored, actor, result)
 
     def _apply(
         self,
@@ -125,6 +129,7 @@ class FlywheelService:
         brand_id: str,
         brand: Brand | None,
         new: Sequence[Event],
+        stored: Mapping[str, customer_rows.Held],
         actor: str,
         result: IngestResult,
     ) -> None:
@@ -149,8 +154,7 @@ class FlywheelService:
                 types=("replied", "complaint", "sent", "purchased", "delivered"),
             ):
                 activity[a.customer_id].append(a)
-        # The chunk's customers in one query each way: read together, written in one flush.
-        stored = customer_rows.held(s, brand_id, by_customer)
+        # The chunk's customers read together (``stored``), written together below.
         changed: list[tuple[int, Customer]] = []
         moves: list[event_rows.StageMove] = []  # stage changes, saved together below
         # the consent that holds for those whose events end it, read before anything of the
@@ -322,18 +326,6 @@ def _row(e: Event) -> dict[str, Any]:
         "stage": e.stage,
         "criticism": e.is_criticism,
     }
-
-
-def _known_customers(s: Any, brand_id: str, ids: Iterable[str]) -> set[str]:
-    wanted = sorted(set(ids))
-    found: set[str] = set()
-    for start in range(0, len(wanted), event_rows.CHUNK):
-        part = wanted[start : start + event_rows.CHUNK]
-        query = select(CustomerRow.customer_id).where(
-            CustomerRow.brand_id == brand_id, CustomerRow.customer_id.in_(part)
-        )
-        found.update(s.connection().execute(query).scalars())  # Core: no autoflush
-    return found
 
 
 def _stored_drafts(s: Any, brand_id: str, ids: Iterable[str | None]) -> set[str]:

@@ -86,6 +86,35 @@ def refresh_statistics(session: Session, table: Table) -> None:
         pass
 
 
+def refresh_statistics_if_grown(
+    session: Session, table: Table, *, growth: int = 4, least_pages: int = 128
+) -> bool:
+    """PostgreSQL: :func:`refresh_statistics` when ``table`` has grown ``growth`` times past
+    the size its statistics were last gathered at (``pg_class.relpages``), or to
+    ``least_pages`` (1 MB) when it has none; whether it did. A table filled by an ingest is
+    analyzed a few times on the way (at 100,000 customers: 5 times for 920,000 events),
+    as autovacuum would — which may be off, or behind. Without statistics a look-up of 500
+    customers' events was planned as a walk of the brand's (brand, event id) index: every
+    event of the brand for each chunk. A catalog read per call; no-op elsewhere. Call it
+    in a transaction of its own (the statistics lock is then held only for the ANALYZE)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return False
+    sizes = session.execute(
+        text(
+            "SELECT relpages, pg_relation_size(oid) / current_setting('block_size')::int "
+            "FROM pg_class WHERE oid = to_regclass(:name)"
+        ),
+        {"name": table.name},
+    ).first()
+    if sizes is None:
+        return False
+    analyzed, now = int(sizes[0] or 0), int(sizes[1] or 0)
+    if now < max(growth * analyzed, least_pages):
+        return False
+    refresh_statistics(session, table)
+    return True
+
+
 def _columns(table: Table, rows: Sequence[Mapping[str, Any]]) -> list[Column[Any]]:
     """The columns the rows name, and those with a default computed here (``created_at``);
     the others are left to the database (its default, or NULL)."""
@@ -170,4 +199,4 @@ def _copy(db: Connection, table: Table, columns: Columns, rows: Rows, tail: str)
         cursor.close()
 
 
-__all__ = ["insert_many", "refresh_statistics"]
+__all__ = ["insert_many", "refresh_statistics", "refresh_statistics_if_grown"]

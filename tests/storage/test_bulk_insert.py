@@ -139,3 +139,28 @@ def test_a_large_import_gathers_statistics_on_the_way_postgresql(
     with db.begin() as s:  # the transaction goes on after it
         bulk.refresh_statistics(s, EventRow.__table__)  # type: ignore[arg-type]
         assert s.scalar(select(func.count()).select_from(EventRow)) == 0
+
+
+def _statistics_as_events_grow(sessions: sessionmaker[Session]) -> list[bool]:
+    """Whether each check gathered statistics: rows in, check, check again, more rows in."""
+    table: Table = EventRow.__table__  # type: ignore[assignment]
+    done = []
+    for first, count in ((0, 200), (200, 0), (200, 2000)):
+        with sessions.begin() as s:
+            event_rows.insert_new(s, "b", [_event(n) for n in range(first, first + count)])
+        with sessions.begin() as s:
+            done.append(bulk.refresh_statistics_if_grown(s, table, least_pages=1))
+    return done
+
+
+def test_statistics_are_gathered_as_a_table_grows_sqlite(settings: Settings) -> None:
+    _, sessions = open_database(settings)
+    assert _statistics_as_events_grow(sessions) == [False, False, False]  # PostgreSQL only
+
+
+@pytest.mark.services
+def test_statistics_are_gathered_as_a_table_grows_postgresql(db) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    with db.begin() as s:
+        ensure_brand(s, "b")
+    # gathered once it has a page, not again until it is four times that size
+    assert _statistics_as_events_grow(db) == [True, False, True]
