@@ -183,6 +183,9 @@ def _draft(service: Any, case: Case, seed: int) -> Result:
         request = DraftRequest.model_validate(case.request)
         record = service.generate(case.brand, request, requested_by="bench", as_of=AS_OF)
         result.draft = Draft.model_validate(record.generated or {})
+        # each case stands alone: set aside, so the next case for the same customer is not
+        # "a second message that day" (pressure.waiting, tested in tests/api/test_waiting.py)
+        service.decide(case.brand, record.id, approve=False, reviewer="bench", reason="bench case")
     except ZhenxinError as exc:
         result.error = str(exc)
     result.seconds = time.perf_counter() - started

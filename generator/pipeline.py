@@ -53,6 +53,7 @@ from generator.slots import (
     Slot,
     assemble,
     drop_offers,
+    drop_said,
     drop_questions,
     gate,
     layout_for,
@@ -249,8 +250,8 @@ class Pipeline:
             p.name == "offer" if isinstance(p, Slot) else offers(p.text) for p in layout.parts
         )
         # what the program says as written (the tip, a safety statement, the belief): a model
-        # sentence that repeats one of them word for word has it taken out (seen: an opening
-        # that ended with the quoted tip, then the tip again)
+        # sentence that repeats one of them, word for word or nearly, has it taken out (seen:
+        # an opening that ended with the quoted tip, then the tip again)
         fixed_said = [
             sentence
             for p in layout.parts
@@ -284,8 +285,7 @@ class Pipeline:
                     text = drop_questions(text)  # one question a draft: the question slot's
                 if has_offer:  # "最近好吗？有事随时找我。" before "有什么想聊的，随时找我。"
                     text = drop_offers(text, keep_first=slot.name == "offer")
-                for said in fixed_said:  # the quoted tip follows: the opening must not say it
-                    text = text.replace(said, "").strip()
+                text = drop_said(text, fixed_said)  # the quoted tip follows: not said first
                 others = [written[o] for o in written if o != name]
                 written[name] = text
                 reasons = gate(

@@ -901,6 +901,29 @@ def drop_offers(text: str, *, keep_first: bool) -> str:
     return ("" if CJK.search(text) else " ").join(kept)
 
 
+def drop_said(text: str, said: list[str]) -> str:
+    """``text`` without what the program already says as written (the quoted tip, a safety
+    statement, the belief): a sentence of it word for word, or a sentence that is mostly one
+    of them ("洁面后脸还微微湿润时使用效果更好。" before the quoted "洁面后，脸还微微湿润时
+    使用效果更好。"). May leave nothing: then the slot was only that."""
+    from evals.checks.overlap import content_units, coverage
+    from knowledge.guides import sentences
+
+    for quoted in said:
+        text = text.replace(quoted, "").strip()
+    quoted_units = [content_units(q) for q in said]
+    kept = [
+        x
+        for x in sentences(text)
+        if not (
+            (units := content_units(x))
+            and len(units) >= 4
+            and any(coverage(units, q) >= 0.8 for q in quoted_units)
+        )
+    ]
+    return ("" if CJK.search(text) else " ").join(kept)
+
+
 def to_second_person(text: str, *, lang: str, names: list[str]) -> str:
     """A slot that names the customer it is talking to, said to them: "希望林小雨用得开心" →
     "希望你用得开心", "TA的皮肤" → "你的皮肤", "Emma's first run" → "your first run". Only

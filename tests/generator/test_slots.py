@@ -1445,3 +1445,27 @@ def test_something_worn_is_not_nearly_finished(
     layout = _layout(plan, tip=tip, safety=[])
     opening = next(p for p in layout.parts if p.name == "opening")
     assert isinstance(opening, Fixed) and opening.text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # bench quality, a welcome opening: the tip nearly word for word before the quoted tip
+        (
+            "非常感谢你信任我们的产品，欢迎尝试。洁面后脸还微微湿润时使用效果更好。",
+            "非常感谢你信任我们的产品，欢迎尝试。",
+        ),
+        ("洁面后，脸还微微湿润时使用效果更好。", ""),  # only the tip: nothing left
+        ("欢迎你！用之前先洗脸。", "欢迎你！用之前先洗脸。"),  # shares a word, says another thing
+        (
+            "Welcome aboard. Hold each pair up to the light to check for thin patches.",
+            "Welcome aboard.",
+        ),
+    ],
+)
+def test_a_model_sentence_that_is_mostly_a_quoted_one_is_dropped(text: str, expected: str) -> None:
+    said = [
+        "洁面后，脸还微微湿润时使用效果更好。",
+        "Hold each pair up to the light and check for thin patches.",
+    ]
+    assert S.drop_said(text, said) == expected
