@@ -53,8 +53,8 @@ from generator.slots import (
     Slot,
     assemble,
     drop_offers,
-    drop_said,
     drop_questions,
+    drop_said,
     gate,
     layout_for,
     offers,
@@ -259,7 +259,11 @@ class Pipeline:
             for sentence in sentences(p.text)
             if len(sentence) >= 8
         ]
-        for number in range(1, max(1, self.settings.max_attempts) + 1):
+        # every part the program's (an email in plain wording): no model call at all
+        rounds = max(1, self.settings.max_attempts) if asked else 0
+        if not asked:
+            final = self._check_composed(layout, written, fallbacks, lang, brand, plan, basis)
+        for number in range(1, rounds + 1):
             tick = time.perf_counter()
             completion = self.llm.complete(
                 messages,

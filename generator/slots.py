@@ -222,6 +222,7 @@ FEEDBACK = Slot(
     question=True,
     ask_again=False,
     must_ask=True,
+    plain=True,  # the model thanked them for feedback never given
 )
 WELCOME = Slot(
     "opening",
@@ -289,6 +290,7 @@ THANKS = Slot(
     160,
     "{thanks_line}",
     "{thanks_line}",
+    plain=True,  # the model: "感谢你在使用…后，脸还微微湿润时效果更好"
 )
 NEXT = Slot(
     "next",
@@ -301,6 +303,7 @@ NEXT = Slot(
     question=True,
     ask_again=False,
     no_product=True,
+    plain=True,  # the model invented plans: "我们下次可以一起做面膜"
 )
 ANSWER = Slot(
     "answer",
@@ -711,7 +714,9 @@ def _layout(
         if belief:
             body += [BRIDGE, Fixed("belief", belief)]
         parts = [SUBJECT, *parts, *body, FEEDBACK]
-        return Layout(parts, values, paragraphs=("greeting", "safety", "tip", "belief"))
+        # no tip: the belief still starts its own paragraph, not after "It's day 20 of…"
+        breaks = ("greeting", "safety", "tip", "belief", *(() if tip else ("opening",)))
+        return Layout(parts, values, paragraphs=breaks)
 
     if trigger == "birthday":
         parts += [WISH]

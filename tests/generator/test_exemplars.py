@@ -273,12 +273,18 @@ def test_an_aftersale_email_carries_the_email_sample(
         "bridge": "这也是出于同一个想法",
         "feedback": "用得不舒服的地方，也请告诉我们",
     }
-    pipeline = _pipeline(settings, qingshui, reply)
-    draft_for(
-        pipeline, DraftRequest(brand="qingshui", customer_id="qs-006", kind="aftersale_email")
-    )
+    # the model words an email only with ZHENXIN_WORDING=model; in plain wording every part
+    # of it is the program's and no model is called (so no sample is needed)
+    by_model = settings.model_copy(update={"wording": "model"})
+    pipeline = _pipeline(by_model, qingshui, reply)
+    request = DraftRequest(brand="qingshui", customer_id="qs-006", kind="aftersale_email")
+    draft_for(pipeline, request)
     prompt = pipeline.llm.calls[0].user  # type: ignore[attr-defined]
     assert QS_EMAIL in prompt and QS_DAY3 not in prompt and QS_SILENCE not in prompt
+    plain = _pipeline(settings.model_copy(update={"wording": "plain"}), qingshui, reply)
+    draft = draft_for(plain, request)
+    assert plain.llm.calls == [] and draft.attempts == []  # type: ignore[attr-defined]
+    assert {p.source for p in draft.parts} == {"fixed"} and draft.belief in draft.text
 
 
 def test_approved_exemplars_passed_to_the_pipeline_reach_the_prompt(

@@ -77,9 +77,11 @@ def test_each_kind_zh_with_real_knowledge_and_checks(
     )
     assert draft.verdict != Verdict.BLOCK, draft.findings
     # the model's sentences stand (they pass their gates and the real checks); the tip, an
-    # email's subject and its bridge are the program's (ZHENXIN_WORDING=plain, the default)
+    # email's subject, bridge and ask for feedback, an offer, a thank-you and a "what next"
+    # are the program's (ZHENXIN_WORDING=plain, the default)
     model = {p.name for p in draft.parts if p.source == "model"}
-    assert model == set(reply) - {"tip", "subject", "bridge"}, draft.parts
+    plain = {"tip", "subject", "bridge", "feedback", "offer", "thanks", "next"}
+    assert model == set(reply) - plain, draft.parts
     tip = next((p for p in draft.parts if p.name == "tip"), None)
     if tip is not None:
         assert tip.source == "fixed" and "对着自然光看看两颊" in tip.text

@@ -1377,15 +1377,16 @@ def test_by_default_the_tip_is_the_guides_own_words(lang: str) -> None:
 def test_by_default_an_emails_subject_and_bridge_are_the_programs(lang: str) -> None:
     """On the embedded model a reader found model bridges that claimed effects ("Merino
     socks help you find your own pace") and subjects the body did not deliver: by default
-    the program says them, and the model writes only the ask for feedback."""
+    the program says them, and the ask for feedback ("Thank you for sharing your experience"
+    from the model thanked them for what they never said)."""
     layout = _layout(_plan("aftersale_email", lang=lang), model_words=False)
     fixed = {p.name: p.text for p in layout.parts if isinstance(p, Fixed)}
     assert fixed["subject"] == layout.values["subject_line"]
     assert fixed["bridge"] == (
         "也想和你说说我们一直相信的一件事：" if lang == "zh" else "And one thing we believe:"
     )
-    assert [s.name for s in layout.slots] == ["feedback"]
-    text = assemble(layout, {"feedback": "好不好用都告诉我。"}, lang=lang).text
+    assert layout.slots == []  # the feedback line too: the model is not called at all
+    text = assemble(layout, {}, lang=lang).text
     assert (ZH_BELIEF if lang == "zh" else EN_BELIEF) in text
     no_belief = _layout(_plan("aftersale_email", lang=lang), belief=None, model_words=False)
     assert "bridge" not in _names(no_belief)
