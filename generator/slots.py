@@ -210,6 +210,7 @@ QUESTION = Slot(
     question=True,
     ask_again=False,
     must_ask=True,
+    no_product=True,  # the opening names it: "你用舒缓修护精华液的效果怎么样？" said it again
 )
 FEEDBACK = Slot(
     "feedback",
@@ -578,7 +579,7 @@ _EMAIL_SUBJECT = {
         "stage_up": "谢谢你一路同行",
         "question": "关于你问的问题",
         "welcome": "欢迎你，{name}",
-        "": "{product}：这个时候的一个小提醒",
+        "": "{subject_line}",  # a tip promised only when there is one
     },
     "en": {
         "tier_invite": "An invitation to {tier}",
@@ -587,7 +588,7 @@ _EMAIL_SUBJECT = {
         "stage_up": "Thank you for coming this far with us",
         "question": "About your question",
         "welcome": "Welcome, {name}",
-        "": "A small tip for your {product}",
+        "": "{subject_line}",
     },
 }
 

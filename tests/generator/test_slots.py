@@ -1331,7 +1331,7 @@ def test_gate_an_invitation_asks_about_no_product(lang: str, fires: str, near_mi
     [
         ("zh", "tier_invite", ("新朋友群", "群里只聊怎么用。"), "邀请你来「新朋友群」"),
         ("en", "tier_invite", ("Rookie", "Run-walk welcome."), "An invitation to Rookie"),
-        ("zh", "day3", None, "舒缓修护精华液：这个时候的一个小提醒"),
+        ("zh", "day3", None, "舒缓修护精华液的一个小提醒"),
         ("en", "birthday", None, "Happy birthday, Emma"),
     ],
 )
@@ -1343,6 +1343,10 @@ def test_a_message_by_email_always_has_a_subject(
     layout = _layout(plan, tier=tier)
     first = layout.parts[0]
     assert isinstance(first, Fixed) and (first.name, first.text) == ("subject", subject)
+    if trigger == "day3":  # no tip: no tip promised (a reader: "A small tip for your 10K
+        # beginner plan" above "It's day 20 of your 10K beginner plan. How is it going?")
+        untipped = _layout(plan, tier=tier, tip=None).parts[0]
+        assert isinstance(untipped, Fixed) and untipped.text == "舒缓修护精华液用得怎么样？"
     wechat = _layout(_plan(kind=kind, trigger=trigger, lang=lang), tier=tier)
     assert "subject" not in _names(wechat)  # a chat message has none
 
@@ -1470,3 +1474,19 @@ def test_a_model_sentence_that_is_mostly_a_quoted_one_is_dropped(text: str, expe
         "Hold each pair up to the light and check for thin patches.",
     ]
     assert S.drop_said(text, said) == expected
+
+
+@pytest.mark.parametrize(
+    ("lang", "fires", "passes"),
+    [
+        ("zh", "你用舒缓修护精华液的效果怎么样？", "这几天用下来，感觉怎么样？"),
+        ("en", "How are you finding the Cadence road shoe?", "How have the first runs felt?"),
+    ],
+)
+def test_gate_the_question_does_not_name_the_product_again(
+    lang: str, fires: str, passes: str
+) -> None:
+    """The opening names it; a reader marked 7 of 60 questions that said it again."""
+    products = ["舒缓修护精华液", "Cadence road shoe"]
+    assert "mentions_product" in _gate(S.QUESTION, fires, lang, products=products)
+    assert _gate(S.QUESTION, passes, lang, products=products) == []
