@@ -331,17 +331,21 @@ def _filtered(
     if with_text:
         query = query.where(DraftRow.id.is_not(None))
     if verdict:
-        current = (
-            select(DraftVersionRow.draft_id)
-            .where(
-                DraftVersionRow.draft_id == DraftRow.id,
-                DraftVersionRow.version == DraftRow.current_version,
-                DraftVersionRow.verdict == verdict,
-            )
-            .exists()
-        )
-        query = query.where(current)
+        query = query.where(_current_verdict(verdict))
     return query
+
+
+def _current_verdict(verdict: str) -> Any:
+    """The draft's current version has this verdict."""
+    return (
+        select(DraftVersionRow.draft_id)
+        .where(
+            DraftVersionRow.draft_id == DraftRow.id,
+            DraftVersionRow.version == DraftRow.current_version,
+            DraftVersionRow.verdict == verdict,
+        )
+        .exists()
+    )
 
 
 def list_records(
@@ -402,7 +406,22 @@ def count_records(
     verdict: str | None = None,
     with_text: bool = False,
 ) -> int:
-    """How many drafts :func:`list_records` would list with these filters, on all pages."""
+    """How many drafts :func:`list_records` would list with these filters, on all pages.
+
+    Filters on the drafts alone (their status, stage, verdict; with text) are counted on the
+    drafts table — a draft carries its request's brand — from its (brand, status) index:
+    the review queue's count of 108,000 pending drafts no longer looks each one's request
+    up (SQLite at 100,000 customers: ~1 s)."""
+    on_drafts = kind is None and customer is None and batch is None
+    if on_drafts and status not in REQUEST_STATUSES and (with_text or status is not None):
+        drafts = select(func.count()).select_from(DraftRow).where(DraftRow.brand_id == brand_id)
+        if status is not None:
+            drafts = drafts.where(DraftRow.status == status)
+        if stage:
+            drafts = drafts.where(DraftRow.stage == stage)
+        if verdict:
+            drafts = drafts.where(_current_verdict(verdict))
+        return int(session.scalar(drafts) or 0)
     query = _filtered(
         select(func.count())
         .select_from(DraftRequestRow)

@@ -248,6 +248,37 @@ def test_list_filters_and_brand_isolation(db: sessionmaker[Session]) -> None:
             drafts.get_record(s, "b", a1)
 
 
+def test_counts_are_the_lengths_of_the_listings(db: sessionmaker[Session]) -> None:
+    """count_records (counted on the drafts alone where the filters allow) says how many
+    list_records lists, for each filter the review desk sends."""
+    made = [_generated(db, "a") for _ in range(4)] + [_generated(db, "b")]
+    with db.begin() as s:
+        drafts.new_request(s, "a", {"kind": "care_message"}, kind="care_message", customer_id="c2")
+        drafts.review(s, "a", made[0], decision="approve", reviewer="ed")
+        drafts.review(s, "a", made[1], decision="reject", reviewer="ed")
+        edit = {"text": "改过的", "verdict": "warn", "score": 0.5, "findings": [], "author": "ed"}
+        drafts.add_version(s, "a", made[2], expected_version=1, **edit)
+    filters: list[dict[str, Any]] = [
+        {},
+        {"with_text": True},
+        {"status": "generating"},
+        {"status": "pending_review"},
+        {"status": "pending_review", "with_text": True},
+        {"status": "approved", "with_text": True},
+        {"with_text": True, "stage": "getting_to_know"},
+        {"with_text": True, "stage": "repeat"},
+        {"with_text": True, "verdict": "warn"},
+        {"status": "pending_review", "verdict": "pass", "with_text": True},
+        {"with_text": True, "kind": "care_message", "status": "pending_review"},
+        {"with_text": True, "customer": "c1"},
+    ]
+    with db.begin() as s:
+        for given in filters:
+            listed = drafts.list_records(s, "a", limit=100, **given)
+            assert drafts.count_records(s, "a", **given) == len(listed), given
+        assert drafts.count_records(s, "a", status="pending_review", with_text=True) == 2
+
+
 def test_one_claim_per_job_and_only_the_holder_finishes(db: sessionmaker[Session]) -> None:
     with db.begin() as s:
         req = drafts.new_request(
