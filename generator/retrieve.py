@@ -262,15 +262,19 @@ def choose_belief(
     *,
     care: bool = False,
     product: str | None = None,
+    moment: str | None = None,
 ) -> Belief | None:
     """The belief most related to ``situation``; ties (and near-ties) rotate by ``key``.
 
     Deterministic: the same customer, kind and trigger always get the same belief, while
     different customers of one brand see different ones. A belief that names its products
-    goes only with those (``product``); the others go with anything.
+    goes only with those (``product``), one that names its moments only at those
+    (``moment``); the others go with anything.
     """
     fitting = [b for b in beliefs if not b.products or (product and product in b.products)]
     beliefs = fitting or beliefs
+    timely = [b for b in beliefs if not b.moments or (moment and moment in b.moments)]
+    beliefs = timely or beliefs
     if not beliefs:
         return None
     # A belief about prices ("我们一年四季一个价…什么时候需要，什么时候来就好") woven into a
@@ -443,7 +447,12 @@ def gather(
         # a post on nothing in particular (the year-end thank-you) carries no price belief
         plain_post = spec.channel == Channel.COMMUNITY and built_on is None
         evidence.belief = choose_belief(
-            brand.beliefs, situation, key, care=spec.personal or plain_post, product=product
+            brand.beliefs,
+            situation,
+            key,
+            care=spec.personal or plain_post,
+            product=product,
+            moment=plan.trigger,
         )
     if spec.channel == Channel.COMMUNITY:
         doc = built_on if isinstance(built_on, KnowledgeDoc) else None

@@ -68,6 +68,9 @@ class Belief(_Strict):
     # the products (usage guides' ``product`` ids) it is about: an email about anything else
     # never carries it ("We fit shoes to how you run" above a sock email). Empty: any.
     products: list[str] = Field(default_factory=list)
+    # the moments of use it fits (day3, half_used, almost_finished, after_purchase, welcome…):
+    # "护肤品用完再买就好" belongs to the end of a bottle, not its third day. Empty: any.
+    moments: list[str] = Field(default_factory=list)
 
 
 def belief_id(text: str) -> str:

@@ -426,6 +426,36 @@ def test_belief_is_relevant_and_rotates_deterministically(qingshui) -> None:
         assert pick is not None and pick.id != "one-price"
 
 
+def test_a_belief_that_names_its_moments_goes_only_with_them(qingshui, stride) -> None:
+    """A reader: "护肤品用完再买就好…" on day 3 of a first bottle, "There is no wrong pace"
+    after a check of worn sock heels."""
+    from generator.retrieve import choose_belief
+
+    beliefs = qingshui.brand.beliefs
+    situation = "用完再买 够用就是刚刚好 柜子"
+    for i in range(20):
+        early = choose_belief(beliefs, situation, f"qs-{i:03d}|aftersale_email|day3", moment="day3")
+        assert early is not None and early.id != "enough-is-enough"
+    late = choose_belief(beliefs, situation, "qs-001|e|a", moment="almost_finished")
+    assert late is not None and late.id == "enough-is-enough"
+    socks = {
+        b.id  # type: ignore[union-attr]
+        for i in range(20)
+        for b in [
+            choose_belief(
+                stride.brand.beliefs,
+                "hold each pair up to the light",
+                f"st-{i:03d}|aftersale_email|half_used",
+                product="merino-socks",
+                moment="half_used",
+            )
+        ]
+    }
+    assert "your-own-pace" not in socks and "wear-it-out" in socks
+    # a moment no belief names: any belief without moments, never none
+    assert choose_belief(beliefs, "护肤", "k", moment="welcome") is not None
+
+
 def _post(**kw: object) -> DraftRequest:
     """A post of the old friends' monthly series."""
     return DraftRequest(
