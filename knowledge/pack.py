@@ -72,6 +72,34 @@ class Belief(_Strict):
     # "护肤品用完再买就好" belongs to the end of a bottle, not its third day. Empty: any.
     moments: list[str] = Field(default_factory=list)
 
+    @field_validator("moments")
+    @classmethod
+    def _known_moments(cls, value: list[str]) -> list[str]:
+        unknown = [m for m in value if m not in BELIEF_MOMENTS]
+        if unknown:
+            raise ValueError(
+                f"unknown moments {unknown}; a belief may name {sorted(BELIEF_MOMENTS)}"
+            )
+        return value
+
+
+# The moments a draft to one customer is written for (generator.kinds.Trigger, less the
+# community's monthly post and the tier invitation; a test keeps the two in step).
+BELIEF_MOMENTS = frozenset(
+    {
+        "welcome",
+        "day3",
+        "after_purchase",
+        "half_used",
+        "almost_finished",
+        "milestone",
+        "stage_up",
+        "birthday",
+        "long_silence",
+        "question",
+    }
+)
+
 
 def belief_id(text: str) -> str:
     """A stable id for a belief written without one: ``b-`` + 8 hex digits of its text.

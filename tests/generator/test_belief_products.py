@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from generator.retrieve import choose_belief
 from knowledge.pack import Belief
 
@@ -19,3 +21,13 @@ def test_a_product_belief_goes_only_with_its_product() -> None:
 
 def test_with_only_product_beliefs_one_is_still_chosen() -> None:
     assert choose_belief([SHOES], "socks", "a", product="merino-socks") == SHOES
+
+
+def test_a_belief_names_only_moments_a_draft_is_written_for() -> None:
+    from generator.kinds import Trigger
+    from knowledge.pack import BELIEF_MOMENTS
+
+    assert {t.value for t in Trigger} - {"monthly", "tier_invite"} == BELIEF_MOMENTS
+    assert Belief(id="enough", text="用完再买就好。", moments=["almost_finished"]).moments
+    with pytest.raises(ValueError, match="unknown moments"):
+        Belief(id="enough", text="用完再买就好。", moments=["almost_finish"])
