@@ -25,7 +25,7 @@ Nothing is downloaded: the knowledge is the pack held in memory (``FakeKnowledge
 draft is generated (the review queue's drafts are inserted as rows).
 
 Knobs: ``ZHENXIN_BENCH_SIZES`` (customers, default ``1000,10000``; the full run is
-``1000,10000,100000``, ~15 min on 2 cores), ``ZHENXIN_BENCH_DATABASES`` (default
+``1000,10000,100000``, ~8 min on 2 cores), ``ZHENXIN_BENCH_DATABASES`` (default
 ``sqlite,postgresql``; PostgreSQL is skipped with a note when unreachable),
 ``ZHENXIN_BENCH_POSTGRES_URL`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``;
 the run works in a schema of its own and drops it).
