@@ -21,6 +21,7 @@ so the unique key still decides, in the database, which of two writers of a key 
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -32,7 +33,9 @@ from sqlalchemy.orm import Session
 MANY_CHUNK = 500  # rows per executemany (another database: SQLAlchemy's multi-row statements)
 Rows = Sequence[Mapping[str, Any]]
 Columns = Sequence[Column[Any]]
-SQLITE_ROWS = 500  # rows per SQLite statement (at 13 columns, 6,500 of its 32,766 variables)
+SQLITE_ROWS = 500  # rows per SQLite statement (at 14 columns, 7,000 of its 32,766 variables)
+# the most variables one SQLite statement may hold (999 before SQLite 3.32)
+SQLITE_VARIABLES = 32766 if sqlite3.sqlite_version_info >= (3, 32) else 999
 
 
 def insert_many(
@@ -162,8 +165,9 @@ def _sqlite_values(
     one = "(" + ", ".join("?" * len(columns)) + ")"
     values = _values(db.dialect, columns, rows)
     out: list[Any] = []
-    for start in range(0, len(values), SQLITE_ROWS):
-        chunk = values[start : start + SQLITE_ROWS]
+    per = max(1, min(SQLITE_ROWS, SQLITE_VARIABLES // max(len(columns), 1)))
+    for start in range(0, len(values), per):
+        chunk = values[start : start + per]
         sql = head + ", ".join([one] * len(chunk)) + tail
         result = db.exec_driver_sql(sql, tuple(v for row in chunk for v in row))
         if "RETURNING" in tail:

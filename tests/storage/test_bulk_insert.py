@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.settings import Settings
@@ -96,6 +96,27 @@ def test_insert_many_on_sqlite(settings: Settings, monkeypatch: pytest.MonkeyPat
     with sessions.begin() as s:
         ensure_brand(s, "b")
     _check(sessions, monkeypatch)
+
+
+def test_sqlite_statements_stay_under_its_variable_limit(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bulk, "SQLITE_VARIABLES", 999)  # an SQLite before 3.32
+    sqlite, sessions = open_database(settings)
+    sizes: list[int] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if statement.startswith("INSERT INTO events"):
+            sizes.append(len(parameters))
+
+    event.listen(sqlite, "before_cursor_execute", seen)
+    try:
+        with sessions.begin() as s:
+            new = event_rows.insert_new(s, "b", [_event(n) for n in range(300)])
+    finally:
+        event.remove(sqlite, "before_cursor_execute", seen)
+    assert len(new) == 300
+    assert len(sizes) > 1 and max(sizes) <= 999  # 71 rows of 14 values a statement
 
 
 @pytest.mark.services
