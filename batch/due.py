@@ -36,12 +36,12 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from generator.drafts import Trigger
 from knowledge.contact_policy import MIN_GAP_DAYS, WINDOWS
-from knowledge.pack import BrandPack, Contact, Customer
+from knowledge.pack import BrandPack, Contact, Customer, KnowledgeDoc
 from knowledge.stages import BaseStage
 from knowledge.timeline import next_steps
 
@@ -159,7 +159,12 @@ def _repeat_stage(pack: BrandPack) -> str | None:
 
 
 def _candidates(
-    pack: BrandPack, customer: Customer, contacts: Sequence[Contact], on: dt.date, rules: DueRules
+    pack: BrandPack,
+    customer: Customer,
+    contacts: Sequence[Contact],
+    on: dt.date,
+    rules: DueRules,
+    guide_of: Callable[[str], KnowledgeDoc | None] | None = None,
 ) -> list[Due]:
     found: list[Due] = []
     if customer.birthday is not None:
@@ -209,7 +214,7 @@ def _candidates(
             )
     last = customer.last_purchase
     if last is not None:
-        guide = pack.usage_guide(last.product)
+        guide = (guide_of or pack.usage_guide)(last.product)
         if guide is not None and guide.usage_days:
             due_marks = []
             for trig, offset in milestones(guide.usage_days):
@@ -274,6 +279,13 @@ def find_due(
     rules = rules or DueRules()
     log = contact_log or {}
     only = set(customers) if customers is not None else None
+    guides: dict[str, KnowledgeDoc | None] = {}  # each product's guide, looked up once
+
+    def guide_of(product: str) -> KnowledgeDoc | None:
+        if product not in guides:
+            guides[product] = pack.usage_guide(product)
+        return guides[product]
+
     out: list[Due] = []
     for customer in sorted(pack.customers if people is None else people, key=lambda c: c.id):
         if only is not None and customer.id not in only:
@@ -281,7 +293,7 @@ def find_due(
         contacts = [*customer.last_contacts, *log.get(customer.id, ())]
         candidates = [
             d
-            for d in _candidates(pack, customer, contacts, on, rules)
+            for d in _candidates(pack, customer, contacts, on, rules, guide_of)
             if d.occurrence not in handled
         ]
         if not candidates:
