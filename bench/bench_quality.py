@@ -228,7 +228,7 @@ def _report(results: list[Result], service: Any) -> dict[str, Any]:
         or (r.case.kind == "care_message" and r.draft.basis and r.draft.basis.required_tip)
     ]
     tips = [r for r in needs_tip if any(p.name == "tip" for p in r.draft.parts)]
-    one_call = [r for r in drafted if len(r.draft.attempts) == 1]
+    calls_made = Counter(len(r.draft.attempts) for r in drafted)  # 0: every part the program's
     fired: Counter[str] = Counter()
     for r in results:
         fired.update(r.fired)
@@ -250,8 +250,12 @@ def _report(results: list[Result], service: Any) -> dict[str, Any]:
     )
     print(f"emails with their belief: {len(with_belief)}/{len(emails)}")
     print(f"care messages with the moment's tip: {len(tips)}/{len(needs_tip)}")
+    at_most_one = calls_made[0] + calls_made[1]
     print(
-        f"drafted in one model call: {len(one_call)}/{len(drafted)} ({len(one_call) / total:.0%})"
+        f"drafted in at most one model call: {at_most_one}/{len(drafted)} "
+        f"({at_most_one / total:.0%}; "
+        + ", ".join(f"{n} call{'s' if n != 1 else ''}: {k}" for n, k in sorted(calls_made.items()))
+        + ")"
     )
     print("parts: " + ", ".join(f"{k} {n}" for k, n in sources.most_common()))
     if reevaluated:
@@ -266,9 +270,10 @@ def _report(results: list[Result], service: Any) -> dict[str, Any]:
     print(f"\n{'kind':<18} {'n':>3} {'p50 s':>7} {'p95 s':>7} {'bare p50 s':>10} {'calls':>6}")
     for kind, rs in sorted(by_kind.items()):
         secs = [r.seconds for r in rs]
-        prompt = int(statistics.median(r.draft.attempts[0].prompt_tokens or 0 for r in rs))
-        reply = int(statistics.median(r.draft.attempts[0].completion_tokens or 0 for r in rs))
-        bare = _bare(service, prompt, reply)
+        called = [r.draft.attempts[0] for r in rs if r.draft.attempts]
+        prompt = int(statistics.median(a.prompt_tokens or 0 for a in called)) if called else 0
+        reply = int(statistics.median(a.completion_tokens or 0 for a in called)) if called else 0
+        bare = _bare(service, prompt, reply) if called else 0.0
         calls = statistics.mean(len(r.draft.attempts) for r in rs)
         print(
             f"{kind:<18} {len(rs):>3} {_pct(secs, 50):7.1f} {_pct(secs, 95):7.1f} "
