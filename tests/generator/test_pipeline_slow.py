@@ -59,7 +59,9 @@ def test_real_model_drafts(
     print(f"\n--- {brand} {cid} {kind}: {draft.verdict.value} {draft.score:.2f}\n{draft.text}")
     for f in draft.findings:
         print(f"  [{f.severity.value}] {f.rule}: {f.message}")
-    assert draft.provider == "local" and draft.attempts and draft.text
+    assert draft.provider == "local" and draft.text
+    # the model was called, unless every part is the program's (an email in plain wording)
+    assert draft.attempts or {p.source for p in draft.parts} == {"fixed"}
     assert draft.verdict != Verdict.BLOCK, draft.findings
     lang_zh = kb.pack(brand).brand.language == "zh"
     assert bool(re.search(r"[\u4e00-\u9fff]", draft.body)) == lang_zh
