@@ -233,12 +233,26 @@ def _moment_by_share(days: int, usage_days: int | None) -> str | None:
     return None
 
 
+_NUMBER = re.compile(r"[\d.,\s%~–-]+")
+
+
+def _names(value: str, sentence: str) -> bool:
+    """Whether ``sentence`` names ``value``: as a whole word when it is English ("run" is
+    not in "running")."""
+    if CJK.search(value):
+        return value in sentence
+    return (
+        re.search(rf"(?<![A-Za-z0-9]){re.escape(value)}(?![A-Za-z0-9])", sentence, re.I) is not None
+    )
+
+
 def for_them(text: str, customer: Customer, everyone: list[Customer]) -> str:
     """``text`` without the sentences written for other kinds of customer: "干皮会觉得不那么
     粗糙了" is not for an oily-skinned customer. The kinds are the values the brand's own
     customers have under the customer's tag keys (skin=干皮 / 油皮 / 混合皮…); a sentence that
     names another one and not the customer's own is left out."""
-    mine = {k: v for k, v in customer.tags.items() if len(v) >= 2}
+    # a kind is a word, not a number: weekly_km=10 is no kind, and "10" is in "about day 100"
+    mine = {k: v for k, v in customer.tags.items() if len(v) >= 2 and not _NUMBER.fullmatch(v)}
     others = {
         c.tags[k]
         for c in everyone
@@ -250,7 +264,7 @@ def for_them(text: str, customer: Customer, everyone: list[Customer]) -> str:
     kept = [
         s
         for s in sentences(text)
-        if not any(o in s for o in others) or any(v in s for v in mine.values())
+        if not any(_names(o, s) for o in others) or any(_names(v, s) for v in mine.values())
     ]
     return ("" if CJK.search(text) else " ").join(kept)
 
@@ -285,7 +299,9 @@ def choose_belief(
     want = _grams(situation)
     scored = [(len(want & _grams(f"{b.topic} {b.text}")), b) for b in caring]
     top = max(score for score, _ in scored)
-    near = [b for score, b in scored if score >= top - 1]
+    # near-ties rotate; when some belief shares words with the situation, only those do (a
+    # belief sharing none read as a non sequitur after the tip)
+    near = [b for score, b in scored if score >= (max(top - 1, 1) if top else 0)]
     index = int(hashlib.sha256(key.encode()).hexdigest(), 16) % len(near)
     return near[index]
 

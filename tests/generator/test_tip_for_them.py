@@ -26,3 +26,16 @@ def test_english_and_customers_without_the_tag_keep_everything() -> None:
     tip = "Lace loosely over the top. With wide feet, skip the top eyelet."
     assert for_them(tip, runners[1], runners) == "Lace loosely over the top."
     assert for_them(tip, _c("r3"), runners) == tip  # no tag: nothing to tell apart
+
+
+def test_a_number_is_no_kind_and_an_english_kind_is_a_whole_word() -> None:
+    """bench quality: weekly_km=15 beside another runner's 10 dropped the socks' whole
+    "Nearly worn (about day 100)" tip, since "10" is in "100"."""
+    runners = [_c("a", weekly_km="15", goal="run"), _c("b", weekly_km="10", goal="get fit")]
+    tip = (
+        "If the heel is see-through after about day 100, retire that pair; "
+        "running in thin socks is how blisters start."
+    )
+    assert for_them(tip, runners[0], runners) == tip
+    other = [_c("c", goal="run"), _c("d", goal="running")]  # "run" is not in "running"
+    assert for_them(tip, other[0], other) == tip
