@@ -195,6 +195,12 @@ class Pipeline:
         tip, quoted = split_safety(evidence.tip, evidence.safety) if evidence.tip else ("", [])
         belief = evidence.belief.text if evidence.belief and spec.carries_belief else None
         answer = _answer_passage(plan.question, [*evidence.faq[:1], *evidence.guide[:2]])
+        # what an answer may say: the knowledge its prompt shows, and the question itself
+        answer_ground = (
+            " ".join([*(p.text for p in [*evidence.faq[:1], *evidence.guide[:2]]), plan.question])
+            if plan.question
+            else None
+        )
         post = evidence.post
         if post is not None:  # a post: its source quoted, the model writes the lead
             thanks = evidence.belief.text if post.kind == "none" and evidence.belief else None
@@ -304,6 +310,7 @@ class Pipeline:
                     stage_words=stage_words,
                     moment=plan.trigger,
                     source=post.grounds if post is not None else None,
+                    answer=answer_ground,
                 )
                 if reasons:
                     gated[name] = [_gate_finding(lang, r) for r in reasons]

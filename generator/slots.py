@@ -998,6 +998,7 @@ def gate(
     stage_words: list[str] = (),  # type: ignore[assignment]
     moment: str = "",
     source: str | None = None,
+    answer: str | None = None,
 ) -> list[str]:
     """Why a model-written slot cannot stand in a composed draft (empty: it can). Checked
     before the draft's checks: these are about the slot's job, not the text as a whole.
@@ -1006,7 +1007,8 @@ def gate(
     ``tip`` the guide's words for the moment (with the product's name); ``others`` the other
     slots already written (a slot that repeats one adds nothing); ``products`` the brand's
     product names (a birthday wish or a hello after a long silence names none); ``source``
-    what a post quotes (a post speaks *about* its story's person, and invents no one)."""
+    what a post quotes (a post speaks *about* its story's person, and invents no one);
+    ``answer`` the knowledge an answer must come from."""
     from evals.checks.overlap import content_units, coverage
 
     why: list[str] = []
@@ -1036,6 +1038,9 @@ def gate(
             why.append("tip_unfaithful")
         if drops_condition(tip, text):
             why.append("drops_condition")
+    if slot.name == "answer" and answer and not grounded(body, answer):
+        # "use it for at least one run per week" from a guide that says no such thing
+        why.append("ungrounded")
     if belief and restates(belief, text):
         why.append("restates_belief")  # it follows as written; any slot saying it again echoes
     if _CUSTOMER_VOICE.search(body) or _assumes(body, lang):

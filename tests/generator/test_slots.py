@@ -1490,3 +1490,30 @@ def test_gate_the_question_does_not_name_the_product_again(
     products = ["舒缓修护精华液", "Cadence road shoe"]
     assert "mentions_product" in _gate(S.QUESTION, fires, lang, products=products)
     assert _gate(S.QUESTION, passes, lang, products=products) == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "answer", "invented", "grounded"),
+    [
+        (
+            "en",
+            "Rotate with your old pair if you have one. Start with short, easy runs at a "
+            "conversational pace for the first two weeks.",
+            "You should use the Cadence road shoe for at least one run per week to get the "
+            "most out of its features and benefits.",
+            "For the first two weeks, keep to short, easy runs at a conversational pace.",
+        ),
+        (
+            "zh",
+            "早晚各一次，洁面后用 4–6 滴，轻按到吸收。",
+            "建议每天用三次，坚持一个月就能看到明显效果。",
+            "早晚各一次就好，洁面后用 4–6 滴。",
+        ),
+    ],
+)
+def test_gate_an_answer_says_only_what_the_knowledge_says(
+    lang: str, answer: str, invented: str, grounded: str
+) -> None:
+    """bench quality: "How often should I use it?" answered with a rule the guide never gave."""
+    assert "ungrounded" in _gate(S.ANSWER, invented, lang, answer=answer)
+    assert "ungrounded" not in _gate(S.ANSWER, grounded, lang, answer=answer)
