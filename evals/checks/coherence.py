@@ -2,6 +2,9 @@
 
 - ``coherence.tip_missing`` (warn): the plan asked for the moment's tip (``required_tip``)
   and the draft carries too little of it (lexical overlap below a threshold).
+- ``coherence.nothing_to_say`` (warn): a message for a moment of use (day 3, halfway, nearly
+  done, after the purchase) with no tip, because the guide has nothing for this customer now:
+  only a greeting and a day count ("屏障修护面霜到你手上有37天了。用到现在，感觉怎么样？").
 - ``coherence.misattached_fact`` (warn): the silence ("99天没有联系") pinned on a product
   instead of the relationship, or the days since contact told as days of use.
 - ``coherence.silence_guilt`` (warn): apology or guilt in a long-silence message.
@@ -138,6 +141,9 @@ def _days_since_purchase(ctx: CheckContext) -> int | None:
     return ((ctx.as_of or dt.date.today()) - c.last_purchase.date).days
 
 
+_USE_MOMENTS = ("day3", "half_used", "almost_finished", "after_purchase")
+
+
 class CoherenceCheck:
     """Does the draft hang together: the moment's tip, facts on the right subject, said once,
     in its own words, in one language, closing on something that means something?"""
@@ -147,6 +153,7 @@ class CoherenceCheck:
     def run(self, ctx: CheckContext) -> list[Finding]:
         out: list[Finding] = []
         out += self._tip_missing(ctx)
+        out += self._nothing_to_say(ctx)
         out += self._misattached(ctx)
         if ctx.trigger == "long_silence":
             out += self._silence_guilt(ctx)
@@ -158,6 +165,17 @@ class CoherenceCheck:
         return out
 
     # --- what the plan asked for ---------------------------------------------------------
+    def _nothing_to_say(self, ctx: CheckContext) -> list[Finding]:
+        """A moment of use the plan found no tip for: a reader called these "not worth a
+        text". Only for drafts planned by the generator (a trigger and a kind)."""
+        if ctx.trigger not in _USE_MOMENTS or ctx.kind not in ("care_message", "aftersale_email"):
+            return []
+        if not ctx.facts.get("days_since_purchase"):  # not planned from a purchase on record
+            return []
+        if (ctx.required_tip or "").strip() or ctx.safety:
+            return []
+        return [finding(ctx, "coherence.nothing_to_say", Severity.WARN, 0, len(ctx.text))]
+
     def _tip_missing(self, ctx: CheckContext) -> list[Finding]:
         tip = (ctx.required_tip or "").strip()
         if not tip:

@@ -264,3 +264,28 @@ def test_names_units_and_links_are_not_another_language() -> None:
     brand = make_brand("en", name="青水 Lab")
     en = "Hi Sam, greetings from 青水 Lab. How are the shoes?"
     assert "coherence.mixed_language" not in rules(care(en, lang="en", brand=brand))
+
+
+def test_a_moment_of_use_with_nothing_to_say_is_not_a_pass() -> None:
+    """A reader: "屏障修护面霜到你手上有37天了。用到现在，感觉怎么样？" is not worth a text."""
+    thin = "孙悦你好，屏障修护面霜到你手上有37天了。用到现在，感觉怎么样？"
+    planned = {"facts": {"days_since_purchase": "37"}}
+    report = care(thin, trigger="after_purchase", **planned)
+    assert found(report, "coherence.nothing_to_say") == [(0, len(thin), "warn")]
+    assert report.verdict != Verdict.PASS and "指南里没有" in report.findings[0].message
+    en = "Hi Tom, it's been 25 days since your Merino running socks arrived. How is it going?"
+    en_report = care(en, lang="en", trigger="after_purchase", **planned)
+    assert "only a greeting" in en_report.findings[0].message
+    # the moment's tip, a safety statement, another moment or a text checked alone: no finding
+    with_tip = "吴佳你好，快用完了。回想一下这一个月皮肤的状态。用到现在，感觉怎么样？"
+    assert "coherence.nothing_to_say" not in rules(
+        care(with_tip, trigger="almost_finished", required_tip=SERUM_END, **planned)
+    )
+    assert "coherence.nothing_to_say" not in rules(
+        care("Hi Emma, day 3.", lang="en", trigger="day3", safety=[SHOE_SAFETY], **planned)
+    )
+    assert "coherence.nothing_to_say" not in rules(
+        care("生日快乐！", trigger="birthday", **planned)
+    )
+    assert "coherence.nothing_to_say" not in rules(care(thin, trigger="after_purchase"))  # no plan
+    assert "coherence.nothing_to_say" not in rules(run(thin))
