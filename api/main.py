@@ -33,6 +33,7 @@ from api.routes import (
 )
 from api.web_auth import with_session_secret
 from core.pii import install_pii_masking
+from core.runtime import freeze_startup_objects
 from core.settings import Settings, get_settings
 from storage.changes import ChangeWatch
 from storage.db import open_database
@@ -156,6 +157,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             log.info("picked up %d unfinished draft job(s)", recovered)
     except Exception:  # never keep the API from starting over a recovery problem
         log.exception("could not recover unfinished draft jobs")
+    freeze_startup_objects()  # each process serving the API, once the app is set up
     yield
     close = getattr(getattr(service, "queue", None), "close", None)
     if close is not None:

@@ -11,6 +11,7 @@ import dramatiq
 
 from batch.queue import declare_actor, make_broker
 from core.pii import install_pii_masking
+from core.runtime import freeze_startup_objects
 from core.settings import get_settings
 from drafting.jobs import declare_draft_actor
 
@@ -19,3 +20,4 @@ broker = make_broker(get_settings().redis_url)
 dramatiq.set_broker(broker)
 actor = declare_actor(broker)
 draft_actor = declare_draft_actor(broker)
+freeze_startup_objects()  # each worker process, once its broker and actors are set up

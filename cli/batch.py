@@ -14,6 +14,7 @@ import typer
 
 from cli.output import err_console, print_json
 from core.errors import ZhenxinError
+from core.runtime import freeze_startup_objects
 from core.settings import get_settings
 
 if TYPE_CHECKING:
@@ -48,7 +49,9 @@ Queue = Annotated[
 def _service() -> BatchService:
     from batch.service import BatchService
 
-    return BatchService.from_settings(get_settings())
+    service = BatchService.from_settings(get_settings())
+    freeze_startup_objects()  # a brand-wide pass's collections no longer walk the start-up
+    return service
 
 
 def _runner(service: BatchService, queue: bool) -> Runner | None:

@@ -11,6 +11,7 @@ import typer
 
 from cli.output import console, print_json
 from core.errors import ZhenxinError
+from core.runtime import freeze_startup_objects
 from core.settings import get_settings
 
 if TYPE_CHECKING:
@@ -28,7 +29,9 @@ def _service() -> FlywheelService:
     from drafting.service import DraftingService
     from flywheel.service import FlywheelService
 
-    return FlywheelService(DraftingService.from_settings(get_settings()))
+    service = FlywheelService(DraftingService.from_settings(get_settings()))
+    freeze_startup_objects()  # an ingest's or a report's collections skip the start-up
+    return service
 
 
 def _day(value: str | None, name: str) -> dt.date | None:

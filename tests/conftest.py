@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -61,6 +63,16 @@ def _forbid_model_requests(request: pytest.FixtureRequest, monkeypatch: pytest.M
     Tests marked slow keep whatever the environment says (default: allowed)."""
     if request.node.get_closest_marker("slow") is None:
         monkeypatch.setenv("ZHENXIN_ALLOW_MODEL_REQUESTS", "0")
+
+
+@pytest.fixture(autouse=True)
+def _unfreeze_after() -> Iterator[None]:
+    """The doors freeze what is alive once they have started (core.runtime); a test process
+    starts them again and again, so each test gives its frozen objects back to the collector
+    (else the apps and services of every earlier test would stay for good)."""
+    yield
+    if gc.get_freeze_count():
+        gc.unfreeze()
 
 
 @pytest.fixture
