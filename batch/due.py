@@ -233,7 +233,7 @@ def _candidates(
                     )
                 )
     lang = "en" if pack.brand.language == "en" else "zh"
-    for step in next_steps(pack, customer, on, lang)[:1]:
+    for step in next_steps(pack, customer, on, lang, guide_of)[:1]:
         if (on - step.opens).days < rules.milestone_days:
             found.append(
                 Due(

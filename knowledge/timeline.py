@@ -27,7 +27,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from knowledge.pack import BrandPack, Customer, DocKind, KnowledgeDoc, Purchase
@@ -242,18 +242,24 @@ def ladder_fact(guide: KnowledgeDoc, facts: list[TimelineFact]) -> TimelineFact 
 
 
 def next_steps(
-    pack: BrandPack, customer: Customer, as_of: dt.date, lang: str = "zh"
+    pack: BrandPack,
+    customer: Customer,
+    as_of: dt.date,
+    lang: str = "zh",
+    guide_of: Callable[[str], KnowledgeDoc | None] | None = None,
 ) -> list[NextStep]:
     """The next steps open on ``as_of`` for the customer's purchases, the latest window first.
 
     A step counts when the customer bought the guide's product on or before the day its
     window opened (the timeline crossed it after the purchase) and has not bought the next
-    product yet."""
-    facts = timeline(customer.tags, as_of, lang)
+    product yet. ``guide_of`` looks a product's usage guide up (default
+    ``pack.usage_guide``; a brand-wide pass passes one that remembers). The customer's
+    timeline is worked out only for a guide with a next step (most customers have none)."""
+    facts: list[TimelineFact] | None = None
     owned = {p.product for p in customer.purchases}
     steps: dict[str, NextStep] = {}
     for purchase in customer.purchases:
-        guide = pack.usage_guide(purchase.product)
+        guide = (guide_of or pack.usage_guide)(purchase.product)
         if guide is None or not guide.next or guide.from_months is None:
             continue
         try:
@@ -262,6 +268,8 @@ def next_steps(
             continue
         if nxt.kind != DocKind.USAGE_GUIDE or nxt.product in owned:
             continue
+        if facts is None:
+            facts = timeline(customer.tags, as_of, lang)
         fact = ladder_fact(guide, facts)
         if fact is None:
             continue
