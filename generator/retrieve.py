@@ -285,17 +285,32 @@ def choose_belief(
     goes only with those (``product``), one that names its moments only at those
     (``moment``); the others go with anything.
     """
-    fitting = [b for b in beliefs if not b.products or (product and product in b.products)]
-    beliefs = fitting or beliefs
-    timely = [b for b in beliefs if not b.moments or (moment and moment in b.moments)]
-    beliefs = timely or beliefs
     if not beliefs:
         return None
+
+    def fits(b: Belief) -> bool:
+        return not b.products or bool(product and product in b.products)
+
+    def timely(b: Belief) -> bool:
+        return not b.moments or bool(moment and moment in b.moments)
+
     # A belief about prices ("我们一年四季一个价…什么时候需要，什么时候来就好") woven into a
     # message to one customer (``care``) reads as a nudge to buy again: another belief is
     # taken when there is one. A community post about prices may still carry it.
-    caring = [b for b in beliefs if not (care and _PRICE.search(f"{b.topic} {b.text}"))]
-    caring = caring or beliefs
+    def kind(b: Belief) -> bool:
+        return not (care and _PRICE.search(f"{b.topic} {b.text}"))
+
+    # the most fitting set that is not empty: product, moment and care; then without the
+    # moment; then any caring one (a sock email at day 25 takes no price belief)
+    for wanted in (
+        lambda b: fits(b) and timely(b) and kind(b),
+        lambda b: fits(b) and kind(b),
+        kind,
+        lambda b: True,
+    ):
+        caring = [b for b in beliefs if wanted(b)]
+        if caring:
+            break
     want = _grams(situation)
     scored = [(len(want & _grams(f"{b.topic} {b.text}")), b) for b in caring]
     top = max(score for score, _ in scored)

@@ -31,3 +31,22 @@ def test_a_belief_names_only_moments_a_draft_is_written_for() -> None:
     assert Belief(id="enough", text="用完再买就好。", moments=["almost_finished"]).moments
     with pytest.raises(ValueError, match="unknown moments"):
         Belief(id="enough", text="用完再买就好。", moments=["almost_finish"])
+
+
+def test_a_message_to_one_customer_never_falls_back_to_the_price_belief() -> None:
+    """bench quality: socks at day 25 — the only belief left for the product at that moment
+    was the price one, and it went into the email."""
+    wear = Belief(
+        id="wear",
+        text="Good kit is made to wear out.",
+        products=["socks"],
+        moments=["half_used", "almost_finished"],
+    )
+    price = Belief(id="price", text="Our prices stay the same all year.", topic="price")
+    for i in range(10):
+        chosen = choose_belief(
+            [wear, price], "x", f"k{i}", care=True, product="socks", moment="after_purchase"
+        )
+        assert chosen == wear
+    post = choose_belief([wear, price], "x", "k", product="socks", moment="monthly")
+    assert post is not None  # a post may still carry either
