@@ -299,8 +299,8 @@ NEXT = Slot(
     "ask what they would like to do with us next (no selling)",
     40,
     140,
-    "接下来有什么想一起试试的，告诉我。",
-    "Is there something you'd like us to try together next? Tell me.",
+    "接下来想多了解什么、想一起试试什么，随时告诉我。",
+    "If there's something you'd like to try next, or to know more about, just tell me.",
     question=True,
     ask_again=False,
     no_product=True,
@@ -459,6 +459,12 @@ _WHY_LINE = {
     ("en", True): "We thought of you because this circle talks about exactly where you are now.",
     ("en", False): "You've stayed with us and told us honestly how things go; we value that.",
 }
+
+
+def _purchases(plan: Plan) -> int:
+    """How many purchases the plan's facts record (0 when they do not say)."""
+    said = str(plan.facts.get("purchases") or "0")
+    return int(said) if said.isdigit() else 0
 
 
 def first_name(name: str, lang: str) -> str:
@@ -646,6 +652,8 @@ def _layout(
     lang = "zh" if plan.lang != "en" else "en"
     name = first_name(plan.facts.get("name", ""), lang)
     product = plan.facts.get("product", "")
+    # new to us: a first purchase at most ("谢谢你愿意给我们一次机会" after a second one is wrong)
+    new = (plan.base_stage or plan.stage) in _NEW_BASES and _purchases(plan) <= 1
     values: dict[str, Any] = {
         "name": name,
         "product": product or ("产品" if lang == "zh" else "order"),
@@ -654,8 +662,8 @@ def _layout(
         "timeline": plan.timeline or "",
         "next_product": plan.facts.get("next_product", ""),
         "question_line": _QUESTION_LINE[lang].get(plan.trigger, _QUESTION_LINE[lang][""]),
-        "thanks_line": _THANKS_LINE[(lang, (plan.base_stage or plan.stage) in _NEW_BASES)],
-        "why_line": _WHY_LINE[(lang, (plan.base_stage or plan.stage) in _NEW_BASES)],
+        "thanks_line": _THANKS_LINE[(lang, new)],
+        "why_line": _WHY_LINE[(lang, new)],
         # the guide's own words may run longer than the model's sentence (cut, "press your
         # thumb into the midsole" lost what to look for), except in a 70-character SMS
         "tip_sentence": tip_sentence(tip, lang, _quote_cap(plan.channel, lang)) if tip else "",

@@ -1517,3 +1517,13 @@ def test_gate_an_answer_says_only_what_the_knowledge_says(
     """bench quality: "How often should I use it?" answered with a rule the guide never gave."""
     assert "ungrounded" in _gate(S.ANSWER, invented, lang, answer=answer)
     assert "ungrounded" not in _gate(S.ANSWER, grounded, lang, answer=answer)
+
+
+@pytest.mark.parametrize(
+    ("purchases", "line"), [("1", "谢谢你愿意给我们一次机会。"), ("2", "谢谢你一直以来的信任。")]
+)
+def test_a_second_purchase_is_not_thanked_as_a_first_chance(purchases: str, line: str) -> None:
+    """A reader: "谢谢你愿意给我们一次机会" to a customer on her second purchase."""
+    plan = _plan("care_message", "stage_up")
+    plan = plan.model_copy(update={"facts": {**plan.facts, "purchases": purchases}})
+    assert _layout(plan).values["thanks_line"] == line
