@@ -194,12 +194,11 @@ class Pipeline:
         spec = kind_spec(plan.kind)
         tip, quoted = split_safety(evidence.tip, evidence.safety) if evidence.tip else ("", [])
         belief = evidence.belief.text if evidence.belief and spec.carries_belief else None
-        answer = _answer_passage(plan.question, [*evidence.faq[:1], *evidence.guide[:2]])
+        knowledge = [*evidence.faq[:1], *evidence.guide[:2]]
+        answer = _answer_passage(plan.question, knowledge)
         # what an answer may say: the knowledge its prompt shows, and the question itself
         answer_ground = (
-            " ".join([*(p.text for p in [*evidence.faq[:1], *evidence.guide[:2]]), plan.question])
-            if plan.question
-            else None
+            " ".join([*(p.text for p in knowledge), plan.question]) if plan.question else None
         )
         post = evidence.post
         if post is not None:  # a post: its source quoted, the model writes the lead

@@ -17,7 +17,7 @@ from generator.drafts import Plan, Source
 from generator.kinds import kind_spec
 from generator.posts import PostSource, post_source
 from generator.slots import CJK
-from knowledge.guides import fits_day, moment_item, safety_statements, sentences
+from knowledge.guides import fits_day, moment_item, names_whole, safety_statements, sentences
 from knowledge.pack import Belief, BrandPack, Channel, Customer, DocKind, KnowledgeDoc
 from knowledge.retriever import Knowledge, Passage
 
@@ -239,11 +239,7 @@ _NUMBER = re.compile(r"[\d.,\s%~–-]+")
 def _names(value: str, sentence: str) -> bool:
     """Whether ``sentence`` names ``value``: as a whole word when it is English ("run" is
     not in "running")."""
-    if CJK.search(value):
-        return value in sentence
-    return (
-        re.search(rf"(?<![A-Za-z0-9]){re.escape(value)}(?![A-Za-z0-9])", sentence, re.I) is not None
-    )
+    return value in sentence if CJK.search(value) else names_whole(value, sentence)
 
 
 def for_them(text: str, customer: Customer, everyone: list[Customer]) -> str:
@@ -308,11 +304,11 @@ def choose_belief(
         kind,
         lambda b: True,
     ):
-        caring = [b for b in beliefs if wanted(b)]
-        if caring:
+        candidates = [b for b in beliefs if wanted(b)]
+        if candidates:
             break
     want = _grams(situation)
-    scored = [(len(want & _grams(f"{b.topic} {b.text}")), b) for b in caring]
+    scored = [(len(want & _grams(f"{b.topic} {b.text}")), b) for b in candidates]
     top = max(score for score, _ in scored)
     # near-ties rotate; when some belief shares words with the situation, only those do (a
     # belief sharing none read as a non sequitur after the tip)

@@ -613,13 +613,13 @@ def layout_for(
     """The parts of a short draft for this plan (kind, moment, channel), in order; an email
     always has a subject (the program's, when the model is not asked for one). The parts the
     program can say itself (:attr:`Slot.plain`: the moment's tip in the guide's own words, the
-    subject, the bridge) are its plain sentences unless ``model_words``
+    subject, the bridge, the formulaic lines) are its plain sentences unless ``model_words``
     (``ZHENXIN_WORDING=model``); one with nothing to say is left out."""
     layout = _layout(
         plan, tip=tip, safety=safety, belief=belief, answer=answer, tier=tier, brand_name=brand_name
     )
+    lang = "zh" if plan.lang != "en" else "en"
     if not model_words:
-        lang = "zh" if plan.lang != "en" else "en"
         parts: list[Slot | Fixed] = []
         for p in layout.parts:
             if isinstance(p, Slot) and p.plain:
@@ -629,7 +629,6 @@ def layout_for(
             parts.append(p)
         layout.parts = parts
     if plan.channel == "email" and not any(p.name == "subject" for p in layout.parts):
-        lang = "zh" if plan.lang != "en" else "en"
         subjects = _EMAIL_SUBJECT[lang]
         template = subjects.get(plan.trigger, subjects[""])
         values = {**layout.values, "tier": tier[0] if tier else ""}
@@ -875,6 +874,12 @@ def drop_questions(text: str) -> str:
 
     said = sentences(text)
     kept = [x for x in said if not _is_question(x.rstrip().rstrip("”\"’'"))]  # "…吗？”" too
+    return _unless_emptied(text, said, kept)
+
+
+def _unless_emptied(text: str, said: list[str], kept: list[str]) -> str:
+    """``text`` as its ``kept`` sentences (of all it ``said``), unless none was dropped or
+    none is left: then ``text`` as it was."""
     if not kept or len(kept) == len(said):
         return text
     return ("" if CJK.search(text) else " ").join(kept)
@@ -910,9 +915,7 @@ def drop_offers(text: str, *, keep_first: bool) -> str:
                 continue
             offered = True
         kept.append(sentence)
-    if not kept or len(kept) == len(said):
-        return text
-    return ("" if CJK.search(text) else " ").join(kept)
+    return _unless_emptied(text, said, kept)
 
 
 def drop_said(text: str, said: list[str]) -> str:

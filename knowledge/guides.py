@@ -99,6 +99,13 @@ def items(doc: KnowledgeDoc) -> list[GuideItem]:
     return out
 
 
+def names_whole(term: str, text: str) -> bool:
+    """Whether ``text`` holds ``term`` whole, case-blind: no letter or digit right before or
+    after it ("day 3" is not in "day 30", "run" not in "running")."""
+    edge = r"(?<![0-9A-Za-z])" + re.escape(term) + r"(?![0-9A-Za-z])"
+    return re.search(edge, text, re.I) is not None
+
+
 def moment_item(doc: KnowledgeDoc, trigger: str) -> GuideItem | None:
     """The guide's item for this moment: the one that names it (day 3, halfway, almost
     finished), or the first steps for a welcome / after a purchase; None when the guide has
@@ -108,9 +115,8 @@ def moment_item(doc: KnowledgeDoc, trigger: str) -> GuideItem | None:
     if marks:
         for mark in marks:  # the most telling mark first ("day 3" before "first week")
             # whole marks only: "day 3" is not in "day 30", "第3天" not in "第13天"
-            edge = r"(?<![0-9A-Za-z])" + re.escape(mark) + r"(?![0-9A-Za-z])"
             for item in guide:
-                if re.search(edge, item.text, re.I):
+                if names_whole(mark, item.text):
                     return item
         return None
     if trigger in ("welcome", "after_purchase", "stage_up"):
@@ -191,6 +197,7 @@ __all__ = [
     "fits_day",
     "items",
     "moment_item",
+    "names_whole",
     "safety_statements",
     "sentences",
     "split_safety",
