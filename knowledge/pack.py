@@ -324,7 +324,10 @@ class Purchase(_Strict):
 
 
 class Contact(_Strict):
-    """A message the customer already received (the pressure checks count these)."""
+    """A message the customer already received (the pressure checks count these). A value:
+    frozen, so one instance may stand for the same contact of many customers."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     date: dt.date
     channel: Channel

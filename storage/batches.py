@@ -501,24 +501,36 @@ class BatchRepository:
         self, brand_id: str, customer_ids: Sequence[str] | None = None
     ) -> dict[str, list[Contact]]:
         """Stored contacts per customer id (recorded when drafts are approved and sent), of
-        these customers (None: every customer of the brand)."""
+        these customers (None: every customer of the brand). The customers are read by the
+        range of their ids and kept if asked for: a planner asks for a page of customers in
+        id order, and a range walks the (brand, customer) index without an ``IN`` list of
+        thousands of ids to send and expand."""
         out: dict[str, list[Contact]] = {}
         query = select(
             ContactRow.customer_id, ContactRow.date, ContactRow.channel, ContactRow.purpose
         ).where(ContactRow.brand_id == brand_id)
+        wanted: set[str] | None = None
         if customer_ids is not None:
             if not customer_ids:
                 return out
-            query = query.where(ContactRow.customer_id.in_(list(customer_ids)))
+            wanted = set(customer_ids)
+            query = query.where(
+                ContactRow.customer_id >= min(wanted), ContactRow.customer_id <= max(wanted)
+            )
         with self.sessions() as s:
             rows = s.connection().execute(query).all()  # Core: no ORM row per contact
-        channels = {c.value: c for c in Channel}
+        # a contact is a value (frozen): one instance per (day, channel, purpose) serves
+        # every customer who got that contact (a few hundred instead of one per row)
+        made: dict[tuple[Any, str, str], Contact] = {}
         for cid, date, channel, purpose in rows:
-            out.setdefault(cid, []).append(
-                Contact(
-                    date=date, channel=channels.get(channel) or Channel(channel), purpose=purpose
-                )
-            )
+            if wanted is None or cid in wanted:
+                key = (date, channel, purpose)
+                contact = made.get(key)
+                if contact is None:
+                    contact = made[key] = Contact(
+                        date=date, channel=Channel(channel), purpose=purpose
+                    )
+                out.setdefault(cid, []).append(contact)
         return out
 
     # --- helpers ---------------------------------------------------------------------------

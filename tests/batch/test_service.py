@@ -249,3 +249,35 @@ def test_care_planning_reads_customers_a_chunk_at_a_time(
     assert got == expected and len(got) == 11
     assert {s for _, s in got} == {"pending", "skipped"}
     assert asked == [3, 3, 3, 2]
+
+
+def test_the_contact_log_of_some_customers_holds_theirs_only(
+    make_service: Callable[[BrandPack], BatchService],
+) -> None:
+    """Read by the range of the ids asked for: a customer inside the range who was not
+    asked for is left out; one contact value may be shared, and is frozen."""
+    from storage import contacts
+
+    service = make_service(make_pack("zh", [customer(f"qs-{i:03d}") for i in range(4)]))
+    day = dt.date(2026, 11, 3)
+    with service.drafting.sessions.begin() as s:
+        contacts.record_contacts(
+            s,
+            "qingshui",
+            [
+                {"customer_id": f"qs-{i:03d}", "channel": "wechat", "purpose": p, "date": day}
+                for i in range(4)
+                for p in ("care", "sales")
+            ],
+        )
+    log = service.repo.contact_log("qingshui", ["qs-000", "qs-002"])
+    assert sorted(log) == ["qs-000", "qs-002"]
+    assert [(c.date, c.channel, c.purpose) for c in log["qs-002"]] == [
+        (day, Channel.WECHAT, "care"),
+        (day, Channel.WECHAT, "sales"),
+    ]
+    assert log["qs-000"] == log["qs-002"]
+    with pytest.raises(ValueError):
+        log["qs-000"][0].purpose = "notice"  # type: ignore[misc]
+    assert sorted(service.repo.contact_log("qingshui")) == [f"qs-{i:03d}" for i in range(4)]
+    assert service.repo.contact_log("qingshui", []) == {}
