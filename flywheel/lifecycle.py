@@ -62,20 +62,24 @@ class Ladder:
         self.brand = brand
         self.order = {s.id: i for i, s in enumerate(brand.stages)}
         self.rules = brand.stage_rules()
+        # the rules of the stages above each one, the highest stage first (for one stage,
+        # its rules in the brand's order): the first that holds is the move
+        ranked = sorted(self.rules, key=lambda sr: -self.order[sr[0].id])
+        self._above = {
+            here: [(s, r) for s, r in ranked if self.order[s.id] > rank]
+            for here, rank in [*self.order.items(), ("", -1)]
+        }
+
+    def can_rise(self, current: str) -> bool:
+        """Whether any rule leads above ``current`` (none from the top stage)."""
+        return bool(self._above.get(current, self._above[""]))
 
     def promotion(self, current: str, f: Facts) -> Promotion | None:
         """The stage this customer moves up to, or None (stays)."""
-        order = self.order
-        here = order.get(current, -1)
-        best: tuple[Stage, StageRule] | None = None
-        for stage, rule in self.rules:
-            higher = best is None or order[stage.id] > order[best[0].id]
-            if order[stage.id] > here and higher and holds(rule, f):
-                best = (stage, rule)
-        if best is None:
-            return None
-        stage, rule = best
-        return Promotion(current, stage, rule, rule.describe(self.brand.language))
+        for stage, rule in self._above.get(current, self._above[""]):
+            if holds(rule, f):
+                return Promotion(current, stage, rule, rule.describe(self.brand.language))
+        return None
 
 
 class History:

@@ -202,7 +202,7 @@ class FlywheelService:
                 for e in evs
                 if e.type == EventType.SENT and (e.draft_id is None or e.draft_id not in drafted)
             )
-            if ladder is not None and cid in counted:
+            if ladder is not None and cid in counted and ladder.can_rise(customer.stage):
                 customer = self._promote(ladder, customer, evs, activity[cid], moves, result)
             if customer != before:
                 changed.append((stored[cid].pk, customer))

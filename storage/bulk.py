@@ -21,11 +21,12 @@ so the unique key still decides, in the database, which of two writers of a key 
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Column, Connection, Dialect, Table, insert, text
+from sqlalchemy import Column, Connection, DateTime, Dialect, Table, insert, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -139,18 +140,45 @@ def _default(column: Column[Any]) -> Any:
     return arg
 
 
+# SQLite's DATETIME as SQLAlchemy stores it by default: "2026-06-01 08:30:00.000000"
+_SQLITE_DATETIME = (
+    "%(year)04d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d:%(second)02d.%(microsecond)06d"
+)
+
+
+def _processor(column: Column[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
+    """What SQLAlchemy converts a value of ``column`` with for ``dialect`` (None: as it is).
+    A naive datetime for SQLite's default storage format is written by ``isoformat`` — the
+    same text, a tenth of the cost of the dialect's ``%`` of a dict (an ingest sends one a
+    row); anything else goes through the dialect's own processor."""
+    process = column.type._cached_bind_processor(dialect)
+    if process is None or dialect.name != "sqlite" or not isinstance(column.type, DateTime):
+        return process
+    impl = column.type.dialect_impl(dialect)
+    if getattr(impl, "_storage_format", None) != _SQLITE_DATETIME:
+        return process
+    exact = dt.datetime
+
+    def fast(value: Any) -> Any:
+        if type(value) is exact and value.tzinfo is None:
+            return value.isoformat(" ", "microseconds")
+        return process(value)
+
+    return fast
+
+
 def _values(
     dialect: Dialect, columns: Sequence[Column[Any]], rows: Sequence[Mapping[str, Any]]
 ) -> list[tuple[Any, ...]]:
     """Each row as a tuple in ``columns`` order, a left-out column at its default (worked
-    out once a call: one ``created_at`` for the rows of one call), each value through its
-    column type's bind processor for ``dialect`` — what SQLAlchemy would send for it.
-    Column by column: a list comprehension a column costs less than a loop a value."""
+    out once a call: one ``created_at`` for the rows of one call), each value converted as
+    SQLAlchemy would for ``dialect`` (:func:`_processor`). Column by column: a list
+    comprehension a column costs less than a loop a value."""
     out = []
     for c in columns:
         default = _default(c)
         values = [r.get(c.name, default) for r in rows]
-        process = c.type._cached_bind_processor(dialect)
+        process = _processor(c, dialect)
         if process is not None:
             values = [None if v is None else process(v) for v in values]
         out.append(values)

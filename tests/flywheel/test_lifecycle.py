@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from batch.due import find_due
-from flywheel.lifecycle import facts, promotion
+from flywheel.lifecycle import Ladder, facts, promotion
 from flywheel.service import FlywheelService
 from generator.drafts import Trigger
 from knowledge.stages import StageRule
@@ -58,6 +58,10 @@ def test_co_creation_makes_a_co_builder() -> None:
 def test_rules_never_move_a_customer_down() -> None:
     brand = make_pack("zh").brand
     assert promotion(brand, "co_builder", facts(dt.date(2026, 11, 1), 5, [])) is None
+    ladder = Ladder(brand)
+    assert not ladder.can_rise("co_builder")  # the top: an ingest skips its walk
+    assert ladder.can_rise("core_member") and ladder.can_rise("first_contact")
+    assert ladder.can_rise("no-such-stage")  # an unknown stage is below every rule
 
 
 def test_a_brand_writes_its_own_rules() -> None:

@@ -185,3 +185,26 @@ def test_statistics_are_gathered_as_a_table_grows_postgresql(db) -> None:  # typ
         ensure_brand(s, "b")
     # gathered once it has a page, not again until it is four times that size
     assert _statistics_as_events_grow(db) == [True, False, True]
+
+
+def test_sqlite_datetimes_are_written_as_sqlalchemy_writes_them() -> None:
+    """The short way for a naive datetime gives SQLAlchemy's own text; anything else (an
+    aware datetime, a date) goes through SQLAlchemy's processor."""
+    from sqlalchemy.dialects import sqlite
+
+    dialect = sqlite.dialect()  # type: ignore[no-untyped-call]
+    column = EventRow.__table__.c.at
+    ours = bulk._processor(column, dialect)
+    theirs = column.type._cached_bind_processor(dialect)
+    assert ours is not None and theirs is not None and ours is not theirs
+    values = [
+        AT,
+        dt.datetime(1, 1, 1),
+        dt.datetime(999, 12, 31, 23, 59, 59, 999999),
+        dt.datetime(2026, 6, 1, 8, 0, 0, 5),
+        dt.datetime(2026, 6, 1, 8, 0, tzinfo=dt.UTC),
+        dt.datetime(2026, 6, 1, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))),
+        dt.date(2026, 6, 1),
+    ]
+    assert [ours(v) for v in values] == [theirs(v) for v in values]
+    assert ours(AT) == "2026-11-03 09:30:00.000000"
