@@ -13,6 +13,8 @@ Timed, each through the code a door uses:
 - ``review queue``      the review form's first page: ``count_records`` + ``list_records``
 - ``core members``      ``FlywheelService.members`` (top 50)
 - ``outcomes report``   ``FlywheelService.outcomes`` over the six months of events
+- ``a day's events``    the next day of a running brand (a tenth of the customers do one to
+                        three things) ingested on top of all that history: the daily import
 
 Per operation: seconds, rows per second (rows: the customers, events or drafts it goes
 through) and the growth of the resident set above where it started (sampled every few ms:
@@ -87,6 +89,7 @@ OPERATIONS = (
     "review queue",
     "core members",
     "outcomes report",
+    "a day's events",
 )
 
 
@@ -261,6 +264,19 @@ def run_size(
         return first["events"], data, f"{len(data['groups'])} groups, {sent} sends"
 
     step("outcomes report", outcomes)
+
+    def a_day() -> tuple[int, dict[str, int], str]:
+        events = list(synth.day_events(TODAY))
+        accepted = stage = 0
+        for start in range(0, len(events), batch):
+            result = flywheel.ingest(brand, events[start : start + batch], actor="import")
+            accepted += result.accepted
+            stage += len(result.stage_changes)
+        if accepted != len(events):
+            raise AssertionError(f"a day's ingest stored {accepted} of {len(events)}")
+        return len(events), {"accepted": accepted}, f"{accepted} new, {stage} stage changes"
+
+    step("a day's events", a_day)
     return results
 
 

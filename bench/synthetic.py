@@ -38,6 +38,7 @@ STAGE_WEIGHTS = (50, 25, 15, 7, 3)  # first contact … co-builder
 SENDS = 4  # sends per contacted customer, each with a delivery: 8 events
 HOLDOUT = 0.1  # share of customers held out of care instead of contacted
 DRAFT_STATUSES = ("pending_review",) * 6 + ("approved",) * 3 + ("rejected",)
+DAY_SHARE = 0.1  # customers with events on one day of a running brand
 REPLIES = ("用了一周，两颊没那么红了", "谢谢提醒，我再试试", "有点刺痛，是不是我用多了？")
 
 
@@ -153,6 +154,26 @@ class SyntheticBrand:
         if rng.random() < 0.01:
             add("unsubscribed", _day(rng, START, TODAY))
         return out
+
+    def day_events(self, day: dt.date, share: float = DAY_SHARE) -> Iterator[dict[str, Any]]:
+        """A day of a running brand: ``share`` of the customers (drawn per customer and day)
+        do one to three things on ``day`` — a delivery, a reply, a purchase — in customer
+        order, with ids of their own (what a shop's daily export brings on top of the
+        history of :meth:`events_of`)."""
+        for index in range(self.customers_n):
+            rng = self._rng(index, f"day:{day.isoformat()}")
+            if rng.random() >= share:
+                continue
+            cid = self.customer_id(index)
+            for n in range(rng.choice((1, 1, 2, 3))):
+                kind = rng.choice(("delivered", "delivered", "replied", "purchased"))
+                event = {"id": f"{cid}-{day:%Y%m%d}-{n}", "customer_id": cid, "type": kind}
+                event["at"] = _at(rng, day)
+                if kind == "replied":
+                    event["text"] = rng.choice(REPLIES)
+                elif kind == "purchased":
+                    event["product"] = rng.choice(self.products)
+                yield event
 
     def event_batches(self, size: int = 5000) -> Iterator[list[dict[str, Any]]]:
         """Every event, ``size`` at a time (customers in order, each one's events by time)."""
