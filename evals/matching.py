@@ -10,7 +10,8 @@ on the text as given: what the checks did before, kept as the reference that tes
 
 Everything learnt about a text (its simplified form, the automaton's pass, each pattern's
 matches) is kept in one small record per text, so the dozen look-ups a check makes cost a
-dictionary access each.
+dictionary access each; a lexicon none of whose words the automaton's pass met (most of
+them, in most texts) is answered by one set test, before any of that.
 """
 
 from __future__ import annotations
@@ -83,12 +84,16 @@ def matches(pat: Pattern | None, text: str) -> tuple[Hit, ...]:
     if pat is None:
         return ()
     state = _text(text)
-    # Keyed by identity: hashing a compiled pattern costs more than a small match.
-    known = state.found.get(id(pat))
+    key = id(pat)  # by identity: hashing a compiled pattern costs more than a small match
+    if state.scan is not None:
+        plan = _plan_of(pat)
+        if plan.held and plan.sides.isdisjoint(state.scan.active):
+            return ()  # most look-ups: the automaton's pass found none of its words
+    known = state.found.get(key)
     if known is not None and known[0] is pat:
         return known[1]
     hits = _hits(pat, text, state)
-    state.found[id(pat)] = (pat, hits)
+    state.found[key] = (pat, hits)
     return hits
 
 
@@ -98,16 +103,16 @@ def first(pat: Pattern | None, text: str) -> Hit | None:
     if pat is None:
         return None
     state = _text(text)
-    known = state.found.get(id(pat))
-    if known is not None and known[0] is pat:
-        return known[1][0] if known[1] else None
-    plan = _plans.get(id(pat))
-    if plan is None or plan.pattern is not pat:
-        plan = _plan(pat)
-    if _engine == "regex" or state.scan is None or not plan.held:
+    plan = _plan_of(pat)
+    if state.scan is None or not plan.held:
         hits = matches(pat, text)
         return hits[0] if hits else None
     active = state.scan.active
+    if plan.sides.isdisjoint(active):
+        return None
+    known = state.found.get(id(pat))
+    if known is not None and known[0] is pat:
+        return known[1][0] if known[1] else None
     spans: list[tuple[int, int]] = []
     for side in (plan.zh, plan.en):
         if side is not None and side.id in active:
@@ -128,26 +133,22 @@ def may_match(pat: Pattern | None, text: str) -> bool:
     state = _text(text)
     if state.scan is None or not isinstance(pat, Lexicon):
         return True
-    plan = _plans.get(id(pat))
-    if plan is None or plan.pattern is not pat:
-        plan = _plan(pat)
-    if not plan.held:
-        return True
-    active = state.scan.active
-    return (plan.zh is not None and plan.zh.id in active) or (
-        plan.en is not None and plan.en.id in active
-    )
+    plan = _plan_of(pat)
+    return not plan.held or not plan.sides.isdisjoint(state.scan.active)
 
 
 def affirmed(pat: Pattern | None, text: str) -> tuple[Hit, ...]:
     """:func:`matches` that are not negated in their clause ("我们不打折" is no discount)."""
     if pat is None:
         return ()
+    found = matches(pat, text)
+    if not found:
+        return ()
     state = _text(text)
     known = state.affirmed.get(id(pat))
     if known is not None and known[0] is pat:
         return known[1]
-    hits = tuple(m for m in matches(pat, text) if not negated(text, m.start()))
+    hits = tuple(m for m in found if not negated(text, m.start()))
     state.affirmed[id(pat)] = (pat, hits)
     return hits
 
@@ -173,9 +174,7 @@ def _spans(pat: Pattern, plain: str, scan: TextScan | None) -> list[tuple[int, i
     """The automaton for a lexicon it holds, the regex engine otherwise."""
     if scan is None:
         return regex_matches(pat, plain)
-    plan = _plans.get(id(pat))
-    if plan is None or plan.pattern is not pat:
-        plan = _plan(pat)
+    plan = _plan_of(pat)
     if plan.held:
         zh, en = plan.zh, plan.en
         active = scan.active
@@ -206,10 +205,18 @@ class _Plan:
     zh: Side | None = None
     en: Side | None = None
     anchors: frozenset[str] | None = None
+    sides: frozenset[int] = frozenset()  # the ids of ``zh`` and ``en``
 
 
 _ANCHORS_MAX = 32  # more substrings to look for cost more than the regex
 _plans: dict[int, _Plan] = {}  # by id(pattern): hashing a compiled pattern is slow
+
+
+def _plan_of(pat: Pattern) -> _Plan:
+    plan = _plans.get(id(pat))
+    if plan is None or plan.pattern is not pat:
+        plan = _plan(pat)
+    return plan
 
 
 def _plan(pat: Pattern) -> _Plan:
@@ -217,7 +224,8 @@ def _plan(pat: Pattern) -> _Plan:
     if isinstance(pat, Lexicon) and pat.source is not None:
         sides = index().sides.get(pat.source)
         if sides is not None and (pat.en is not None or pat.en_ci is None):
-            plan = _Plan(pat, held=True, zh=sides[0], en=sides[1])
+            ids = frozenset(side.id for side in sides if side is not None)
+            plan = _Plan(pat, held=True, zh=sides[0], en=sides[1], sides=ids)
     elif isinstance(pat, re.Pattern) and pat.flags & re.IGNORECASE:
         anchors = anchors_of(pat.pattern)
         if anchors is not None and len(anchors) <= _ANCHORS_MAX:

@@ -10,7 +10,7 @@ hold (brand word lists, single regexes) and the texts it cannot take.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from evals.lexicon import Pattern
 
@@ -31,10 +31,11 @@ def inside_word(text: str, start: int, end: int) -> bool:
     return end < len(text) and _ascii_letter(text[end - 1]) and _ascii_letter(text[end])
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
     """One match, with the ``re.Match`` methods the checks use; ``group()`` is the original
-    text (English lexicons match on the lower-cased text, every lexicon on the simplified)."""
+    text (English lexicons match on the lower-cased text, every lexicon on the simplified).
+    A named tuple: a message has a few of them per lexicon, and a tuple is made in half the
+    time of a frozen dataclass."""
 
     begin: int
     stop: int
