@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from evals.lexicon import Pattern, message
 from evals.matching import affirmed as affirmed_matches
-from evals.matching import clear_match_cache, matches, negated, register_cache
+from evals.matching import clear_match_cache, matches, may_match, negated, register_cache
 from evals.matching import first as first_match
 from evals.regex_engine import Hit
 from evals.types import CheckContext, Finding, Severity
@@ -21,6 +21,7 @@ __all__ = [
     "head_span",
     "lang_of",
     "matches",
+    "may_match",
     "negated",
     "purchased",
     "register_cache",

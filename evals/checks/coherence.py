@@ -36,6 +36,7 @@ from evals.types import CheckContext, Finding, Severity
 
 _VISIBLE = re.compile(r"[A-Za-z0-9\u4e00-\u9fff]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_CJK_CHARS = re.compile(r"[\u4e00-\u9fff]+")
 _DAYS = re.compile(r"(\d+)\s*(?:天|日|days?)", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
 _LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z'’-]*(?:[ \t]*[,.;:!?]?[ \t]+[A-Za-z][A-Za-z'’-]*)+")
@@ -157,11 +158,12 @@ class CoherenceCheck:
         out += self._misattached(ctx)
         if ctx.trigger == "long_silence":
             out += self._silence_guilt(ctx)
-        protected = _protected(ctx)
-        out += self._repeated(ctx, protected)
+        # names, the brand's lines and contacts blanked out: neither repeats nor language
+        masked = _mask(ctx.text, _protected(ctx) + _contact_spans(ctx.text))
+        out += self._repeated(ctx, masked)
         out += self._pasted(ctx)
         out += self._filler(ctx)
-        out += self._mixed(ctx, protected)
+        out += self._mixed(ctx, masked)
         return out
 
     # --- what the plan asked for ---------------------------------------------------------
@@ -277,52 +279,46 @@ class CoherenceCheck:
         return out
 
     # --- said once, in its own words ------------------------------------------------------
-    def _repeated(self, ctx: CheckContext, protected: list[tuple[int, int]]) -> list[Finding]:
+    def _repeated(self, ctx: CheckContext, masked: str) -> list[Finding]:
         """Short messages only: an e-mail's body may well repeat its subject line, and a post
-        or a story may name its topic twice."""
+        or a story may name its topic twice. Phrases are runs of Chinese characters."""
         if ctx.channel in _LONG_CHANNELS or ctx.kind in _LONG_KINDS:
             return []
-        text = ctx.text
-        masked = _mask(text, protected + _contact_spans(text))
         if ctx.lang == "en":
             return self._repeated_en(ctx, masked)
-        if len(text) > int(threshold("coherence", "repeated_max_chars_zh")):
+        if len(ctx.text) > int(threshold("coherence", "repeated_max_chars_zh")):
             return []
         n = int(threshold("coherence", "repeated_min_cjk"))
-        grams = [masked[i : i + n] for i in range(len(masked) - n + 1)]
+        runs = [m.span() for m in _CJK_CHARS.finditer(masked) if m.end() - m.start() >= n]
+        grams = [masked[i : i + n] for a, b in runs for i in range(a, b - n + 1)]
         if len(set(grams)) == len(grams):
             return []  # nothing occurs twice: the common case, decided without a loop
         stop = stop_chars()
         seen: dict[str, int] = {}
         reported: set[str] = set()
         out: list[Finding] = []
-        i, size = 0, len(masked)
-        while i <= size - n:
-            gram = masked[i : i + n]
-            if not all("\u4e00" <= ch <= "\u9fff" for ch in gram):
-                i += 1
-                continue
-            j = seen.get(gram)
-            if j is None or j + n > i:
-                seen.setdefault(gram, i)
-                i += 1
-                continue
-            k = n  # grow the phrase while both copies go on alike
-            while (
-                i + k < size
-                and j + k < i
-                and masked[i + k] == masked[j + k]
-                and "\u4e00" <= masked[i + k] <= "\u9fff"
-            ):
-                k += 1
-            phrase = masked[i : i + k]
-            # a phrase of grammar ("在群里", "谢谢你") is how people talk; content repeats
-            if phrase not in reported and sum(ch not in stop for ch in phrase) >= n:
-                reported.add(phrase)
-                out.append(
-                    finding(ctx, "coherence.repeated_phrase", Severity.WARN, i, i + k, term=phrase)
-                )
-            i += k
+        for a, b in runs:
+            i = a
+            while i <= b - n:
+                gram = masked[i : i + n]
+                j = seen.get(gram)
+                if j is None or j + n > i:
+                    seen.setdefault(gram, i)
+                    i += 1
+                    continue
+                k = n  # grow the phrase while both copies go on alike (within the run)
+                while i + k < b and j + k < i and masked[i + k] == masked[j + k]:
+                    k += 1
+                phrase = masked[i : i + k]
+                # a phrase of grammar ("在群里", "谢谢你") is how people talk; content repeats
+                if phrase not in reported and sum(ch not in stop for ch in phrase) >= n:
+                    reported.add(phrase)
+                    out.append(
+                        finding(
+                            ctx, "coherence.repeated_phrase", Severity.WARN, i, i + k, term=phrase
+                        )
+                    )
+                i += k
         return out[:3]
 
     def _repeated_en(self, ctx: CheckContext, masked: str) -> list[Finding]:
@@ -330,7 +326,7 @@ class CoherenceCheck:
         if len(words_) > int(threshold("coherence", "repeated_max_words_en")):
             return []
         n = int(threshold("coherence", "repeated_min_words_en"))
-        grams_en = [tuple(words_[i : i + n]) for i in range(len(words_) - n + 1)]
+        grams_en = list(zip(*(words_[k:] for k in range(n)), strict=False))  # the n-grams
         if len(set(grams_en)) == len(grams_en):
             return []  # nothing occurs twice: the common case
         tokens = [(m.start(), m.end(), m.group(0).lower()) for m in _WORD.finditer(masked)]
@@ -442,9 +438,7 @@ class CoherenceCheck:
             )
         return out
 
-    def _mixed(self, ctx: CheckContext, protected: list[tuple[int, int]]) -> list[Finding]:
-        text = ctx.text
-        masked = _mask(text, protected + _contact_spans(text))
+    def _mixed(self, ctx: CheckContext, masked: str) -> list[Finding]:
         out: list[Finding] = []
         if ctx.lang == "en":
             least = int(threshold("coherence", "mixed_min_cjk"))

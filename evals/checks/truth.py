@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 
-from evals.checks.base import finding, found, matches
+from evals.checks.base import finding, found, matches, may_match
 from evals.checks.context import (
     brand_line_spans,
     knows_customer_words,
@@ -39,6 +39,7 @@ from evals.types import CheckContext, Finding, Severity
 
 _VISIBLE = re.compile(r"[\w\u4e00-\u9fff]")
 _NORMALISE = re.compile(r"[\W_]+")
+_PHANTOM_LEXICONS = ("phantom_image", "phantom_link", "phantom_below")
 
 
 def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
@@ -175,6 +176,11 @@ class TruthCheck:
                 )
             )
 
+        image, link, below = (pattern("truth", k) for k in _PHANTOM_LEXICONS)
+        if not any(may_match(p, text) for p in (image, link, below)):
+            return out  # most texts: the automaton's pass found none of their words
+        # the cue reads the text as written, not simplified: a 繁體 "點擊鏈接" has none and
+        # is not reported (kept as it was; the lexicons themselves read the simplified text)
         cue = pattern("truth", "phantom_cue")
         assert isinstance(cue, re.Pattern)
         if cue.search(text) is None:
@@ -183,7 +189,7 @@ class TruthCheck:
         def free(start: int) -> bool:
             return not _inside(start, taken) and not _inside(start, fixed)
 
-        for m in matches(pattern("truth", "phantom_image"), text):
+        for m in matches(image, text):
             if free(m.start()):
                 out.append(
                     finding(
@@ -197,7 +203,7 @@ class TruthCheck:
                 )
         has_url = any(c[0] == "url" for c in contacts(text))
         if not has_url:
-            for m in matches(pattern("truth", "phantom_link"), text):
+            for m in matches(link, text):
                 if free(m.start()):
                     out.append(
                         finding(
@@ -211,7 +217,7 @@ class TruthCheck:
                         )
                     )
         follow = int(threshold("truth", "phantom_follow_min_chars"))
-        for m in matches(pattern("truth", "phantom_below"), text):
+        for m in matches(below, text):
             if not free(m.start()):
                 continue
             rest = without_brand_lines(ctx, text[m.end() :])
