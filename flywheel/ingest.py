@@ -1,0 +1,283 @@
+"""Events in: store the new ones (by id), apply what they mean to the customers' records,
+consent and contact logs, and move customers up a stage where the brand's rules say.
+
+:class:`Ingest` is the work for one brand over one database; ``FlywheelService.ingest`` is
+its door, and :mod:`flywheel.parallel` runs several over disjoint customers at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from flywheel import lifecycle
+from flywheel.events import (
+    CO_CREATION,
+    CONSENT_ENDING,
+    Event,
+    EventType,
+    Rejected,
+    validate_one,
+)
+from knowledge.pack import Brand, Customer, Purchase
+from storage import consent, contacts
+from storage import customers as customer_rows
+from storage import events as event_rows
+from storage.bulk import refresh_statistics_if_grown
+from storage.models import DraftRow, EventRow
+
+CHUNK = 2000  # events per transaction
+
+
+@dataclass
+class IngestResult:
+    accepted: int = 0  # new events stored
+    duplicates: int = 0  # ids already held (or twice in this batch): counted once
+    rejected: list[Rejected] = field(default_factory=list)
+    stage_changes: list[dict[str, Any]] = field(default_factory=list)
+    opted_out: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "rejected": [r.as_dict() for r in self.rejected],
+            "stage_changes": self.stage_changes,
+            "opted_out": self.opted_out,
+        }
+
+
+class Ingest:
+    """One brand's events into one database (``brand`` None: a brand without a pack, whose
+    events are stored and applied but move no one up a stage)."""
+
+    def __init__(self, sessions: sessionmaker[Session], brand_id: str, brand: Brand | None) -> None:
+        self.sessions = sessions
+        self.brand_id = brand_id
+        self.brand = brand
+
+    def run(
+        self, items: Iterable[Mapping[str, Any] | Event], *, actor: str = "event"
+    ) -> IngestResult:
+        """Store new events (by id; a repeat counts once), apply what they mean — a purchase
+        joins the customer's orders, an unsubscribe or opt-out their consent, a send from
+        another tool their contact log — and move customers up a stage where the rules say.
+        Bad items are reported by index and the rest are kept."""
+        brand_id, brand = self.brand_id, self.brand
+        result = IngestResult()
+        seen: set[str] = set()
+        unique: list[tuple[int, Event]] = []
+        for index, item in enumerate(items):
+            event = item if isinstance(item, Event) else validate_one(item)
+            if isinstance(event, Rejected):
+                result.rejected.append(Rejected(index, event.id, event.error))
+                continue
+            if event.id in seen:
+                result.duplicates += 1
+                continue
+            seen.add(event.id)
+            unique.append((index, event))
+        for start in range(0, len(unique), CHUNK):
+            self._ingest_chunk(brand_id, brand, unique[start : start + CHUNK], actor, result)
+        result.rejected.sort(key=lambda r: r.index)
+        return result
+
+    def _ingest_chunk(
+        self,
+        brand_id: str,
+        brand: Brand | None,
+        chunk: Sequence[tuple[int, Event]],
+        actor: str,
+        result: IngestResult,
+    ) -> None:
+        with self.sessions.begin() as s:  # statistics kept up as the events grow
+            refresh_statistics_if_grown(s, EventRow.__table__)  # type: ignore[arg-type]
+        with self.sessions.begin() as s:
+            # the chunk's customers in one read: who is known, and their records for _apply
+            stored = customer_rows.held(s, brand_id, {e.customer_id for _, e in chunk})
+            kept = []
+            for index, event in chunk:
+                if event.customer_id not in stored:
+                    result.rejected.append(
+                        Rejected(index, event.id, f"unknown customer {event.customer_id!r}")
+                    )
+                else:
+                    kept.append(event)
+            new_ids = event_rows.insert_new(s, brand_id, [_row(e) for e in kept])
+            result.duplicates += len(kept) - len(new_ids)
+            result.accepted += len(new_ids)
+            new = sorted((e for e in kept if e.id in new_ids), key=lambda e: e.at)
+            if new:
+                self._apply(s, brand_id, brand, new, stored, actor, result)
+
+    def _apply(
+        self,
+        s: Any,
+        brand_id: str,
+        brand: Brand | None,
+        new: Sequence[Event],
+        stored: Mapping[str, customer_rows.Held],
+        actor: str,
+        result: IngestResult,
+    ) -> None:
+        by_customer: dict[str, list[Event]] = defaultdict(list)
+        for event in new:
+            by_customer[event.customer_id].append(event)
+        drafted = _stored_drafts(s, brand_id, {e.draft_id for e in new if e.draft_id})
+        counted = {
+            cid
+            for cid, evs in by_customer.items()
+            if any(
+                e.type in (EventType.PURCHASED, EventType.REPLIED) or e.topic == CO_CREATION
+                for e in evs
+            )
+        }
+        activity: dict[str, list[event_rows.Activity]] = defaultdict(list)
+        if brand is not None and counted:
+            for a in event_rows.activity(
+                s,
+                brand_id,
+                counted,
+                types=("replied", "complaint", "sent", "purchased", "delivered"),
+            ):
+                activity[a.customer_id].append(a)
+        # The chunk's customers read together (``stored``), written together below.
+        changed: list[tuple[int, Customer]] = []
+        moves: list[event_rows.StageMove] = []  # stage changes, saved together below
+        # the consent that holds for those whose events end it, read before anything of the
+        # chunk is written (a customer's own opt-out below is the only change to theirs)
+        held_consent = consent.current_many(
+            s,
+            brand_id,
+            [cid for cid, evs in by_customer.items() if any(e.type in CONSENT_ENDING for e in evs)],
+        )
+        ladder = lifecycle.Ladder(brand) if brand is not None else None
+        sends: list[dict[str, Any]] = []
+        for cid, evs in by_customer.items():
+            customer = Customer.model_validate_json(stored[cid].data)  # checked above
+            before = customer
+            purchases = list(customer.purchases)
+            held = {(p.product, p.date) for p in purchases}
+            for e in evs:
+                if e.type == EventType.PURCHASED and e.product and (e.product, e.day) not in held:
+                    purchases.append(Purchase(product=e.product, date=e.day))
+                    held.add((e.product, e.day))
+            if len(purchases) != len(customer.purchases):
+                customer = customer.model_copy(
+                    update={"purchases": sorted(purchases, key=lambda p: p.date)}
+                )
+            ending = next((e for e in evs if e.type in CONSENT_ENDING), None)
+            if ending is not None and held_consent.get(cid) != consent.OPTED_OUT:
+                consent.record(
+                    s,
+                    brand_id,
+                    cid,
+                    consent.OPTED_OUT,
+                    actor=actor,
+                    source="event",
+                    reason=f"{ending.type.value} event {ending.id} on {ending.day.isoformat()}",
+                )
+                customer = customer.model_copy(update={"opted_out": True})
+                result.opted_out.append(cid)
+            sends.extend(
+                {
+                    "customer_id": cid,
+                    "channel": customer.channel.value,
+                    "purpose": "sales" if e.kind == "sales" else "care",
+                    "date": e.day,
+                }
+                for e in evs
+                if e.type == EventType.SENT and (e.draft_id is None or e.draft_id not in drafted)
+            )
+            if ladder is not None and cid in counted and ladder.can_rise(customer.stage):
+                customer = self._promote(ladder, customer, evs, activity[cid], moves, result)
+            if customer != before:
+                changed.append((stored[cid].pk, customer))
+        customer_rows.write(s, brand_id, changed=changed, source="event")
+        event_rows.record_stage_changes(s, brand_id, moves)
+        contacts.record_contacts(s, brand_id, sends)
+        s.flush()
+
+    @staticmethod
+    def _promote(
+        ladder: lifecycle.Ladder,
+        customer: Customer,
+        evs: Sequence[Event],
+        activity: Sequence[event_rows.Activity],
+        moves: list[event_rows.StageMove],
+        result: IngestResult,
+    ) -> Customer:
+        # Walk the new events in time, so a change is dated by the event that made a rule
+        # hold; then once more on the newest day known (an order already on the record may
+        # be newer than the events, e.g. a history imported late). A day already walked at
+        # the same stage is not walked again: the facts of a day are the same all day.
+        ordered = sorted(evs, key=lambda e: e.at)
+        newest = max([ordered[-1].day, *(p.date for p in customer.purchases)])
+        moments = [(e.day, e) for e in ordered] + [(newest, ordered[-1])]
+        history = lifecycle.History(activity)
+        walked: set[tuple[dt.date, str]] = set()
+        for on, event in moments:
+            if (on, customer.stage) in walked:
+                continue
+            walked.add((on, customer.stage))
+            bought = sum(1 for p in customer.purchases if p.date <= on)
+            up = ladder.promotion(customer.stage, history.facts(on, bought))
+            if up is None:
+                continue
+            moves.append(
+                event_rows.StageMove(
+                    customer.id, up.from_stage, up.to.id, on, up.why, up.rule.to, event.id
+                )
+            )
+            result.stage_changes.append(
+                {
+                    "customer_id": customer.id,
+                    "from": up.from_stage,
+                    "to": up.to.id,
+                    "at": on.isoformat(),
+                    "why": up.why,
+                    "event_id": event.id,
+                }
+            )
+            tags = {**customer.tags, "stage_since": on.isoformat()}
+            customer = customer.model_copy(update={"stage": up.to.id, "tags": tags})
+        return customer
+
+
+def _row(e: Event) -> dict[str, Any]:
+    return {
+        "event_id": e.id,
+        "customer_id": e.customer_id,
+        "type": e.type.value,
+        "at": e.at,
+        "draft_id": e.draft_id,
+        "product": e.product,
+        "text": e.text,
+        "topic": e.topic,
+        "kind": e.kind,
+        "trigger": e.trigger,
+        "stage": e.stage,
+        "criticism": e.is_criticism,
+    }
+
+
+def _stored_drafts(s: Any, brand_id: str, ids: Iterable[str | None]) -> set[str]:
+    wanted = sorted({i for i in ids if i})
+    found: set[str] = set()
+    for start in range(0, len(wanted), event_rows.CHUNK):
+        part = wanted[start : start + event_rows.CHUNK]
+        # by id alone and the brand checked here: given the brand too, SQLite (no
+        # statistics) walked every draft of the brand for each chunk of events
+        query = select(DraftRow.id, DraftRow.brand_id).where(DraftRow.id.in_(part))
+        rows = s.connection().execute(query)
+        found.update(did for did, brand in rows if brand == brand_id)
+    return found
+
+
+__all__ = ["CHUNK", "Ingest", "IngestResult"]
