@@ -15,6 +15,10 @@ Timed, each through the code a door uses:
 - ``outcomes report``   ``FlywheelService.outcomes`` over the six months of events
 - ``a day's events``    the next day of a running brand (a tenth of the customers do one to
                         three things) ingested on top of all that history: the daily import
+- ``ingest, 2 processes`` PostgreSQL: ``ingest events`` again into a fresh database, by
+                        ``FlywheelService.ingest_batches`` over 2 worker processes (what
+                        ``zhenxin events import --workers 2`` does); SQLite takes one writer
+                        at a time, so it has none
 
 Per operation: seconds, rows per second (rows: the customers, events or drafts it goes
 through) and the growth of the resident set above where it started (sampled every few ms:
@@ -29,6 +33,7 @@ draft is generated (the review queue's drafts are inserted as rows).
 Knobs: ``ZHENXIN_BENCH_SIZES`` (customers, default ``1000,10000``; the full run is
 ``1000,10000,100000``, ~8 min on 2 cores), ``ZHENXIN_BENCH_DATABASES`` (default
 ``sqlite,postgresql``; PostgreSQL is skipped with a note when unreachable),
+``ZHENXIN_BENCH_INGEST_WORKERS`` (the parallel ingest's processes, default 2; 1: none),
 ``ZHENXIN_BENCH_POSTGRES_URL`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``;
 the run works in a schema of its own and drops it).
 """
@@ -49,7 +54,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from batch.jobs import BatchKind, BatchSpec
@@ -58,6 +63,7 @@ from bench.synthetic import START, TODAY, SyntheticBrand
 from core.runtime import freeze_startup_objects
 from core.settings import Settings
 from drafting.service import DraftingService
+from flywheel.ingest import IngestResult
 from flywheel.service import FlywheelService
 from generator.fake import FakeDrafter
 from knowledge.fake import FakeKnowledge
@@ -91,6 +97,8 @@ OPERATIONS = (
     "outcomes report",
     "a day's events",
 )
+WORKERS = int(os.environ.get("ZHENXIN_BENCH_INGEST_WORKERS", "2"))  # the parallel ingest's
+PARALLEL = f"ingest, {WORKERS} processes"  # PostgreSQL only
 
 
 @dataclass(frozen=True)
@@ -176,6 +184,17 @@ def analyze(sessions: sessionmaker[Session], *tables: str) -> None:
                 s.execute(text(f"ANALYZE {table}"))
 
 
+def _flywheel(sessions: sessionmaker[Session], pack: BrandPack, data_dir: Path) -> FlywheelService:
+    """The services over ``sessions``, with the pack in memory and the fake drafter."""
+    settings = Settings(
+        data_dir=data_dir, llm="fake", embedder="hash", chroma_url="", database_url=""
+    )
+    drafting = DraftingService(
+        settings, sessions=sessions, knowledge=FakeKnowledge([pack]), drafter=FakeDrafter()
+    )
+    return FlywheelService(drafting)
+
+
 def run_size(
     sessions: sessionmaker[Session],
     database: str,
@@ -190,13 +209,8 @@ def run_size(
     pack = pack or bench_pack()
     synth = SyntheticBrand(pack, size)
     brand = synth.brand_id
-    settings = Settings(
-        data_dir=data_dir, llm="fake", embedder="hash", chroma_url="", database_url=""
-    )
-    drafting = DraftingService(
-        settings, sessions=sessions, knowledge=FakeKnowledge([pack]), drafter=FakeDrafter()
-    )
-    flywheel = FlywheelService(drafting)
+    flywheel = _flywheel(sessions, pack, data_dir)
+    drafting = flywheel.drafting
     results: list[Result] = []
 
     def step(operation: str, fn: Callable[[], Any]) -> Any:
@@ -280,6 +294,42 @@ def run_size(
     return results
 
 
+def run_parallel_ingest(
+    sessions: sessionmaker[Session],
+    size: int,
+    *,
+    data_dir: Path,
+    pack: BrandPack | None = None,
+    workers: int = WORKERS,
+    report: Callable[[Result], None] | None = None,
+) -> list[Result]:
+    """The events ingested by ``workers`` processes (``FlywheelService.ingest_batches``, what
+    ``zhenxin events import --workers`` does) into a fresh PostgreSQL database holding the
+    brand's customers and drafts: the same work as ``ingest events``, side by side."""
+    pack = pack or bench_pack()
+    synth = SyntheticBrand(pack, size)
+    flywheel = _flywheel(sessions, pack, data_dir)
+    flywheel.drafting.customers.import_many(
+        synth.brand_id, synth.customers(), brand=pack.brand, source="pack"
+    )
+    synth.insert_drafts(sessions)
+    analyze(sessions, "customers", "consent_events", "draft_requests", "drafts", "draft_versions")
+
+    def ingest() -> tuple[int, IngestResult, str]:
+        batches = synth.event_batches(BATCH)
+        result = flywheel.ingest_batches(synth.brand_id, batches, workers=workers, actor="import")
+        events = result.accepted + result.duplicates + len(result.rejected)
+        if result.rejected or result.duplicates:
+            raise AssertionError(f"the parallel ingest stored {result.as_dict()}")
+        return events, result, f"{workers} processes, {len(result.stage_changes)} stage changes"
+
+    results: list[Result] = []
+    measure(results, f"ingest, {workers} processes", "postgresql", size, ingest)
+    if report is not None:
+        report(results[-1])
+    return results
+
+
 # --- databases ---------------------------------------------------------------------------------
 @contextlib.contextmanager
 def sqlite_database(where: Path) -> Iterator[sessionmaker[Session]]:
@@ -311,9 +361,11 @@ def postgres_database(url: str = PG_URL) -> Iterator[sessionmaker[Session]]:
     schema = f"zx_bench_{uuid.uuid4().hex[:12]}"
     with admin.begin() as c:
         c.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(
-        url, connect_args={"connect_timeout": 3, "options": f"-csearch_path={schema}"}
+    # the schema in the URL itself: the parallel ingest's worker processes connect by it
+    in_schema = make_url(url).update_query_dict(
+        {"connect_timeout": "3", "options": f"-csearch_path={schema}"}
     )
+    engine = make_engine(in_schema.render_as_string(hide_password=False))
     try:
         upgrade_to_head(engine)
         yield session_factory(engine)
@@ -338,7 +390,7 @@ def table(results: list[Result]) -> str:
         head += [f"{d} s", f"{d} rows/s", f"{d} +RSS MB"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     by = {(r.operation, r.database, r.size): r for r in results}
-    for op in OPERATIONS:
+    for op in (*OPERATIONS, PARALLEL):
         for size in sizes:
             cells = [op, f"{size:,}"]
             for d in databases:
@@ -365,7 +417,7 @@ def table(results: list[Result]) -> str:
             + " |",
             "|---|" + "---|" * (len(databases) * (len(steps) + 1)),
         ]
-        for op in OPERATIONS:
+        for op in (*OPERATIONS, PARALLEL):
             cells = [op]
             for d in databases:
                 for a, b in steps:
@@ -411,6 +463,11 @@ def main() -> None:
                     results += run_size(
                         sessions, database, size, data_dir=where / "data", pack=pack, report=_print
                     )
+                if database == "postgresql" and WORKERS > 1:  # SQLite: one writer at a time
+                    with postgres_database() as sessions:
+                        results += run_parallel_ingest(
+                            sessions, size, data_dir=where / "data", pack=pack, report=_print
+                        )
     print()
     print(table(results))
 

@@ -23,6 +23,7 @@ events_app = typer.Typer(
 report_app = typer.Typer(help="Reports on what the drafts led to.", no_args_is_help=True)
 
 BrandOpt = Annotated[str, typer.Option("--brand", "-b", help="brand id")]
+IMPORT_PART = 5000  # events handed to a worker at a time
 
 
 def _service() -> FlywheelService:
@@ -48,13 +49,23 @@ def import_events(
     file: Annotated[Path, typer.Argument(help="events as .csv or .jsonl")],
     brand: BrandOpt,
     as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="processes, each a share of the customers (PostgreSQL only; a big history)",
+        ),
+    ] = 1,
 ) -> None:
     """Import events exported by a shop or a WeCom tool. Idempotent by event id: importing
     the same file again counts nothing twice. Bad rows are listed; the rest are kept."""
     from flywheel.events import read_file
 
     items = read_file(file)
-    result = _service().ingest(brand, items, actor="import")
+    parts = [items[start : start + IMPORT_PART] for start in range(0, len(items), IMPORT_PART)]
+    result = _service().ingest_batches(brand, parts, workers=workers, actor="import")
     if as_json:
         print_json(result.as_dict())
         return

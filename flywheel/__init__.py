@@ -9,12 +9,14 @@ with the holdout, with intervals and sample sizes.
 
 Modules: ``events`` (the event model, files, criticism), ``lifecycle`` (stage rules),
 ``holdout`` (who is held out), ``members`` (core-member score, tiers), ``report`` (outcomes),
+``ingest`` (events in: :class:`Ingest`), ``parallel`` (an ingest over several processes),
 ``service`` (:class:`FlywheelService`, the one door for all of it).
 """
 
 from __future__ import annotations
 
 from flywheel.events import Event, EventType
-from flywheel.service import FlywheelService, IngestResult
+from flywheel.ingest import IngestResult
+from flywheel.service import FlywheelService
 
 __all__ = ["Event", "EventType", "FlywheelService", "IngestResult"]

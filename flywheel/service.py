@@ -15,6 +15,7 @@ from flywheel import members as members_mod
 from flywheel import report
 from flywheel.events import Event
 from flywheel.ingest import Ingest, IngestResult
+from flywheel.parallel import ingest_in_processes
 from storage import events as event_rows
 from storage.models import EventRow
 
@@ -45,6 +46,24 @@ class FlywheelService:
         return Ingest(self.sessions, brand_id, self.drafting.brand(brand_id)).run(
             items, actor=actor
         )
+
+    def ingest_batches(
+        self,
+        brand_id: str,
+        batches: Iterable[Sequence[Mapping[str, Any] | Event]],
+        *,
+        workers: int = 1,
+        actor: str = "event",
+    ) -> IngestResult:
+        """:meth:`ingest` of ``batches`` numbered as one list (a file read in parts).
+        ``workers`` > 1 runs it in that many processes, each a share of the customers
+        (PostgreSQL only: :mod:`flywheel.parallel`)."""
+        brand = self.drafting.brand(brand_id)
+        if workers > 1:
+            url = self.sessions.kw["bind"].url.render_as_string(hide_password=False)
+            return ingest_in_processes(url, brand_id, brand, batches, workers=workers, actor=actor)
+        items = itertools.chain.from_iterable(batches)
+        return Ingest(self.sessions, brand_id, brand).run(items, actor=actor)
 
     # --- reads ------------------------------------------------------------------------------
     def stage_history(self, brand_id: str, customer_id: str) -> list[StageChange]:

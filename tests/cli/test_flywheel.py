@@ -55,3 +55,15 @@ def test_a_bad_events_file_is_one_clear_line(
     assert run(["events", "import", str(bad), "--brand", "qingshui"]) == 2
     assert "unknown events file type" in capsys.readouterr().err
     assert run(["report", "outcomes", "--brand", "qingshui", "--from", "soon"]) == 2
+
+
+def test_an_import_in_several_processes_on_sqlite_is_one_clear_line(
+    qingshui_cli: Settings, capsys, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    events = tmp_path / "events.csv"
+    events.write_text("id,customer_id,type,at\ns1,qs-001,sent,2026-06-01\n", encoding="utf-8")
+    capsys.readouterr()
+    assert run(["events", "import", str(events), "--brand", "qingshui", "--workers", "2"]) == 2
+    assert "needs PostgreSQL" in capsys.readouterr().err
+    assert run(["events", "import", str(events), "--brand", "qingshui", "--workers", "1"]) == 0
+    assert "1 new" in capsys.readouterr().out

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy import Engine, create_engine, inspect, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.db import current_revision, make_engine, upgrade_to_head
@@ -50,9 +50,12 @@ def engine() -> Iterator[Engine]:
     schema = f"zx_test_{uuid.uuid4().hex[:12]}"
     with admin.begin() as c:
         c.execute(text(f'CREATE SCHEMA "{schema}"'))
-    eng = make_engine(
-        PG_URL, connect_args={"connect_timeout": 3, "options": f"-csearch_path={schema} {TIMEOUTS}"}
+    # the schema in the URL itself: a process started from this engine's URL (an ingest's
+    # workers) finds the same tables
+    url = make_url(PG_URL).update_query_dict(
+        {"connect_timeout": "3", "options": f"-csearch_path={schema} {TIMEOUTS}"}
     )
+    eng = make_engine(url.render_as_string(hide_password=False))
     try:
         upgrade_to_head(eng)
         yield eng

@@ -84,3 +84,55 @@ def test_two_threads_posting_the_same_events_store_each_once(settings, db) -> No
     assert sum(r.duplicates for r in results) == len(events)
     # each event applied once: one contact per send, no more
     assert _stored(db) == (len(events), _sends(events))
+
+
+def _outcome(flywheel: FlywheelService, result: IngestResult) -> dict[str, Any]:
+    """What an ingest did, in an order of its own (two processes report their changes in
+    the order of the events that made them, one process chunk by chunk)."""
+    people = flywheel.drafting.customers.iter_all("qingshui")
+    return {
+        "accepted": result.accepted,
+        "duplicates": result.duplicates,
+        "rejected": [r.as_dict() for r in result.rejected],
+        "changes": sorted((c["customer_id"], c["to"], c["at"]) for c in result.stage_changes),
+        "opted_out": sorted(result.opted_out),
+        "stages": {c.id: (c.stage, len(c.purchases), c.opted_out) for c in people},
+    }
+
+
+def test_an_ingest_in_two_processes_ends_as_one_process_does(settings, db) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    from flywheel.parallel import worker_of
+    from storage.db import open_database
+
+    flywheel, synth = _flywheel(settings, db)
+    events = [e for batch in synth.event_batches() for e in batch]
+    events[5] = {**events[5], "type": "teleported"}  # rejected, by its place in the whole
+    events.insert(40, dict(events[39]))  # a repeat: counted once
+    events.append({**events[0], "id": "stranger-1", "customer_id": "nobody"})  # unknown
+    # opt-outs of customers the two workers share out, reported in the order of their events
+    assert worker_of(synth.customer_id(3), 2) != worker_of(synth.customer_id(18), 2)
+    for n in (18, 3):
+        cid = synth.customer_id(n)
+        events.insert(60, {"id": f"out-{n}", "customer_id": cid, "type": "unsubscribed"})
+        events[60]["at"] = "2026-11-30T10:00:00"
+    batches = [events[:120], events[120:]]
+    parallel = flywheel.ingest_batches("qingshui", batches, workers=2)
+    one, _ = _flywheel(settings, open_database(settings)[1])  # the same brand on SQLite
+    single = one.ingest_batches("qingshui", batches, workers=1)
+    assert parallel.accepted == len(events) - 3 and parallel.duplicates == 1
+    assert [r.index for r in parallel.rejected] == [5, len(events) - 1]
+    assert parallel.stage_changes and parallel.opted_out == sorted(
+        parallel.opted_out,
+        key=lambda cid: min(n for n, e in enumerate(events) if e["customer_id"] == cid),
+    )
+    assert _outcome(flywheel, parallel) == _outcome(one, single)
+    assert _stored(db)[0] == len(events) - 3
+
+
+def test_an_ingest_in_several_processes_needs_postgresql(settings) -> None:  # type: ignore[no-untyped-def]
+    from core.errors import ZhenxinError
+    from storage.db import open_database
+
+    flywheel, synth = _flywheel(settings, open_database(settings)[1])
+    with pytest.raises(ZhenxinError, match="PostgreSQL"):
+        flywheel.ingest_batches("qingshui", synth.event_batches(), workers=2)
