@@ -30,7 +30,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from re import _parser as sre  # type: ignore[attr-defined]
-from typing import Any
+from typing import Any, NamedTuple
 
 import ahocorasick_rs
 
@@ -224,9 +224,8 @@ def _side(side_id: int, items: list[str], english: bool) -> Side:
 Candidate = tuple[int, int, int]
 
 
-@dataclass(frozen=True, slots=True)
-class TextScan:
-    """What one pass of the automaton found in a text."""
+class TextScan(NamedTuple):
+    """What one pass of the automaton found in a text (a named tuple: one per text)."""
 
     text: str
     lowered: str

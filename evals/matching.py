@@ -85,14 +85,18 @@ def matches(pat: Pattern | None, text: str) -> tuple[Hit, ...]:
         return ()
     state = _text(text)
     key = id(pat)  # by identity: hashing a compiled pattern costs more than a small match
-    if state.scan is not None:
-        plan = _plan_of(pat)
-        if plan.held and plan.sides.isdisjoint(state.scan.active):
+    scan = state.scan
+    plan = None
+    if scan is not None:
+        plan = _plans.get(key)
+        if plan is None or plan.pattern is not pat:
+            plan = _plan(pat)
+        if plan.held and plan.sides.isdisjoint(scan.active):
             return ()  # most look-ups: the automaton's pass found none of its words
     known = state.found.get(key)
     if known is not None and known[0] is pat:
         return known[1]
-    hits = _hits(pat, text, state)
+    hits = _hits(pat, text, state, plan)
     state.found[key] = (pat, hits)
     return hits
 
@@ -153,15 +157,15 @@ def affirmed(pat: Pattern | None, text: str) -> tuple[Hit, ...]:
     return hits
 
 
-def _hits(pat: Pattern, text: str, state: _Text) -> tuple[Hit, ...]:
+def _hits(pat: Pattern, text: str, state: _Text, plan: _Plan | None) -> tuple[Hit, ...]:
     if _engine == "regex":
-        return tuple(Hit(a, b, text[a:b]) for a, b in regex_matches(pat, text))
+        return tuple([Hit(a, b, text[a:b]) for a, b in regex_matches(pat, text)])
     norm = state.norm
-    spans = _spans(pat, norm.text, state.scan)
+    spans = _spans(pat, norm.text, state.scan, plan)
     if not spans:
         return ()
     if norm.identity:
-        return tuple(Hit(a, b, text[a:b]) for a, b in spans)
+        return tuple([Hit(a, b, text[a:b]) for a, b in spans])
     out: list[Hit] = []
     for span in spans:
         a, b = norm.span(*span)
@@ -170,11 +174,12 @@ def _hits(pat: Pattern, text: str, state: _Text) -> tuple[Hit, ...]:
     return tuple(out)
 
 
-def _spans(pat: Pattern, plain: str, scan: TextScan | None) -> list[tuple[int, int]]:
+def _spans(
+    pat: Pattern, plain: str, scan: TextScan | None, plan: _Plan | None
+) -> list[tuple[int, int]]:
     """The automaton for a lexicon it holds, the regex engine otherwise."""
-    if scan is None:
+    if scan is None or plan is None:
         return regex_matches(pat, plain)
-    plan = _plan_of(pat)
     if plan.held:
         zh, en = plan.zh, plan.en
         active = scan.active

@@ -23,8 +23,8 @@ import re
 import threading
 from bisect import bisect_left
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 OPENCC_CONFIG = "hk2s"
 
@@ -34,10 +34,10 @@ _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+")
 Convert = Callable[[str], str]
 
 
-@dataclass(frozen=True, slots=True)
-class Normalised:
+class Normalised(NamedTuple):
     """``text`` is ``original`` in simplified Chinese. ``starts[i]``/``ends[i]`` are the
-    original span of ``text[i]``; both are None when every position is unchanged."""
+    original span of ``text[i]``; both are None when every position is unchanged. (A named
+    tuple: one is made for every text checked, and a tuple is the cheapest record to make.)"""
 
     original: str
     text: str
