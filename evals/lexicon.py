@@ -102,6 +102,12 @@ def words(name: str, key: str) -> tuple[str, ...]:
     return tuple(entry)
 
 
+@cache
+def word_set(name: str, key: str) -> frozenset[str]:
+    """:func:`words` as a set, for membership tests."""
+    return frozenset(words(name, key))
+
+
 @lru_cache(maxsize=512)
 def _words_pattern(items: tuple[str, ...]) -> re.Pattern[str] | None:
     # Texts are matched in simplified Chinese (evals.normalise): so are a brand's words.

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from evals.checks.base import finding, found, matches
 from evals.checks.context import brand_line_spans, names, product_names, without_brand_lines
@@ -64,14 +64,21 @@ def _protected(ctx: CheckContext) -> list[tuple[int, int]]:
             given.append(name[1:])  # 林小雨 -> 小雨
         elif " " in name:
             given.append(name.split()[0])
-    pieces = [*names(ctx), *given]
-    for name in product_names(ctx):  # 青苗学步车 is also "学步车" in a draft
-        if _CJK.search(name) and len(name) <= 12:
-            pieces += [name[i:j] for i in range(len(name)) for j in range(i + 3, len(name) + 1)]
-    pat = words_pattern(pieces)
+    pat = _names_pattern((*names(ctx), *given), tuple(product_names(ctx)))
     if pat is not None:
         out += [m.span() for m in matches(pat, ctx.text)]
     return out
+
+
+@lru_cache(maxsize=512)
+def _names_pattern(names: tuple[str, ...], products: tuple[str, ...]) -> re.Pattern[str] | None:
+    """The names, and every piece of 3+ characters of a Chinese product name (青苗学步车 is
+    also "学步车" in a draft). Made once per set of names, not per draft."""
+    pieces = list(names)
+    for name in products:
+        if _CJK.search(name) and len(name) <= 12:
+            pieces += [name[i:j] for i in range(len(name)) for j in range(i + 3, len(name) + 1)]
+    return words_pattern(pieces)
 
 
 def _mask(text: str, spans: list[tuple[int, int]]) -> str:
@@ -405,13 +412,14 @@ class CoherenceCheck:
             quoted += [b.text for b in ctx.brand.beliefs]
         if not quoted:
             return []
-        refs = [content_units(q) for q in quoted]
+        refs = [r for r in (content_units(q) for q in quoted) if r]
         least = float(threshold("truth", "safety_faithful_min"))
-        return [
-            (a, b)
-            for a, b in sentences(ctx.text)
-            if any(coverage(r, content_units(ctx.text[a:b])) >= least for r in refs if r)
-        ]
+        out: list[tuple[int, int]] = []
+        for a, b in sentences(ctx.text):
+            units = content_units(ctx.text[a:b])
+            if any(coverage(r, units) >= least for r in refs):
+                out.append((a, b))
+        return out
 
     # --- the closing and the language ----------------------------------------------------
     def _filler(self, ctx: CheckContext) -> list[Finding]:

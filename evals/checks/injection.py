@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from evals.checks.base import finding, matches, register_cache, term_findings
 from evals.checks.context import brand_lines
-from evals.lexicon import pattern, threshold, words
+from evals.lexicon import pattern, threshold, word_set
 from evals.types import CheckContext, Finding, Severity
 
 CONTACT_KINDS = ("url", "email", "phone", "wechat", "code")
@@ -107,7 +107,7 @@ class _Known:
         allowed = list(ctx.brand.compliance.allowed_contacts) if ctx.brand is not None else []
         texts = [*ctx.sources, *brand_lines(ctx), *allowed]
         known = cls(corpus="\n".join(texts).lower())
-        shorteners = set(words("spam", "shorteners"))
+        shorteners = word_set("spam", "shorteners")
         for text in texts:
             for kind, _, _, key in contacts(text):
                 known.keys.add((kind, key))

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from functools import cache, lru_cache
 
 from evals.checks.base import register_cache
-from evals.lexicon import load, words
+from evals.lexicon import load, word_set
 
 _EN_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]{2,}")
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
@@ -34,7 +34,7 @@ def units(text: str) -> set[str]:
     if _cjk(text):
         chars = [ch for ch in text if ch.isalnum()]
         return {a + b for a, b in itertools.pairwise(chars)}
-    stop = frozenset(words("tone", "stopwords_en"))
+    stop = word_set("tone", "stopwords_en")
     return {w.lower() for w in _EN_WORD.findall(text) if w.lower() not in stop}
 
 
@@ -61,31 +61,39 @@ def stem(word: str) -> str:
     w = word.lower().replace("’", "'")
     if w.endswith("'s"):
         w = w[:-2]
-    for suffix in _SUFFIXES:
-        if len(w) - len(suffix) >= 3 and w.endswith(suffix):
-            w = w[: -len(suffix)]
-            break
+    if w.endswith(_SUFFIXES):
+        for suffix in _SUFFIXES:
+            if len(w) - len(suffix) >= 3 and w.endswith(suffix):
+                w = w[: -len(suffix)]
+                break
     if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "lsaeiou":
         w = w[:-1]  # runn -> run, stopp -> stop
     return w
+
+
+@cache
+def _content_run() -> re.Pattern[str]:
+    """Runs of Chinese characters without function characters: their bigrams are the
+    bigrams of Chinese runs that hold no function character."""
+    stop = sorted(ord(ch) for ch in stop_chars() if "\u4e00" <= ch <= "\u9fff")
+    ranges, start = [], 0x4E00
+    for code in [*stop, 0xA000]:
+        if code > start:
+            ranges.append(f"{chr(start)}-{chr(code - 1)}")
+        start = code + 1
+    return re.compile(f"[{''.join(ranges)}]{{2,}}")
 
 
 @lru_cache(maxsize=2048)
 def content_units(text: str) -> frozenset[str]:
     """The content of ``text``: Chinese bigrams without function characters, and stemmed
     English content words."""
-    stop = stop_chars()
-    out: set[str] = set()
-    for run in _CJK_RUN.findall(text):
-        for a, b in itertools.pairwise(run):
-            if a not in stop and b not in stop:
-                out.add(a + b)
-    if text.isascii() or any(ch.isascii() and ch.isalpha() for ch in text):
-        stop_en = stopwords()
-        for w in _EN_WORD.findall(text):
-            low = w.lower()
-            if low not in stop_en:
-                out.add(stem(low))
+    out = {run[i : i + 2] for run in _content_run().findall(text) for i in range(len(run) - 1)}
+    stop_en = stopwords()
+    for w in _EN_WORD.findall(text):
+        low = w.lower()
+        if low not in stop_en:
+            out.add(stem(low))
     return frozenset(out)
 
 
@@ -102,7 +110,7 @@ def units_of(texts: Iterable[str]) -> frozenset[str]:
 
 def coverage(part: Iterable[str], whole: frozenset[str] | set[str]) -> float:
     """Share of ``part``'s units found in ``whole`` (0.0 when ``part`` is empty)."""
-    items = set(part)
+    items = part if isinstance(part, (set, frozenset)) else set(part)
     if not items:
         return 0.0
     return len(items & whole) / len(items)

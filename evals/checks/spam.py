@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from functools import cache
 
 from evals.checks.base import affirmed, finding, lang_of, term_findings
-from evals.lexicon import load, pattern, threshold, words, words_pattern
+from evals.lexicon import load, pattern, threshold, word_set, words, words_pattern
 from evals.matching import may_match
 from evals.types import CheckContext, Finding, Severity
 
@@ -228,7 +228,7 @@ class SpamCheck:
             return []  # every URL has a "/" or starts with "www." (cheaper than the search)
         found = list(_url().finditer(ctx.text))
         out: list[Finding] = []
-        shorteners = set(words("spam", "shorteners"))
+        shorteners = word_set("spam", "shorteners")
         for m in found:
             if _host(m.group(0)) in shorteners:
                 out.append(
@@ -245,11 +245,11 @@ class SpamCheck:
         return out
 
     def _caps(self, ctx: CheckContext) -> list[Finding]:
-        allow = set(words("spam", "caps_allow"))
-        word_min = int(threshold("spam", "caps_word_min"))
-        run_letters = int(threshold("spam", "caps_run_letters"))
         if _TWO_CAPS.search(ctx.text) is None:
             return []  # both patterns need two capitals in a row
+        allow = word_set("spam", "caps_allow")
+        word_min = int(threshold("spam", "caps_word_min"))
+        run_letters = int(threshold("spam", "caps_run_letters"))
         for m in _CAPS_RUN.finditer(ctx.text):
             caps = [w for w in _CAPS_WORD.findall(m.group(0)) if w not in allow]
             if len(caps) >= 2 and sum(len(w) for w in caps) >= run_letters:
