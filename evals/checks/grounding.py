@@ -120,9 +120,11 @@ class GroundingCheck:
 
     def run(self, ctx: CheckContext) -> list[Finding]:
         out: list[Finding] = []
+        claims = matches(pattern("grounding", "claims"), ctx.text)
         corpus = "\n".join(ctx.sources)
-        low_corpus = simplified(corpus).lower()  # a 繁體 draft may quote simplified sources
-        for m in matches(pattern("grounding", "claims"), ctx.text):
+        # a 繁體 draft may quote simplified sources (read only when something is compared)
+        low_corpus = simplified(corpus).lower() if claims or ctx.products else ""
+        for m in claims:
             if simplified(m.group(0)).lower() not in low_corpus:
                 out.append(
                     finding(
@@ -136,6 +138,15 @@ class GroundingCheck:
                 )
         if not ctx.sources:
             return out  # nothing to verify numbers against
+        out += self._numbers(ctx, corpus)
+        return out + self._products(ctx, low_corpus)
+
+    def _numbers(self, ctx: CheckContext, corpus: str) -> list[Finding]:
+        """Numbers with units the draft states that nothing it was given states."""
+        min_number = float(threshold("grounding", "min_number"))
+        stated = [f for f in facts(ctx.text) if f[0] >= min_number]
+        if not stated:
+            return []  # most drafts: nothing to look up
         known = {(v, u) for v, u, _, _ in facts(corpus)}
         known |= {(v, u) for text in ctx.inputs for v, u, _, _ in facts(text)}
         # the customer's own words ("这两天晚上饿得睡不着") and the plan's facts about them
@@ -146,37 +157,40 @@ class GroundingCheck:
                 known.add((float(ctx.facts[key]), "天"))
         known |= self._customer_facts(ctx)
         known |= {(v, u) for text in brand_lines(ctx) for v, u, _, _ in facts(text)}
-        min_number = float(threshold("grounding", "min_number"))
-        for value, unit, start, end in facts(ctx.text):
-            if value < min_number or (value, unit) in known:
-                continue
-            out.append(
-                finding(
-                    ctx,
-                    "grounding.unsupported_fact",
-                    Severity.WARN,
-                    start,
-                    end,
-                    term=ctx.text[start:end],
-                )
+        return [
+            finding(
+                ctx,
+                "grounding.unsupported_fact",
+                Severity.WARN,
+                start,
+                end,
+                term=ctx.text[start:end],
             )
-        if ctx.products:
-            mentioned = words_pattern(ctx.products)
-            # naming what the customer bought is their own context, not a product claim
-            bought = simplified(" ".join(purchased(ctx))).lower()
-            for m in matches(mentioned, ctx.text):
-                name = simplified(m.group(0)).lower()
-                if name not in low_corpus and name not in bought:
-                    out.append(
-                        finding(
-                            ctx,
-                            "grounding.unsupported_fact",
-                            Severity.WARN,
-                            m.start(),
-                            m.end(),
-                            term=m.group(0),
-                        )
+            for value, unit, start, end in stated
+            if (value, unit) not in known
+        ]
+
+    def _products(self, ctx: CheckContext, low_corpus: str) -> list[Finding]:
+        """Product names the sources do not mention."""
+        if not ctx.products:
+            return []
+        out: list[Finding] = []
+        mentioned = words_pattern(ctx.products)
+        # naming what the customer bought is their own context, not a product claim
+        bought = simplified(" ".join(purchased(ctx))).lower()
+        for m in matches(mentioned, ctx.text):
+            name = simplified(m.group(0)).lower()
+            if name not in low_corpus and name not in bought:
+                out.append(
+                    finding(
+                        ctx,
+                        "grounding.unsupported_fact",
+                        Severity.WARN,
+                        m.start(),
+                        m.end(),
+                        term=m.group(0),
                     )
+                )
         return out
 
     @staticmethod
