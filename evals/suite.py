@@ -59,14 +59,20 @@ def verdict_of(findings: Sequence[Finding]) -> Verdict:
     return Verdict.PASS
 
 
+@cache
+def _factors() -> dict[str, float]:
+    """What a finding of each severity leaves of the score: 1 − its weight."""
+    weights = load("thresholds")["score"]["weights"]
+    return {str(severity): 1.0 - float(weights[severity]) for severity in weights}
+
+
 def score_of(findings: Sequence[Finding], verdict: Verdict) -> float:
-    cfg = load("thresholds")["score"]
-    weights = cfg["weights"]
+    factors = _factors()
     score = 1.0
     for f in findings:
-        score *= 1.0 - float(weights[f.severity.value])
+        score *= factors[f.severity]
     if verdict == Verdict.BLOCK:
-        score = min(score, float(cfg["block_cap"]))
+        score = min(score, float(load("thresholds")["score"]["block_cap"]))
     return round(max(0.0, min(1.0, score)), 4)
 
 

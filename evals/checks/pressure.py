@@ -30,6 +30,8 @@ class PressureCheck:
         if ctx.customer is not None and ctx.customer.opted_out:
             return [finding(ctx, "pressure.opted_out", Severity.ERROR, 0, end)]
         out: list[Finding] = []
+        if not ctx.waiting and not ctx.history and ctx.customer is None:
+            return out  # a text on its own: nothing to weigh it against
         today = ctx.as_of or dt.date.today()
         # a care message and an email drafted for one day: sent together, two messages a day
         near = [c for c in ctx.waiting if abs((c.date - today).days) <= 1]
