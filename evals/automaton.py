@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from re import _parser as sre  # type: ignore[attr-defined]
@@ -186,6 +187,66 @@ def anchors_of(regex: str) -> frozenset[str] | None:
     return frozenset(s for s in lowered if not any(t != s and t in s for t in lowered))
 
 
+_CATEGORY_CLASS = {
+    sre.CATEGORY_DIGIT: r"\d",
+    sre.CATEGORY_NOT_DIGIT: r"\D",
+    sre.CATEGORY_SPACE: r"\s",
+    sre.CATEGORY_NOT_SPACE: r"\S",
+    sre.CATEGORY_WORD: r"\w",
+    sre.CATEGORY_NOT_WORD: r"\W",
+}
+
+
+def _first_items(seq: Sequence[tuple[Any, Any]]) -> list[tuple[Any, Any]] | None:
+    """Character-class items one of which matches the first character of any match of
+    ``seq``, or None when that is not known."""
+    if not seq:
+        return None
+    op, av = seq[0]
+    if op is _LITERAL:
+        return [(op, av)]
+    if op is sre.IN:
+        return None if any(o is sre.NEGATE for o, _ in av) else list(av)
+    if op is sre.SUBPATTERN:
+        _group, add_flags, del_flags, body = av
+        return None if add_flags or del_flags else _first_items(body)
+    if op is sre.BRANCH:
+        out: list[tuple[Any, Any]] = []
+        for branch in av[1]:
+            items = _first_items(branch)
+            if items is None:
+                return None
+            out += items
+        return out
+    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT) and av[0] >= 1:
+        return _first_items(av[2])
+    return None
+
+
+def first_chars(pat: re.Pattern[str]) -> re.Pattern[str] | None:
+    """A one-character class that the first character of every match of ``pat`` belongs to
+    (with ``pat``'s flags), or None when it cannot be worked out. Searching for it is sre's
+    fast loop over a class; an alternation such as "[emoji]|\\[红包\\]" is tried at every
+    position instead."""
+    try:
+        items = _first_items(sre.parse(pat.pattern, pat.flags).data)
+    except re.error:
+        return None
+    if not items:
+        return None
+    parts: list[str] = []
+    for op, av in items:
+        if op is _LITERAL:
+            parts.append(f"\\U{av:08x}")
+        elif op is sre.RANGE:
+            parts.append(f"\\U{av[0]:08x}-\\U{av[1]:08x}")
+        elif op is sre.CATEGORY and av in _CATEGORY_CLASS:
+            parts.append(_CATEGORY_CLASS[av])
+        else:
+            return None
+    return re.compile(f"[{''.join(parts)}]", pat.flags)
+
+
 @dataclass(frozen=True, slots=True)
 class Alternative:
     index: int  # its place in the lexicon's list: the first matching alternative wins
@@ -202,6 +263,9 @@ class Side:
     english: bool
     alternatives: list[Alternative]
     always: list[Alternative] = field(default_factory=list)  # regexes without an anchor
+    # some literal begins or ends with a Latin letter: only then can a literal hit continue a
+    # word (a scanned text's character is a Latin letter exactly when its lower case is)
+    letter_edges: bool = True
 
 
 def _side(side_id: int, items: list[str], english: bool) -> Side:
@@ -217,7 +281,11 @@ def _side(side_id: int, items: list[str], english: bool) -> Side:
             regex = re.compile(item, FLAGS)
         alts.append(Alternative(i, None, regex, anchors_of(item)))
     always = [a for a in alts if a.regex is not None and a.anchors is None]
-    return Side(side_id, english, alts, always)
+    edges = any(
+        a.literal is not None and (_ascii_letter(a.literal[0]) or _ascii_letter(a.literal[-1]))
+        for a in alts
+    )
+    return Side(side_id, english, alts, always, edges)
 
 
 # One candidate: (start, alternative index, end) in the text (sorts as the engine decides).
@@ -273,25 +341,17 @@ class LexiconIndex:
         )
 
     def scan(self, text: str, lowered: str) -> TextScan:
-        literals: dict[int, list[Candidate]] = {}
-        triggered: dict[int, set[int]] = {}
+        literals: defaultdict[int, list[Candidate]] = defaultdict(list)
+        triggered: defaultdict[int, set[int]] = defaultdict(set)
         if self._automaton is not None:
             lits, anchors = self._literals, self._anchors
             for word, start, end in self._automaton.find_matches_as_indexes(
                 lowered, overlapping=True
             ):
                 for side_id, alt in lits[word]:
-                    found = literals.get(side_id)
-                    if found is None:
-                        literals[side_id] = [(start, alt, end)]
-                    else:
-                        found.append((start, alt, end))
+                    literals[side_id].append((start, alt, end))
                 for side_id, alt in anchors[word]:
-                    fired = triggered.get(side_id)
-                    if fired is None:
-                        triggered[side_id] = {alt}
-                    else:
-                        fired.add(alt)
+                    triggered[side_id].add(alt)
         active = self._always.union(literals, triggered)
         return TextScan(text, lowered, literals, triggered, active)
 
@@ -302,24 +362,26 @@ def side_matches(side: Side, scan: TextScan, limit: int = 0) -> list[tuple[int, 
     if side.id not in scan.active:
         return []
     text, lowered = scan.text, scan.lowered
-    lits = list(scan.literals.get(side.id, ()))
+    n = len(text)
+    lits = scan.literals.get(side.id) or []
+    if lits:
+        if side.english:  # the word-end look-ahead of every English alternative
+            lits = [c for c in lits if c[2] >= n or not _ascii_letter(lowered[c[2]])]
+        lits = sorted(lits)
     fired = scan.triggered.get(side.id)
     regexes = side.always
     if fired:
         regexes = sorted([side.alternatives[i] for i in fired] + side.always, key=lambda a: a.index)
     if not lits and not regexes:
         return []
-    n = len(text)
-    if side.english and lits:  # the word-end look-ahead of every English alternative
-        lits = [c for c in lits if c[2] >= n or not _ascii_letter(lowered[c[2]])]
-    lits.sort()
     if not regexes:  # literals only: at each start the first alternative in order wins
         out_: list[tuple[int, int]] = []
         pos_ = 0
+        edges = side.letter_edges
         for start, _alt, end in lits:
             if start < pos_:
                 continue
-            if inside_word(text, start, end):
+            if edges and inside_word(text, start, end):
                 pos_ = start + 1
                 continue
             out_.append((start, end))

@@ -85,13 +85,13 @@ def matches(pat: Pattern | None, text: str) -> tuple[Hit, ...]:
         return ()
     state = _text(text)
     key = id(pat)  # by identity: hashing a compiled pattern costs more than a small match
-    scan = state.scan
-    plan = None
-    if scan is not None:
+    if state.scan is None:
+        plan = None
+    else:
         plan = _plans.get(key)
         if plan is None or plan.pattern is not pat:
             plan = _plan(pat)
-        if plan.held and plan.sides.isdisjoint(scan.active):
+        if plan.held and plan.sides.isdisjoint(state.scan.active):
             return ()  # most look-ups: the automaton's pass found none of its words
     known = state.found.get(key)
     if known is not None and known[0] is pat:

@@ -59,20 +59,22 @@ register_cache(contacts.cache_clear)
 
 # What a text must hold before a contact pattern can match at all: most texts hold no
 # contact, and a cheap test (on the lower-cased text) spares the full pattern.
+# (written out, not "\d{3}": a pattern that starts with a character class is searched by
+# sre's fast loop over that class, one that starts with a repeat is tried at every position)
 _DOMAIN_DOT = re.compile(r"[a-z0-9]\.[a-z]")
-_THREE_DIGITS = re.compile(r"\d{3}")
-_WECHAT_MARKS = ("微信", "v信", "威信", "薇信", "vx", "wx", "wechat", "weixin", "加", "+")
+_THREE_DIGITS = re.compile(r"\d\d\d")
+_WECHAT_MARKS = re.compile("微信|v信|威信|薇信|vx|wx|wechat|weixin|加|\\+")
 
 
 def _may_hold(kind: str, low: str) -> bool:
     if kind == "url":
-        return "://" in low or _DOMAIN_DOT.search(low) is not None
+        return "://" in low or ("." in low and _DOMAIN_DOT.search(low) is not None)
     if kind == "email":
         return "@" in low
     if kind == "phone":
         return _THREE_DIGITS.search(low) is not None
     if kind == "wechat":
-        return any(mark in low for mark in _WECHAT_MARKS)
+        return _WECHAT_MARKS.search(low) is not None
     return "码" in low or "口令" in low or "code" in low
 
 

@@ -21,7 +21,6 @@ from evals.checks.base import register_cache
 from evals.lexicon import load, word_set
 
 _EN_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]{2,}")
-_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _SUFFIXES = ("nesses", "ness", "ings", "ing", "edly", "ed", "es", "s", "ly")
 
 

@@ -14,7 +14,7 @@ import re
 import pytest
 
 from evals import check
-from evals.automaton import FOLD_TRAPS, anchors_of, lexicon_entries, literal_of
+from evals.automaton import FOLD_TRAPS, anchors_of, first_chars, lexicon_entries, literal_of
 from evals.dataset import load_labelled
 from evals.lexicon import Pattern, load, pattern, words_pattern
 from evals.matching import matches, use_engine
@@ -25,7 +25,6 @@ def _all_patterns() -> list[tuple[str, Pattern]]:
     pats: list[tuple[str, Pattern]] = [
         (f"{name}.{key}", pattern(name, key)) for name, key in lexicon_entries()
     ]
-    pats.append(("tone.placeholder", pattern("tone", "placeholder")))
     pats.append(("spam.url", pattern("spam", "url")))
     brand_words = words_pattern(["闭眼入", "林小雨", "Emma", "Glow Serum", "tea"])
     assert brand_words is not None
@@ -158,6 +157,41 @@ def test_fold_traps_are_every_character_that_folds_to_an_ascii_letter() -> None:
 def test_anchors_are_what_every_match_contains(regex: str, anchors: set[str] | None) -> None:
     found = anchors_of(regex)
     assert (set(found) if found is not None else None) == anchors
+
+
+@pytest.mark.parametrize(
+    ("regex", "flags", "first"),
+    [
+        (r"\d{3}", 0, "[\\d]"),
+        (r"(?:ab|[xy])c", 0, "[\\U00000061\\U00000078\\U00000079]"),
+        (r"K", re.IGNORECASE, "[\\U0000004b]"),
+        (r"x?y", 0, None),  # may start with y or x
+        (r"[^a]b", 0, None),  # a negated class is left alone
+        (r"(?i:a)b", 0, None),  # scoped flags are left alone
+    ],
+)
+def test_first_chars_is_the_class_every_match_starts_with(
+    regex: str, flags: int, first: str | None
+) -> None:
+    found = first_chars(re.compile(regex, flags))
+    assert (found.pattern if found is not None else None) == first
+
+
+def test_first_chars_of_every_single_regex_entry_holds_on_generated_texts() -> None:
+    """The class a match must start with never rules out a text the pattern matches."""
+    regexes = [p for _, p in _all_patterns() if isinstance(p, re.Pattern)]
+    regexes.append(re.compile(load("spam")["emoji"]))
+    texts = [*_generated(200, seed=13), "[OK]", "[666]", "\u2600", "\U0001f600"]
+    checked = 0
+    for pat in regexes:
+        start = first_chars(pat)
+        if start is None:
+            continue
+        checked += 1
+        for text in texts:
+            if pat.search(text) is not None:
+                assert start.search(text) is not None, (pat.pattern, text)
+    assert checked >= 2
 
 
 def test_literal_alternatives_are_recognised() -> None:
