@@ -126,6 +126,17 @@ def verbatim_runs(text: str, source: str, least: int) -> list[tuple[int, int]]:
     return out
 
 
+def _copies(text: str, sources: list[str], least: int) -> bool:
+    """Whether the draft may hold a verbatim run from a source, before any sentence is left
+    out: blanking sentences out (with "\\0", in no source) only shortens runs, so when the
+    whole draft has none (compared as the masked draft is, lower-cased) the masked one has
+    none either. True when that cannot be told this way."""
+    low = text.lower()
+    if len(low) != len(text) or "Σ" in text or any("\0" in src for src in sources):
+        return True  # lower-casing a Σ depends on its neighbours, which masking changes
+    return any(verbatim_runs(low, src.lower(), least) for src in sources)
+
+
 def _days_since_contact(ctx: CheckContext) -> int | None:
     raw = ctx.facts.get("days_since_contact")
     if raw is not None and str(raw).isdigit():
@@ -377,10 +388,12 @@ class CoherenceCheck:
         text = ctx.text
         min_cjk = int(threshold("coherence", "pasted_min_cjk"))
         min_words = int(threshold("coherence", "pasted_min_words_en"))
+        least = min(min_cjk, 2 * min_words)  # characters a run needs at the very least
+        if not _copies(text, ctx.sources, least):
+            return []  # most drafts: nothing that long is copied, quoted or not
         masked = _mask(text, self._quoted(ctx))
         if len(masked.lower()) == len(masked):  # compare case-blind where offsets allow
             masked = masked.lower()
-        least = min(min_cjk, 2 * min_words)  # characters a run needs at the very least
         runs: list[tuple[int, int, int]] = []
         for src in ctx.sources:
             for a, b in verbatim_runs(masked, src.lower(), least):

@@ -253,11 +253,15 @@ class TruthCheck:
         ]
         subject_min = float(threshold("truth", "safety_subject_min"))
         faithful_min = float(threshold("truth", "safety_faithful_min"))
+        # a statement without symptom words is recognised by its content alone
+        by_content = any(not stmt_terms for _, stmt_terms, _, _ in statements)
         normal_text = _normalised(text)
         out: list[Finding] = []
         for sa, sb in sentences(text):
             sentence = text[sa:sb]
             hits = matches(symptom, sentence)
+            if not hits and not by_content:
+                continue  # it names no statement's subject
             terms = {m.group(0).lower() for m in hits}
             sent_units = content_units(sentence)
             best: tuple[int, float, str, set[str], bool] | None = None
