@@ -41,6 +41,9 @@ from evals.regex_engine import inside_word
 # Characters that match an ASCII letter case-insensitively but do not lower-case to one:
 # texts with them take the reference path (see the module docstring).
 FOLD_TRAPS = frozenset("\u0130\u0131\u017f\u212a")
+# Looked for with one class search: iterating a text character by character (set.isdisjoint)
+# made a string object of each character and cost five times as much.
+FOLD_TRAP = re.compile(f"[{''.join(sorted(FOLD_TRAPS))}]")
 
 _LITERAL: Any = sre.LITERAL
 _ANCHOR_SET_MAX = 24  # a character class of more members is no anchor
@@ -354,6 +357,22 @@ class LexiconIndex:
                     triggered[side_id].add(alt)
         active = self._always.union(literals, triggered)
         return TextScan(text, lowered, literals, triggered, active)
+
+
+def side_words(sides: Sequence[Side]) -> Any:
+    """A small automaton over the words of ``sides`` (their literals and the anchors of their
+    regexes): one of them is in a lower-cased text exactly when the whole automaton's pass
+    finds one of the sides active in it. None when a side has a regex without an anchor."""
+    words: set[str] = set()
+    for side in sides:
+        if side.always:
+            return None
+        for alt in side.alternatives:
+            if alt.literal is not None:
+                words.add(alt.literal)
+            elif alt.anchors is not None:
+                words |= alt.anchors
+    return ahocorasick_rs.AhoCorasick(sorted(words)) if words else None
 
 
 def side_matches(side: Side, scan: TextScan, limit: int = 0) -> list[tuple[int, int]]:

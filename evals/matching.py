@@ -21,8 +21,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
-from evals.automaton import FOLD_TRAPS, Side, TextScan, anchors_of, index, side_matches
+from evals.automaton import FOLD_TRAP, Side, TextScan, anchors_of, index, side_matches, side_words
 from evals.lexicon import Lexicon, Pattern, pattern
 from evals.normalise import Normalised, normalise
 from evals.regex_engine import Hit, merge, regex_matches
@@ -62,17 +63,42 @@ class _Text:
     affirmed: dict[int, tuple[Pattern, tuple[Hit, ...]]] = field(default_factory=dict)
 
 
-@lru_cache(maxsize=1024)
+_RECORDS_MAX = 1024
+_records: dict[str, _Text] = {}  # by text; emptied when full (texts come and go per draft)
+
+
 def _text(text: str) -> _Text:
+    """The record of ``text``, made on first use. Hot callers read ``_records`` themselves
+    first (a dictionary look-up is cheaper than a call)."""
+    state = _records.get(text)
+    if state is None:
+        state = _read(text)
+        if len(_records) >= _RECORDS_MAX:
+            _records.clear()
+        _records[text] = state
+    return state
+
+
+def _read(text: str) -> _Text:
     if _engine == "regex":
         return _Text(Normalised(text, text), None)
     norm = normalise(text)
     plain = norm.text
     lowered = plain.lower()
     scan = None
-    if len(lowered) == len(plain) and FOLD_TRAPS.isdisjoint(plain):
+    if len(lowered) == len(plain) and FOLD_TRAP.search(plain) is None:
         scan = index().scan(plain, lowered)
     return _Text(norm, scan)
+
+
+def _lowered(text: str) -> str | None:
+    """The simplified, lower-cased text the automaton would read, or None when the text
+    takes the regex engine."""
+    plain = normalise(text).text
+    lowered = plain.lower()
+    if len(lowered) != len(plain) or FOLD_TRAP.search(plain) is not None:
+        return None
+    return lowered
 
 
 def matches(pat: Pattern | None, text: str) -> tuple[Hit, ...]:
@@ -83,7 +109,7 @@ def matches(pat: Pattern | None, text: str) -> tuple[Hit, ...]:
     those of ``text`` itself. Cached: several checks scan the same text with one lexicon."""
     if pat is None:
         return ()
-    state = _text(text)
+    state = _records.get(text) or _text(text)
     key = id(pat)  # by identity: hashing a compiled pattern costs more than a small match
     if state.scan is None:
         plan = None
@@ -106,8 +132,12 @@ def first(pat: Pattern | None, text: str) -> Hit | None:
     the others when the automaton holds ``pat`` ("warmth" has a dozen hits in a message)."""
     if pat is None:
         return None
-    state = _text(text)
     plan = _plan_of(pat)
+    state = _records.get(text)
+    if state is None:
+        if plan.words is not None and _engine == "automaton" and not _has_words(plan, text):
+            return None  # a piece of a text (a clause, a sentence): none of the words
+        state = _text(text)
     if state.scan is None or not plan.held:
         hits = matches(pat, text)
         return hits[0] if hits else None
@@ -130,15 +160,30 @@ def first(pat: Pattern | None, text: str) -> Hit | None:
 
 
 def may_match(pat: Pattern | None, text: str) -> bool:
-    """False when ``pat`` certainly has no match in ``text`` (the automaton's pass found none
-    of its words or anchors); True otherwise. Cheaper than :func:`matches`."""
+    """False when ``pat`` certainly has no match in ``text`` (none of its words or anchors
+    is there); True otherwise. Cheaper than :func:`matches`: a text already read answers from
+    the automaton's pass; a text not read yet (a sentence, a source) is only searched for the
+    lexicon's own words, without a pass of the whole automaton."""
     if pat is None:
         return False
-    state = _text(text)
-    if state.scan is None or not isinstance(pat, Lexicon):
+    if not isinstance(pat, Lexicon):
         return True
     plan = _plan_of(pat)
-    return not plan.held or not plan.sides.isdisjoint(state.scan.active)
+    if not plan.held:
+        return True
+    state = _records.get(text)
+    if state is None:
+        return plan.words is None or _engine != "automaton" or _has_words(plan, text)
+    return state.scan is None or not plan.sides.isdisjoint(state.scan.active)
+
+
+def _has_words(plan: _Plan, text: str) -> bool:
+    """Whether one of the words of ``plan``'s lexicon (its literals and the anchors of its
+    regexes) is in ``text`` as the automaton reads it: exactly when its pass would find the
+    lexicon active. True when the text takes the regex engine."""
+    assert plan.words is not None
+    lowered = _lowered(text)
+    return lowered is None or bool(plan.words.find_matches_as_indexes(lowered))
 
 
 def affirmed(pat: Pattern | None, text: str) -> tuple[Hit, ...]:
@@ -148,7 +193,7 @@ def affirmed(pat: Pattern | None, text: str) -> tuple[Hit, ...]:
     found = matches(pat, text)
     if not found:
         return ()
-    state = _text(text)
+    state = _records.get(text) or _text(text)
     known = state.affirmed.get(id(pat))
     if known is not None and known[0] is pat:
         return known[1]
@@ -211,6 +256,9 @@ class _Plan:
     en: Side | None = None
     anchors: frozenset[str] | None = None
     sides: frozenset[int] = frozenset()  # the ids of ``zh`` and ``en``
+    # the lexicon's own words in a small automaton, to look a piece of text over without the
+    # whole one (None when a side has a regex without an anchor: it may match anywhere)
+    words: Any = None
 
 
 _ANCHORS_MAX = 32  # more substrings to look for cost more than the regex
@@ -229,8 +277,9 @@ def _plan(pat: Pattern) -> _Plan:
     if isinstance(pat, Lexicon) and pat.source is not None:
         sides = index().sides.get(pat.source)
         if sides is not None and (pat.en is not None or pat.en_ci is None):
-            ids = frozenset(side.id for side in sides if side is not None)
-            plan = _Plan(pat, held=True, zh=sides[0], en=sides[1], sides=ids)
+            present = [side for side in sides if side is not None]
+            ids = frozenset(side.id for side in present)
+            plan = _Plan(pat, True, sides[0], sides[1], sides=ids, words=side_words(present))
     elif isinstance(pat, re.Pattern) and pat.flags & re.IGNORECASE:
         anchors = anchors_of(pat.pattern)
         if anchors is not None and len(anchors) <= _ANCHORS_MAX:
@@ -273,7 +322,7 @@ def register_cache(clear: Callable[[], None]) -> None:
 def clear_match_cache() -> None:
     """Forget everything learnt about texts, and every registered per-text cache (benchmarks
     use it so repeated texts are not free)."""
-    _text.cache_clear()
+    _records.clear()
     _negation_in.cache_clear()
     normalise.cache_clear()
     for clear in _CACHES:

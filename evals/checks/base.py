@@ -3,6 +3,8 @@ language, and turning pattern matches into findings."""
 
 from __future__ import annotations
 
+import re
+
 from evals.lexicon import Pattern, message
 from evals.matching import affirmed as affirmed_matches
 from evals.matching import clear_match_cache, matches, may_match, negated, register_cache
@@ -18,16 +20,26 @@ __all__ = [
     "finding",
     "first",
     "found",
+    "has_cjk",
     "head_span",
     "lang_of",
     "matches",
     "may_match",
     "negated",
+    "piece_matches",
     "purchased",
     "register_cache",
     "tail_span",
     "term_findings",
 ]
+
+
+_CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
+
+
+def has_cjk(text: str) -> bool:
+    """Whether ``text`` holds a Chinese character (one class search, not a loop in Python)."""
+    return _CJK_CHAR.search(text) is not None
 
 
 def lang_of(ctx: CheckContext) -> str:
@@ -96,6 +108,12 @@ def found(pat: Pattern | None, text: str) -> bool:
 def affirmed(pat: Pattern | None, text: str) -> list[Hit]:
     """Matches of ``pat`` that are not negated ("我们不打折" is not a discount)."""
     return list(affirmed_matches(pat, text))
+
+
+def piece_matches(pat: Pattern | None, piece: str) -> tuple[Hit, ...]:
+    """:func:`matches` in a piece of a text (a sentence, a clause, a source): the piece is
+    read whole only when one of the lexicon's words is in it, which most pieces lack."""
+    return matches(pat, piece) if may_match(pat, piece) else ()
 
 
 def term_findings(

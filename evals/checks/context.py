@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from evals.checks.base import matches, purchased
+from evals.checks.base import matches, piece_matches, purchased
 from evals.checks.overlap import units_of
 from evals.lexicon import pattern, words_pattern
 from evals.types import CheckContext
@@ -61,7 +61,7 @@ def without_brand_lines(ctx: CheckContext, text: str) -> str:
     for line in [*brand_lines(ctx), persona]:
         if line:
             text = text.replace(line, "")
-    for tail in matches(pattern("channel", "sms_opt_out"), text)[::-1]:
+    for tail in piece_matches(pattern("channel", "sms_opt_out"), text)[::-1]:
         text = text[: tail.start()] + text[tail.end() :]
     return text
 

@@ -9,7 +9,13 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from evals.checks.base import finding, matches, register_cache, term_findings
+from evals.checks.base import (
+    finding,
+    has_cjk,
+    piece_matches,
+    register_cache,
+    term_findings,
+)
 from evals.checks.context import brand_lines
 from evals.lexicon import pattern, threshold, word_set
 from evals.types import CheckContext, Finding, Severity
@@ -143,10 +149,6 @@ def _payload(text: str, end: int) -> str:
     return text[end:stop].strip(" ，,:：、\t")
 
 
-def _cjk(text: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
-
-
 class InjectionCheck:
     """Untrusted text that tried to steer the model and succeeded."""
 
@@ -163,7 +165,7 @@ class InjectionCheck:
         sources = [(s, (strong, weak)) for s in ctx.inputs] + [(s, (strong,)) for s in ctx.sources]
         for source, pats in sources:
             for pat in pats:
-                for m in matches(pat, source):
+                for m in piece_matches(pat, source):
                     payload = _payload(source, m.end())
                     span = self._echo(low_text, payload.lower(), m.group(0).lower())
                     if span is None or span[0] in seen:
@@ -213,7 +215,7 @@ class InjectionCheck:
         matcher = difflib.SequenceMatcher(None, text, payload, autojunk=False)
         block = matcher.find_longest_match(0, len(text), 0, len(payload))
         piece = payload[block.b : block.b + block.size]
-        key = "echo_min_chars_zh" if _cjk(piece) else "echo_min_chars_en"
+        key = "echo_min_chars_zh" if has_cjk(piece) else "echo_min_chars_en"
         if block.size < int(threshold("injection", key)) or not piece.strip():
             return None
         a, b = block.a, block.a + block.size

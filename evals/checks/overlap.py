@@ -17,20 +17,16 @@ import re
 from collections.abc import Iterable
 from functools import cache, lru_cache
 
-from evals.checks.base import register_cache
+from evals.checks.base import has_cjk, register_cache
 from evals.lexicon import load, word_set
 
 _EN_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]{2,}")
 _SUFFIXES = ("nesses", "ness", "ings", "ing", "edly", "ed", "es", "s", "ly")
 
 
-def _cjk(text: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
-
-
 def units(text: str) -> set[str]:
     """Character bigrams for Chinese, content words for English (the belief check's units)."""
-    if _cjk(text):
+    if has_cjk(text):
         chars = [ch for ch in text if ch.isalnum()]
         return {a + b for a, b in itertools.pairwise(chars)}
     stop = word_set("tone", "stopwords_en")

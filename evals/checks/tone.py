@@ -9,7 +9,16 @@ import math
 import re
 from collections.abc import Sequence
 
-from evals.checks.base import Hit, affirmed, finding, first, found, purchased, term_findings
+from evals.checks.base import (
+    Hit,
+    affirmed,
+    finding,
+    first,
+    found,
+    has_cjk,
+    purchased,
+    term_findings,
+)
 from evals.checks.overlap import lexical_similarity
 from evals.lexicon import load, pattern, threshold, words_pattern
 from evals.types import CheckContext, Finding, Severity
@@ -71,10 +80,6 @@ def _stage_avoid(ctx: CheckContext, stage: Stage, name: str, taken: list[Finding
                 )
             )
     return out
-
-
-def _cjk(text: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
 def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
@@ -139,7 +144,7 @@ class ToneCheck:
             return []
         today = ctx.as_of or dt.date.today()
         known = [c.name, *purchased(ctx), *tags_as_of(c.tags, today, ctx.lang).values()]
-        if len(c.name) >= 3 and _cjk(c.name):
+        if len(c.name) >= 3 and has_cjk(c.name):
             known.append(c.name[1:])  # 林小雨 -> 小雨, the given name people actually use
         elif " " in c.name.strip():
             known.append(c.name.split()[0])  # Emma Clarke -> Emma

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 
-from evals.checks.base import finding, found, matches, may_match
+from evals.checks.base import finding, found, matches, may_match, piece_matches
 from evals.checks.context import (
     brand_line_spans,
     knows_customer_words,
@@ -244,7 +244,7 @@ class TruthCheck:
         statements = [
             (
                 s,
-                {m.group(0).lower() for m in matches(symptom, s)},
+                {m.group(0).lower() for m in piece_matches(symptom, s)},
                 content_units(s),
                 found(caution, s),
             )
@@ -259,7 +259,7 @@ class TruthCheck:
         out: list[Finding] = []
         for sa, sb in sentences(text):
             sentence = text[sa:sb]
-            hits = matches(symptom, sentence)
+            hits = piece_matches(symptom, sentence)
             if not hits and not by_content:
                 continue  # it names no statement's subject
             terms = {m.group(0).lower() for m in hits}
@@ -312,7 +312,7 @@ class TruthCheck:
         (not negated: "不正常", "are not normal" do not count), or None."""
         negation = pattern("truth", "normal_negation")
         last: int | None = None
-        for m in matches(pattern("truth", "normal"), text[start:end]):
+        for m in piece_matches(pattern("truth", "normal"), text[start:end]):
             at = start + m.start()
             cs, ce = clause_at(text, at)
             if not found(negation, text[cs:at]):
