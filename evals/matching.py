@@ -59,6 +59,9 @@ class _Text:
 
     norm: Normalised
     scan: TextScan | None
+    # the lexicons the automaton holds that its pass found none of the words of: most of
+    # them, in most texts, and a look-up of one of them ends with this set test
+    quiet: frozenset[Lexicon] = frozenset()
     found: dict[int, tuple[Pattern, tuple[Hit, ...]]] = field(default_factory=dict)
     affirmed: dict[int, tuple[Pattern, tuple[Hit, ...]]] = field(default_factory=dict)
 
@@ -85,10 +88,28 @@ def _read(text: str) -> _Text:
     norm = normalise(text)
     plain = norm.text
     lowered = plain.lower()
-    scan = None
-    if len(lowered) == len(plain) and FOLD_TRAP.search(plain) is None:
-        scan = index().scan(plain, lowered)
-    return _Text(norm, scan)
+    if len(lowered) != len(plain) or FOLD_TRAP.search(plain) is not None:
+        return _Text(norm, None)
+    scan = index().scan(plain, lowered)
+    held, of_side = _held()
+    return _Text(norm, scan, held.difference([of_side[side] for side in scan.active]))
+
+
+_held_lexicons: tuple[frozenset[Lexicon], dict[int, Lexicon]] | None = None
+
+
+def _held() -> tuple[frozenset[Lexicon], dict[int, Lexicon]]:
+    """Every lexicon the automaton holds (compiled by :func:`pattern`, which keeps it), and
+    the lexicon of each of its sides."""
+    global _held_lexicons
+    if _held_lexicons is None:
+        of_side: dict[int, Lexicon] = {}
+        for key, sides in index().sides.items():
+            lexicon = pattern(*key)
+            if isinstance(lexicon, Lexicon) and _plan_of(lexicon).held:
+                of_side.update((side.id, lexicon) for side in sides if side is not None)
+        _held_lexicons = frozenset(of_side.values()), of_side
+    return _held_lexicons
 
 
 def _lowered(text: str) -> str | None:
@@ -110,18 +131,13 @@ def matches(pat: Pattern | None, text: str) -> tuple[Hit, ...]:
     if pat is None:
         return ()
     state = _records.get(text) or _text(text)
+    if type(pat) is Lexicon and pat in state.quiet:
+        return ()  # most look-ups: the automaton's pass found none of its words
     key = id(pat)  # by identity: hashing a compiled pattern costs more than a small match
-    if state.scan is None:
-        plan = None
-    else:
-        plan = _plans.get(key)
-        if plan is None or plan.pattern is not pat:
-            plan = _plan(pat)
-        if plan.held and plan.sides.isdisjoint(state.scan.active):
-            return ()  # most look-ups: the automaton's pass found none of its words
     known = state.found.get(key)
     if known is not None and known[0] is pat:
         return known[1]
+    plan = None if state.scan is None else _plan_of(pat)
     hits = _hits(pat, text, state, plan)
     state.found[key] = (pat, hits)
     return hits
@@ -132,8 +148,10 @@ def first(pat: Pattern | None, text: str) -> Hit | None:
     the others when the automaton holds ``pat`` ("warmth" has a dozen hits in a message)."""
     if pat is None:
         return None
-    plan = _plan_of(pat)
     state = _records.get(text)
+    if state is not None and type(pat) is Lexicon and pat in state.quiet:
+        return None
+    plan = _plan_of(pat)
     if state is None:
         if plan.words is not None and _engine == "automaton" and not _has_words(plan, text):
             return None  # a piece of a text (a clause, a sentence): none of the words
@@ -166,15 +184,13 @@ def may_match(pat: Pattern | None, text: str) -> bool:
     lexicon's own words, without a pass of the whole automaton."""
     if pat is None:
         return False
-    if not isinstance(pat, Lexicon):
-        return True
-    plan = _plan_of(pat)
-    if not plan.held:
+    if type(pat) is not Lexicon:
         return True
     state = _records.get(text)
-    if state is None:
-        return plan.words is None or _engine != "automaton" or _has_words(plan, text)
-    return state.scan is None or not plan.sides.isdisjoint(state.scan.active)
+    if state is not None:
+        return pat not in state.quiet
+    plan = _plan_of(pat)
+    return not plan.held or plan.words is None or _engine != "automaton" or _has_words(plan, text)
 
 
 def _has_words(plan: _Plan, text: str) -> bool:

@@ -14,7 +14,14 @@ import re
 import pytest
 
 from evals import check
-from evals.automaton import FOLD_TRAPS, anchors_of, first_chars, lexicon_entries, literal_of
+from evals.automaton import (
+    FOLD_TRAPS,
+    WORD_LISTS,
+    anchors_of,
+    first_chars,
+    lexicon_entries,
+    literal_of,
+)
 from evals.dataset import load_labelled
 from evals.lexicon import Pattern, load, pattern, words_pattern
 from evals.matching import matches, use_engine
@@ -192,6 +199,19 @@ def test_first_chars_of_every_single_regex_entry_holds_on_generated_texts() -> N
             if pat.search(text) is not None:
                 assert start.search(text) is not None, (pat.pattern, text)
     assert checked >= 2
+
+
+def test_word_lists_left_out_of_the_automaton_are_never_matched_as_lexicons() -> None:
+    """The automaton leaves WORD_LISTS out: no check may ask the matcher for one of them."""
+    from pathlib import Path
+
+    import evals
+
+    sources = "".join(p.read_text("utf-8") for p in Path(evals.__file__).parent.rglob("*.py"))
+    for name, key in WORD_LISTS:
+        assert key in load(name)
+        assert f'pattern("{name}", "{key}")' not in sources
+        assert (name, key) not in lexicon_entries()
 
 
 def test_literal_alternatives_are_recognised() -> None:
