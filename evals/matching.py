@@ -177,6 +177,13 @@ def first(pat: Pattern | None, text: str) -> Hit | None:
     return Hit(a, b, text[a:b])
 
 
+def absent(text: str) -> frozenset[Lexicon]:
+    """The lexicons the automaton holds that certainly have no match in ``text`` (it reads
+    the text): a check that asks for several lexicons tests them against this set first,
+    without a call for each."""
+    return (_records.get(text) or _text(text)).quiet
+
+
 def may_match(pat: Pattern | None, text: str) -> bool:
     """False when ``pat`` certainly has no match in ``text`` (none of its words or anchors
     is there); True otherwise. Cheaper than :func:`matches`: a text already read answers from

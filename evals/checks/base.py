@@ -1,20 +1,30 @@
 """Helpers every check family shares: building a finding with its message in the text's
-language, and turning pattern matches into findings."""
+language, and turning pattern matches into findings. ``first`` (the first
+boundary-respecting match, or None) and ``affirmed`` (the matches not negated in their
+clause: "我们不打折" is no discount) are the matcher's own, re-exported."""
 
 from __future__ import annotations
 
 import re
 
 from evals.lexicon import Pattern, message
-from evals.matching import affirmed as affirmed_matches
-from evals.matching import clear_match_cache, matches, may_match, negated, register_cache
-from evals.matching import first as first_match
+from evals.matching import (
+    absent,
+    affirmed,
+    clear_match_cache,
+    first,
+    matches,
+    may_match,
+    negated,
+    register_cache,
+)
 from evals.regex_engine import Hit
 from evals.types import CheckContext, Finding, Severity
 from knowledge.languages import base_language
 
 __all__ = [
     "Hit",
+    "absent",
     "affirmed",
     "clear_match_cache",
     "finding",
@@ -95,19 +105,9 @@ def tail_span(text: str) -> tuple[int, int]:
     return (end - 1, end) if end else (0, len(text))
 
 
-def first(pat: Pattern | None, text: str) -> Hit | None:
-    """The first boundary-respecting match, or None."""
-    return first_match(pat, text)
-
-
 def found(pat: Pattern | None, text: str) -> bool:
     """Whether ``pat`` has a boundary-respecting match in ``text``."""
-    return first_match(pat, text) is not None
-
-
-def affirmed(pat: Pattern | None, text: str) -> list[Hit]:
-    """Matches of ``pat`` that are not negated ("我们不打折" is not a discount)."""
-    return list(affirmed_matches(pat, text))
+    return first(pat, text) is not None
 
 
 def piece_matches(pat: Pattern | None, piece: str) -> tuple[Hit, ...]:
@@ -126,8 +126,11 @@ def term_findings(
     skip_negated: bool = False,
 ) -> list[Finding]:
     """One finding per match (up to ``limit``), with ``{term}`` = the matched text."""
+    hits = affirmed(pat, ctx.text) if skip_negated else matches(pat, ctx.text)
+    if not hits:
+        return []
     out: list[Finding] = []
-    for m in affirmed(pat, ctx.text) if skip_negated else matches(pat, ctx.text):
+    for m in hits:
         out.append(finding(ctx, rule, severity, m.start(), m.end(), term=m.group(0).strip()))
         if len(out) >= limit:
             break

@@ -10,13 +10,20 @@ from functools import cache
 
 from evals.automaton import first_chars
 from evals.checks.base import affirmed, finding, lang_of, term_findings
-from evals.lexicon import load, pattern, threshold, word_set, words, words_pattern
-from evals.matching import may_match
+from evals.lexicon import Lexicon, load, pattern, threshold, word_set, words, words_pattern
+from evals.matching import absent
 from evals.types import CheckContext, Finding, Severity
 
 _CAPS_WORD = re.compile(r"(?<![A-Za-z])[A-Z]{2,}(?![A-Za-z])")
 _CAPS_RUN = re.compile(r"(?<![A-Za-z])[A-Z]{2,}(?:[\s!！,.'’-]+[A-Z]{2,})+(?![A-Za-z])")
 _TACTIC_LEXICONS = ("flash_sale", "deadline", "scarcity")  # spam.yaml entries
+# spam.yaml entries reported once per match (each a rule of its own)
+_TERM_RULES = (
+    ("spam.prize", "prize"),
+    ("spam.giveaway", "giveaway"),
+    ("spam.forward", "forward"),
+    ("spam.chasing", "chasing"),
+)
 _TWO_CAPS = re.compile(r"[A-Z][A-Z]")  # not [A-Z]{2}: sre's fast search needs a class first
 _EXCLAIM = re.compile(r"[!！]+")
 
@@ -81,10 +88,11 @@ class SpamCheck:
             ctx, "spam.urgency", Severity.WARN, pattern("spam", "urgency"), skip_negated=True
         )
         out += self._discount(ctx)
-        out += term_findings(ctx, "spam.prize", Severity.WARN, pattern("spam", "prize"))
-        out += term_findings(ctx, "spam.giveaway", Severity.WARN, pattern("spam", "giveaway"))
-        out += term_findings(ctx, "spam.forward", Severity.WARN, pattern("spam", "forward"))
-        out += term_findings(ctx, "spam.chasing", Severity.WARN, pattern("spam", "chasing"))
+        quiet = absent(text)  # the lexicons this text certainly lacks
+        for rule, key in _TERM_RULES:
+            pat = pattern("spam", key)
+            if pat not in quiet:
+                out += term_findings(ctx, rule, Severity.WARN, pat)
         if ctx.brand is not None and ctx.brand.lexicon.spam:
             extra = words_pattern(ctx.brand.lexicon.spam)
             out += term_findings(ctx, "spam.urgency", Severity.WARN, extra)
@@ -93,7 +101,7 @@ class SpamCheck:
         out += self._repetition(ctx)
         out += self._links(ctx)
         out += self._caps(ctx)
-        stacked = self._stacked_pressure(ctx, out)
+        stacked = self._stacked_pressure(ctx, out, quiet)
         signals = [f for f in out if f.severity != Severity.INFO]
         kinds = sorted({f.rule for f in signals})
         if len(kinds) >= int(threshold("spam", "many_signals")) or len(signals) >= int(
@@ -112,13 +120,15 @@ class SpamCheck:
             )
         return out + stacked
 
-    def _stacked_pressure(self, ctx: CheckContext, found: list[Finding]) -> list[Finding]:
+    def _stacked_pressure(
+        self, ctx: CheckContext, found: list[Finding], quiet: frozenset[Lexicon]
+    ) -> list[Finding]:
         """Several pressure tactics in one message (flash sale + deadline + scarcity + a
         discount + an exclamation flood) block it, however mild each one looks alone."""
         needed = int(threshold("spam", "stacked_pressure"))
         flood = any(f.rule == "spam.exclamation" for f in found)
         lexicons = [*_TACTIC_LEXICONS, "discount"]
-        possible = [t for t in lexicons if may_match(pattern("spam", t), ctx.text)]
+        possible = [t for t in lexicons if pattern("spam", t) not in quiet]
         if len(possible) + flood < needed:
             return []  # most messages: not even the words are there
         tactics = [t for t in possible if affirmed(pattern("spam", t), ctx.text)]

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 
-from evals.checks.base import finding, found, matches, may_match, piece_matches
+from evals.checks.base import absent, finding, found, matches, piece_matches
 from evals.checks.context import (
     brand_line_spans,
     knows_customer_words,
@@ -177,7 +177,7 @@ class TruthCheck:
             )
 
         image, link, below = (pattern("truth", k) for k in _PHANTOM_LEXICONS)
-        if not any(may_match(p, text) for p in (image, link, below)):
+        if absent(text).issuperset((image, link, below)):
             return out  # most texts: the automaton's pass found none of their words
         # the cue reads the text as written, not simplified: a 繁體 "點擊鏈接" has none and
         # is not reported (kept as it was; the lexicons themselves read the simplified text)
