@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from functools import cache
 
-from evals.checks.base import finding, matches
+from evals.checks.base import absent, finding, matches
 from evals.lexicon import Pattern, pattern, words, words_pattern
 from evals.normalise import simplified
 from evals.types import CheckContext, Finding, Severity
 
 _EXEMPT_WINDOW = 10
+_LEXICONS = ("absolute", "medical", "efficacy")  # compliance.yaml entries
 
 
 @cache
@@ -39,32 +40,21 @@ class ComplianceCheck:
     family = "compliance"
 
     def run(self, ctx: CheckContext) -> list[Finding]:
-        allowed = _allowed_spans(ctx)
         extra_abs = extra_med = None
         if ctx.brand is not None:
             extra_abs = words_pattern(ctx.brand.lexicon.absolute)
             extra_med = words_pattern(ctx.brand.lexicon.medical)
+        absolute, medical, efficacy = (pattern("compliance", k) for k in _LEXICONS)
+        extra = extra_abs is not None or extra_med is not None
+        if not extra and absent(ctx.text).issuperset((absolute, medical, efficacy)):
+            return []  # most texts: none of the words is there
+        allowed = _allowed_spans(ctx)
         out: list[Finding] = []
+        out += self._terms(ctx, "compliance.absolute", Severity.ERROR, allowed, absolute, extra_abs)
         out += self._terms(
-            ctx,
-            "compliance.absolute",
-            Severity.ERROR,
-            allowed,
-            pattern("compliance", "absolute"),
-            extra_abs,
+            ctx, "compliance.medical", Severity.ERROR, allowed, medical, extra_med, exempt=True
         )
-        out += self._terms(
-            ctx,
-            "compliance.medical",
-            Severity.ERROR,
-            allowed,
-            pattern("compliance", "medical"),
-            extra_med,
-            exempt=True,
-        )
-        out += self._terms(
-            ctx, "compliance.efficacy", Severity.WARN, allowed, pattern("compliance", "efficacy")
-        )
+        out += self._terms(ctx, "compliance.efficacy", Severity.WARN, allowed, efficacy)
         return out
 
     def _terms(
