@@ -37,6 +37,7 @@ import ahocorasick_rs
 
 from evals.lexicon import FLAGS
 from evals.regex_engine import inside_word
+from evals.regex_engine import scan as regex_scan
 
 # Characters that match an ASCII letter case-insensitively but do not lower-case to one:
 # texts with them take the reference path (see the module docstring).
@@ -393,6 +394,13 @@ def side_matches(side: Side, scan: TextScan, limit: int = 0) -> list[tuple[int, 
         regexes = sorted([side.alternatives[i] for i in fired] + side.always, key=lambda a: a.index)
     if not lits and not regexes:
         return []
+    if not regexes and len(lits) == 1:  # one literal hit: the common case
+        start, _alt, end = lits[0]
+        return [] if side.letter_edges and inside_word(text, start, end) else [(start, end)]
+    if not lits and len(regexes) == 1:  # one regex whose anchor is there: the reference's scan
+        regex = regexes[0].regex
+        assert regex is not None
+        return regex_scan(regex, lowered if side.english else text, text, limit)
     if not regexes:  # literals only: at each start the first alternative in order wins
         out_: list[tuple[int, int]] = []
         pos_ = 0

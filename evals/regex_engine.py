@@ -54,9 +54,10 @@ class Hit(NamedTuple):
         return self.text
 
 
-def scan(pat: re.Pattern[str], haystack: str, text: str) -> list[tuple[int, int]]:
+def scan(pat: re.Pattern[str], haystack: str, text: str, limit: int = 0) -> list[tuple[int, int]]:
     """Non-empty, word-respecting matches of ``pat`` in ``haystack`` (``text`` lower-cased,
-    or ``text`` itself); a rejected match is retried one character later."""
+    or ``text`` itself); a rejected match is retried one character later. The first
+    ``limit`` of them when ``limit`` is set."""
     out: list[tuple[int, int]] = []
     pos, n = 0, len(text)
     while pos <= n:
@@ -68,6 +69,8 @@ def scan(pat: re.Pattern[str], haystack: str, text: str) -> list[tuple[int, int]
             pos = start + 1
             continue
         out.append((start, end))
+        if len(out) == limit:
+            break
         pos = end
     return out
 
