@@ -72,24 +72,25 @@ _THREE_DIGITS = re.compile(r"\d\d\d")
 _WECHAT_MARKS = re.compile("微信|v信|威信|薇信|vx|wx|wechat|weixin|加|\\+")
 
 
-def _may_hold(kind: str, low: str) -> bool:
-    if kind == "url":
-        return "://" in low or ("." in low and _DOMAIN_DOT.search(low) is not None)
-    if kind == "email":
-        return "@" in low
-    if kind == "phone":
-        return _THREE_DIGITS.search(low) is not None
-    if kind == "wechat":
-        return _WECHAT_MARKS.search(low) is not None
-    return "码" in low or "口令" in low or "code" in low
+def _kinds_in(low: str) -> list[str]:
+    """The contact kinds whose pattern may match the lower-cased text, in CONTACT_KINDS order."""
+    kinds = []
+    if "://" in low or ("." in low and _DOMAIN_DOT.search(low) is not None):
+        kinds.append("url")
+    if "@" in low:
+        kinds.append("email")
+    if _THREE_DIGITS.search(low) is not None:
+        kinds.append("phone")
+    if _WECHAT_MARKS.search(low) is not None:
+        kinds.append("wechat")
+    if "码" in low or "口令" in low or "code" in low:
+        kinds.append("code")
+    return kinds
 
 
 def _contacts(text: str) -> list[Contact]:
     out: list[Contact] = []
-    low = text.lower()
-    for kind in CONTACT_KINDS:
-        if not _may_hold(kind, low):
-            continue
+    for kind in _kinds_in(text.lower()):
         for m in contact_pattern(kind).finditer(text):
             start, end = m.span()
             while end > start and text[end - 1] in _TRAILING:
