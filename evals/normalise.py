@@ -19,14 +19,19 @@ from (the offset map). A converter is created once per process, under a lock.
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from bisect import bisect_left
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache, lru_cache
+from pathlib import Path
 from typing import NamedTuple
 
 OPENCC_CONFIG = "hk2s"
+# Every character the conversion may change (scripts/opencc_chars.py reads them from OpenCC's
+# own dictionaries): a text with none of them is its own simplified form, without OpenCC.
+CHANGES_FILE = Path(__file__).resolve().parent / "hk2s_chars.json"
 
 # Runs of CJK ideographs (with the compatibility block and the supplementary planes).
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+")
@@ -115,9 +120,30 @@ def normalise_with(text: str, convert: Convert) -> Normalised:
     return Normalised(text, "".join(pieces), tuple(starts), tuple(ends))
 
 
+@cache
+def changeable_chars() -> str:
+    """Every character the conversion may change (evals/hk2s_chars.json)."""
+    data = json.loads(CHANGES_FILE.read_text("utf-8"))
+    if data["config"] != OPENCC_CONFIG:
+        raise ValueError(f"{CHANGES_FILE.name} is for {data['config']!r}, not {OPENCC_CONFIG!r}")
+    return str(data["chars"])
+
+
+@cache
+def _changeable() -> re.Pattern[str]:
+    # sre looks a class of BMP characters up in one table, but tries characters beyond the
+    # BMP one by one (900 of them: a search took 170 µs): every one of those counts instead
+    bmp = "".join(ch for ch in changeable_chars() if ord(ch) <= 0xFFFF)
+    return re.compile(f"[{re.escape(bmp)}\U00010000-\U0010ffff]")
+
+
 @lru_cache(maxsize=2048)
 def normalise(text: str) -> Normalised:
-    """``text`` in simplified Chinese, with the map back to ``text`` (cached)."""
+    """``text`` in simplified Chinese, with the map back to ``text`` (cached). A text holding
+    none of the characters the conversion may change is returned as it is, without a call
+    into OpenCC (most simplified texts; the call cost more than the rest of reading one)."""
+    if _changeable().search(text) is None:
+        return Normalised(text, text)
     return normalise_with(text, _opencc())
 
 

@@ -128,3 +128,30 @@ def test_zh_hant_is_a_brand_language_read_as_zh() -> None:
 def test_unknown_brand_language_is_still_refused() -> None:
     with pytest.raises(ValueError):
         make_brand("zh", language="zh-TW")
+
+
+def test_the_characters_hk2s_may_change_are_read_from_opencc_itself() -> None:
+    """evals/hk2s_chars.json is what scripts/opencc_chars.py reads from the installed OpenCC's
+    dictionaries (it fails when OpenCC changes them: run the script)."""
+    from scripts.opencc_chars import expected
+
+    assert normalise_module.CHANGES_FILE.read_text("utf-8") == expected()
+
+
+def test_a_text_without_a_changeable_character_is_what_opencc_makes_of_it() -> None:
+    """The shortcut past OpenCC: texts built from characters outside the set (common Chinese,
+    punctuation, Latin) come out of OpenCC unchanged; texts with one go through OpenCC."""
+    import random
+
+    changeable = set(normalise_module.changeable_chars())
+    convert = normalise_module._opencc()
+    pool = [chr(c) for c in range(0x4E00, 0x9FA6) if chr(c) not in changeable]
+    pool += list("，。！？、：；“”（）【】《》…—~ 0123456789abcXYZ\n")
+    assert len(pool) > 15000
+    rng = random.Random(20261205)
+    for _ in range(3000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randint(1, 12)))
+        assert convert(text) == text, text
+    for ch in "麼溫說與們":
+        assert ch in changeable
+        assert normalise(f"我{ch}你").text != f"我{ch}你"
