@@ -27,7 +27,13 @@ import re
 from functools import cache, lru_cache
 
 from evals.checks.base import finding, found, matches
-from evals.checks.context import brand_line_spans, names, product_names, without_brand_lines
+from evals.checks.context import (
+    brand_line_spans,
+    nameless,
+    names,
+    product_names,
+    without_brand_lines,
+)
 from evals.checks.injection import contacts
 from evals.checks.overlap import content_units, coverage, stop_chars, stopwords, units_of
 from evals.checks.segments import clause_at, sentences
@@ -56,6 +62,8 @@ def _latin_allow() -> frozenset[str]:
 
 def _protected(ctx: CheckContext) -> list[tuple[int, int]]:
     """Spans of names (products, brand, persona, customer) and the brand's fixed lines."""
+    if nameless(ctx):
+        return []
     out = list(brand_line_spans(ctx))
     given = []
     if ctx.customer is not None:

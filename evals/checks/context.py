@@ -12,17 +12,27 @@ from evals.types import CheckContext
 from knowledge.timeline import tags_as_of
 
 
+def nameless(ctx: CheckContext) -> bool:
+    """No product, brand or customer to name: :func:`names`, :func:`product_names` and
+    :func:`brand_lines` are all empty (a text checked on its own)."""
+    return (
+        ctx.brand is None
+        and ctx.customer is None
+        and not ctx.products
+        and not ctx.product_names
+        and not ctx.facts.get("product")
+    )
+
+
 def names(ctx: CheckContext) -> list[str]:
     """Names a draft may use that are not claims: products, the brand, its persona, the
     customer."""
-    out = [*ctx.products, *ctx.product_names.values(), *purchased(ctx)]
-    if ctx.facts.get("product"):
-        out.append(ctx.facts["product"])
+    out = product_names(ctx)
     if ctx.brand is not None:
-        out += [ctx.brand.name, ctx.brand.persona.name]
-    if ctx.customer is not None:
+        out += [n for n in (ctx.brand.name, ctx.brand.persona.name) if n and n.strip()]
+    if ctx.customer is not None and ctx.customer.name and ctx.customer.name.strip():
         out.append(ctx.customer.name)
-    return [n for n in out if n and n.strip()]
+    return out
 
 
 def product_names(ctx: CheckContext) -> list[str]:

@@ -58,6 +58,11 @@ def _emoji() -> re.Pattern[str]:
 
 
 @cache
+def _exclaim_run() -> re.Pattern[str]:
+    return re.compile(f"[!！]{{{int(threshold('spam', 'exclamation_run'))},}}")
+
+
+@cache
 def _emoji_start() -> re.Pattern[str] | None:
     """What an emoji match starts with: most messages have none of it."""
     return first_chars(_emoji())
@@ -177,24 +182,18 @@ class SpamCheck:
         ]
 
     def _exclamation(self, ctx: CheckContext) -> list[Finding]:
-        if "!" not in ctx.text and "！" not in ctx.text:
+        text = ctx.text
+        total = text.count("!") + text.count("！")  # the marks of all runs
+        if not total:
             return []
-        runs = list(_EXCLAIM.finditer(ctx.text))
-        total = sum(len(m.group(0)) for m in runs)
-        run_min = int(threshold("spam", "exclamation_run"))
-        long_runs = [m for m in runs if len(m.group(0)) >= run_min]
-        if long_runs:
-            m = long_runs[0]
-            return [
-                finding(ctx, "spam.exclamation", Severity.WARN, m.start(), m.end(), count=total)
-            ]
-        limit = int(threshold("spam", "exclamation_max"))
-        if total > limit:
-            m = runs[limit]  # the first mark over the limit
-            return [
-                finding(ctx, "spam.exclamation", Severity.WARN, m.start(), m.end(), count=total)
-            ]
-        return []
+        # the first run of exclamation_run marks or more, whole (the first maximal run that
+        # long: a greedy search for that many from the left starts where it starts)
+        m = _exclaim_run().search(text)
+        if m is None and total > int(threshold("spam", "exclamation_max")):
+            m = list(_EXCLAIM.finditer(text))[int(threshold("spam", "exclamation_max"))]
+        if m is None:
+            return []
+        return [finding(ctx, "spam.exclamation", Severity.WARN, m.start(), m.end(), count=total)]
 
     def _emoji(self, ctx: CheckContext) -> list[Finding]:
         start = _emoji_start()
