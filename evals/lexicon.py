@@ -126,10 +126,16 @@ def words_pattern(items: Iterable[str]) -> re.Pattern[str] | None:
 
 def message(rule: str, lang: str, **values: object) -> tuple[str, str]:
     """The (message, suggestion) of ``rule`` in ``lang`` (zh when unknown), filled in."""
+    text, fix = _templates(rule, lang)
+    fields = _Default(values)
+    return text.format_map(fields), fix.format_map(fields)
+
+
+@lru_cache(maxsize=1024)
+def _templates(rule: str, lang: str) -> tuple[str, str]:
     texts = load("messages")[rule]
     entry = texts.get(lang) or texts["zh"]
-    fields = _Default(values)
-    return entry["message"].format_map(fields), entry.get("suggestion", "").format_map(fields)
+    return entry["message"], entry.get("suggestion", "")
 
 
 class _Default(dict[str, object]):

@@ -88,7 +88,7 @@ def _read(text: str) -> _Text:
     norm = normalise(text)
     plain = norm.text
     lowered = plain.lower()
-    if len(lowered) != len(plain) or FOLD_TRAP.search(plain) is not None:
+    if len(lowered) != len(plain) or _fold_trap(plain):
         return _Text(norm, None)
     scan = index().scan(plain, lowered)
     held, of_side = _held()
@@ -112,12 +112,18 @@ def _held() -> tuple[frozenset[Lexicon], dict[int, Lexicon]]:
     return _held_lexicons
 
 
+def _fold_trap(text: str) -> bool:
+    """Whether ``text`` holds a character that matches a Latin letter case-insensitively but
+    does not lower-case to one (then the regex engine reads it); never in ASCII."""
+    return not text.isascii() and FOLD_TRAP.search(text) is not None
+
+
 def _lowered(text: str) -> str | None:
     """The simplified, lower-cased text the automaton would read, or None when the text
     takes the regex engine."""
     plain = normalise(text).text
     lowered = plain.lower()
-    if len(lowered) != len(plain) or FOLD_TRAP.search(plain) is not None:
+    if len(lowered) != len(plain) or _fold_trap(plain):
         return None
     return lowered
 
@@ -336,7 +342,7 @@ def _negation_in(clause: str) -> bool:
     plan = _plan_of(negation)
     if plan.words is not None and _engine == "automaton":
         lowered = clause.lower()
-        readable = len(lowered) == len(clause) and FOLD_TRAP.search(clause) is None
+        readable = len(lowered) == len(clause) and not _fold_trap(clause)
         if readable and not plan.words.find_matches_as_indexes(lowered):
             return False
     return bool(regex_matches(negation, clause))

@@ -142,7 +142,7 @@ def normalise(text: str) -> Normalised:
     """``text`` in simplified Chinese, with the map back to ``text`` (cached). A text holding
     none of the characters the conversion may change is returned as it is, without a call
     into OpenCC (most simplified texts; the call cost more than the rest of reading one)."""
-    if _changeable().search(text) is None:
+    if text.isascii() or _changeable().search(text) is None:
         return Normalised(text, text)
     return normalise_with(text, _opencc())
 
