@@ -56,6 +56,12 @@ _LONG_CHANNELS = ("email", "community")
 
 
 @cache
+def _cjk_grams(n: int) -> re.Pattern[str]:
+    """Every run of ``n`` Chinese characters, overlapping (findall gives them all in one call)."""
+    return re.compile(rf"(?=([\u4e00-\u9fff]{{{n}}}))")
+
+
+@cache
 def _latin_allow() -> frozenset[str]:
     return frozenset(w.lower() for w in words("coherence", "latin_allow"))
 
@@ -315,10 +321,10 @@ class CoherenceCheck:
         if len(ctx.text) > int(threshold("coherence", "repeated_max_chars_zh")):
             return []
         n = int(threshold("coherence", "repeated_min_cjk"))
-        runs = [m.span() for m in _CJK_CHARS.finditer(masked) if m.end() - m.start() >= n]
-        grams = [masked[i : i + n] for a, b in runs for i in range(a, b - n + 1)]
+        grams = _cjk_grams(n).findall(masked)
         if len(set(grams)) == len(grams):
             return []  # nothing occurs twice: the common case, decided without a loop
+        runs = [m.span() for m in _CJK_CHARS.finditer(masked) if m.end() - m.start() >= n]
         stop = stop_chars()
         seen: dict[str, int] = {}
         reported: set[str] = set()
