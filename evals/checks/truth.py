@@ -35,6 +35,7 @@ from evals.checks.injection import contacts
 from evals.checks.overlap import content_units, coverage, units_of
 from evals.checks.segments import clause_at, clauses, enclosing, is_question, sentences
 from evals.lexicon import Pattern, pattern, threshold
+from evals.normalise import simplified
 from evals.types import CheckContext, Finding, Severity
 
 _VISIBLE = re.compile(r"[\w\u4e00-\u9fff]")
@@ -179,11 +180,10 @@ class TruthCheck:
         image, link, below = (pattern("truth", k) for k in _PHANTOM_LEXICONS)
         if absent(text).issuperset((image, link, below)):
             return out  # most texts: the automaton's pass found none of their words
-        # the cue reads the text as written, not simplified: a 繁體 "點擊鏈接" has none and
-        # is not reported (kept as it was; the lexicons themselves read the simplified text)
+        # the cue, like the lexicons, reads the simplified text: a 繁體 "點擊鏈接" is one
         cue = pattern("truth", "phantom_cue")
         assert isinstance(cue, re.Pattern)
-        if cue.search(text) is None:
+        if cue.search(text) is None and cue.search(simplified(text)) is None:
             return out
 
         def free(start: int) -> bool:

@@ -155,3 +155,12 @@ def test_a_text_without_a_changeable_character_is_what_opencc_makes_of_it() -> N
     for ch in "麼溫說與們":
         assert ch in changeable
         assert normalise(f"我{ch}你").text != f"我{ch}你"
+
+
+def test_a_traditional_phantom_link_is_reported_like_its_simplified_twin() -> None:
+    """The phantom-reference cue once read the text as written: "點擊鏈接" (no link in the
+    message) passed while "点击链接" was flagged."""
+    hant = "小林，小課堂回放整理好了，點擊鏈接就能看。"
+    hans = "小林，小课堂回放整理好了，点击链接就能看。"
+    assert _rules(hant) == _rules(hans)
+    assert ("truth.phantom_reference", "warn", 13, 17) in _rules(hant)
