@@ -87,8 +87,8 @@ def _read(text: str) -> _Text:
         return _Text(Normalised(text, text), None)
     norm = normalise(text)
     plain = norm.text
-    lowered = plain.lower()
-    if len(lowered) != len(plain) or _fold_trap(plain):
+    lowered = _readable(plain)
+    if lowered is None:
         return _Text(norm, None)
     scan = index().scan(plain, lowered)
     held, of_side = _held()
@@ -118,10 +118,9 @@ def _fold_trap(text: str) -> bool:
     return not text.isascii() and FOLD_TRAP.search(text) is not None
 
 
-def _lowered(text: str) -> str | None:
-    """The simplified, lower-cased text the automaton would read, or None when the text
-    takes the regex engine."""
-    plain = normalise(text).text
+def _readable(plain: str) -> str | None:
+    """``plain`` (simplified) lower-cased, as the automaton reads it; None when the regex
+    engine must read it instead (lower-casing changes its length, or a fold trap)."""
     lowered = plain.lower()
     if len(lowered) != len(plain) or _fold_trap(plain):
         return None
@@ -211,7 +210,7 @@ def _has_words(plan: _Plan, text: str) -> bool:
     regexes) is in ``text`` as the automaton reads it: exactly when its pass would find the
     lexicon active. True when the text takes the regex engine."""
     assert plan.words is not None
-    lowered = _lowered(text)
+    lowered = _readable(normalise(text).text)
     return lowered is None or bool(plan.words.find_matches_as_indexes(lowered))
 
 
@@ -341,9 +340,8 @@ def _negation_in(clause: str) -> bool:
     negation = pattern("spam", "negation")
     plan = _plan_of(negation)
     if plan.words is not None and _engine == "automaton":
-        lowered = clause.lower()
-        readable = len(lowered) == len(clause) and not _fold_trap(clause)
-        if readable and not plan.words.find_matches_as_indexes(lowered):
+        lowered = _readable(clause)
+        if lowered is not None and not plan.words.find_matches_as_indexes(lowered):
             return False
     return bool(regex_matches(negation, clause))
 
