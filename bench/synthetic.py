@@ -160,6 +160,7 @@ class SyntheticBrand:
         do one to three things on ``day`` — a delivery, a reply, a purchase — in customer
         order, with ids of their own (what a shop's daily export brings on top of the
         history of :meth:`events_of`)."""
+        products = self.products  # worked out from the pack's documents on each read
         for index in range(self.customers_n):
             rng = self._rng(index, f"day:{day.isoformat()}")
             if rng.random() >= share:
@@ -172,7 +173,7 @@ class SyntheticBrand:
                 if kind == "replied":
                     event["text"] = rng.choice(REPLIES)
                 elif kind == "purchased":
-                    event["product"] = rng.choice(self.products)
+                    event["product"] = rng.choice(products)
                 yield event
 
     def event_batches(self, size: int = 5000) -> Iterator[list[dict[str, Any]]]:

@@ -174,10 +174,10 @@ def _work(
             indexes = [n for n, _ in part]
             items = [item for _, item in part]
             result = ingest.run(items, actor=actor)
-            at: dict[
-                str, int
-            ] = {}  # event id -> its number in the whole list (the first, if repeated)
-            first: dict[str, int] = {}  # customer id -> the number of their first event here
+            # event id -> its number in the whole list (the first, if repeated);
+            # customer id -> the number of their first event in this part
+            at: dict[str, int] = {}
+            first: dict[str, int] = {}
             for n, item in part:
                 event_id = item.id if isinstance(item, Event) else str(item.get("id") or "")
                 at.setdefault(event_id, n)
