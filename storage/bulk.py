@@ -32,7 +32,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 MANY_CHUNK = 500  # rows per executemany (another database: SQLAlchemy's multi-row statements)
-Rows = Sequence[Mapping[str, Any]]
+Values = Sequence[tuple[Any, ...]]  # rows converted for the driver, in the columns' order
 Columns = Sequence[Column[Any]]
 SQLITE_ROWS = 500  # rows per SQLite statement (at 14 columns, 7,000 of its 32,766 variables)
 # the most variables one SQLite statement may hold (999 before SQLite 3.32)
@@ -56,14 +56,9 @@ def insert_many(
         return []
     dialect = session.get_bind().dialect
     if dialect.name in ("postgresql", "sqlite"):
-        quote = dialect.identifier_preparer.quote
-        tail = ""  # what the statement adds after its rows
-        if skip_duplicates_on:
-            tail += f" ON CONFLICT ({', '.join(quote(c) for c in skip_duplicates_on)}) DO NOTHING"
-        if returning is not None:
-            tail += f" RETURNING {quote(returning)}"
-        write = _copy if dialect.name == "postgresql" else _sqlite_values
-        return write(session.connection(), table, _columns(table, rows), rows, tail)
+        columns = _columns(table, rows)
+        values = _values(dialect, columns, rows)
+        return _write(session, table, columns, values, skip_duplicates_on, returning)
     stmt: Any = insert(table)
     out: list[Any] = []
     for start in range(0, len(rows), MANY_CHUNK):
@@ -73,6 +68,68 @@ def insert_many(
         else:
             out.extend(session.execute(stmt.returning(table.c[returning]), chunk).scalars())
     return out
+
+
+def insert_tuples(
+    session: Session,
+    table: Table,
+    names: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+    *,
+    skip_duplicates_on: Sequence[str] = (),
+    returning: str | None = None,
+) -> list[Any]:
+    """:func:`insert_many` of rows given as tuples of the columns ``names`` (in that order;
+    the table's other columns with a default computed here, ``created_at``, take it, the
+    rest are left to the database): the same statements and the same stored values without
+    a mapping built and read back for every row (an ingest writes its events this way)."""
+    if not rows:
+        return []
+    dialect = session.get_bind().dialect
+    if dialect.name not in ("postgresql", "sqlite"):
+        return insert_many(
+            session,
+            table,
+            [dict(zip(names, row, strict=True)) for row in rows],
+            skip_duplicates_on=skip_duplicates_on,
+            returning=returning,
+        )
+    named = [table.c[n] for n in names]
+    defaulted = [
+        c
+        for c in table.columns
+        if c.name not in names and c.default is not None and c is not table.autoincrement_column
+    ]
+    extra = tuple(_process(c, dialect, _default(c)) for c in defaulted)
+    processors = [(i, p) for i, c in enumerate(named) if (p := _processor(c, dialect)) is not None]
+    if processors:
+        by_column: list[Sequence[Any]] = list(zip(*rows, strict=True))
+        for i, process in processors:
+            by_column[i] = [None if v is None else process(v) for v in by_column[i]]
+        rows = list(zip(*by_column, strict=True))
+    values = [row + extra for row in rows] if extra else list(rows)
+    return _write(session, table, [*named, *defaulted], values, skip_duplicates_on, returning)
+
+
+def _write(
+    session: Session,
+    table: Table,
+    columns: Columns,
+    values: list[tuple[Any, ...]],
+    skip_duplicates_on: Sequence[str],
+    returning: str | None,
+) -> list[Any]:
+    """The rows' converted ``values`` (tuples in ``columns`` order) into ``table``: SQLite's
+    multi-row statements or PostgreSQL's COPY."""
+    dialect = session.get_bind().dialect
+    quote = dialect.identifier_preparer.quote
+    tail = ""  # what the statement adds after its rows
+    if skip_duplicates_on:
+        tail += f" ON CONFLICT ({', '.join(quote(c) for c in skip_duplicates_on)}) DO NOTHING"
+    if returning is not None:
+        tail += f" RETURNING {quote(returning)}"
+    write = _copy if dialect.name == "postgresql" else _sqlite_values
+    return write(session.connection(), table, columns, values, tail)
 
 
 def refresh_statistics(session: Session, table: Table) -> None:
@@ -167,6 +224,12 @@ def _processor(column: Column[Any], dialect: Dialect) -> Callable[[Any], Any] | 
     return fast
 
 
+def _process(column: Column[Any], dialect: Dialect, value: Any) -> Any:
+    """One value of ``column`` converted as SQLAlchemy would for ``dialect``."""
+    process = _processor(column, dialect)
+    return value if value is None or process is None else process(value)
+
+
 def _values(
     dialect: Dialect, columns: Sequence[Column[Any]], rows: Sequence[Mapping[str, Any]]
 ) -> list[tuple[Any, ...]]:
@@ -186,12 +249,11 @@ def _values(
 
 
 def _sqlite_values(
-    db: Connection, table: Table, columns: Columns, rows: Rows, tail: str
+    db: Connection, table: Table, columns: Columns, values: Values, tail: str
 ) -> list[Any]:
     quote = db.dialect.identifier_preparer.quote
     head = f"INSERT INTO {quote(table.name)} ({', '.join(quote(c.name) for c in columns)}) VALUES "
     one = "(" + ", ".join("?" * len(columns)) + ")"
-    values = _values(db.dialect, columns, rows)
     out: list[Any] = []
     per = max(1, min(SQLITE_ROWS, SQLITE_VARIABLES // max(len(columns), 1)))
     for start in range(0, len(values), per):
@@ -203,7 +265,7 @@ def _sqlite_values(
     return out
 
 
-def _copy(db: Connection, table: Table, columns: Columns, rows: Rows, tail: str) -> list[Any]:
+def _copy(db: Connection, table: Table, columns: Columns, values: Values, tail: str) -> list[Any]:
     quote = db.dialect.identifier_preparer.quote
     names = ", ".join(quote(c.name) for c in columns)
     target = quote(table.name)
@@ -219,7 +281,7 @@ def _copy(db: Connection, table: Table, columns: Columns, rows: Rows, tail: str)
             cursor.execute(f"TRUNCATE {into}")
         copied = names if direct else f"{names}, zx_n"
         with cursor.copy(f"COPY {into} ({copied}) FROM STDIN") as copy:
-            for n, row in enumerate(_values(db.dialect, columns, rows)):
+            for n, row in enumerate(values):
                 copy.write_row(row if direct else (*row, n))
         if direct:
             return []
@@ -231,4 +293,4 @@ def _copy(db: Connection, table: Table, columns: Columns, rows: Rows, tail: str)
         cursor.close()
 
 
-__all__ = ["insert_many", "refresh_statistics", "refresh_statistics_if_grown"]
+__all__ = ["insert_many", "insert_tuples", "refresh_statistics", "refresh_statistics_if_grown"]

@@ -72,6 +72,22 @@ def held(
     return found
 
 
+def known(
+    session: Session, brand_id: str, customer_ids: Iterable[str], *, chunk: int = 500
+) -> set[str]:
+    """Which of these customers the brand holds (:func:`held` without their records: an
+    ingest asks it of the customers whose events it holds already)."""
+    ids = sorted(set(customer_ids))
+    found: set[str] = set()
+    for start in range(0, len(ids), chunk):
+        query = select(CustomerRow.customer_id).where(
+            CustomerRow.brand_id == brand_id,
+            CustomerRow.customer_id.in_(ids[start : start + chunk]),
+        )
+        found.update(session.connection().execute(query).scalars())
+    return found
+
+
 def write(
     session: Session,
     brand_id: str,

@@ -6,24 +6,40 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, Table, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from storage.brands import ensure_brand
-from storage.bulk import insert_many
+from storage.bulk import insert_many, insert_tuples
 from storage.models import DraftRow, EventRow, StageChangeRow
 
 CHUNK = 500  # ids per IN (...) query: well under SQLite's variable limit
 
 
+# the columns of an event row as an ingest writes it, in the table's order
+EVENT_COLUMNS = (
+    "brand_id",
+    "event_id",
+    "customer_id",
+    "type",
+    "at",
+    "draft_id",
+    "product",
+    "text",
+    "topic",
+    "kind",
+    "trigger",
+    "stage",
+    "criticism",
+)
+
+
 def insert_new(session: Session, brand_id: str, rows: Sequence[dict[str, Any]]) -> set[str]:
     """Insert the events whose ``event_id`` the brand does not hold yet; returns the ids that
-    were new. No look-up first (a look-up by id is planned badly on a PostgreSQL table that
-    grew faster than its statistics): the unique key skips a held id, so concurrent writers
-    of the same id cannot both win. A few statements for any number of rows
-    (:func:`storage.bulk.insert_many`)."""
+    were new. The unique key skips a held id, so concurrent writers of the same id cannot
+    both win. A few statements for any number of rows (:func:`storage.bulk.insert_many`)."""
     if not rows:
         return set()
     ensure_brand(session, brand_id)
@@ -39,24 +55,51 @@ def insert_new(session: Session, brand_id: str, rows: Sequence[dict[str, Any]]) 
     )
 
 
+def insert_new_rows(session: Session, brand_id: str, rows: Sequence[tuple[Any, ...]]) -> set[str]:
+    """:func:`insert_new` of rows given as tuples of :data:`EVENT_COLUMNS` (``brand_id``
+    first): the same statements, without a mapping per row (:func:`storage.bulk.insert_tuples`)."""
+    if not rows:
+        return set()
+    ensure_brand(session, brand_id)
+    table: Table = EventRow.__table__  # type: ignore[assignment]
+    return set(
+        insert_tuples(
+            session,
+            table,
+            EVENT_COLUMNS,
+            rows,
+            skip_duplicates_on=("brand_id", "event_id"),
+            returning="event_id",
+        )
+    )
+
+
 def existing_ids(session: Session, brand_id: str, event_ids: Iterable[str]) -> set[str]:
-    ids = sorted(set(event_ids))
+    """Which of these event ids the brand holds: one statement per :data:`CHUNK` ids on the
+    (brand, event id) unique key, written here and sent through the driver (an ingest asks
+    it of a chunk of events; SQLAlchemy's expanding ``IN`` cost more than the look-up)."""
+    ids = list(set(event_ids))
+    if not ids:
+        return set()
+    db = session.connection()
+    table: Table = EventRow.__table__  # type: ignore[assignment]
+    quote = db.dialect.identifier_preparer.quote
+    mark = "?" if db.dialect.paramstyle == "qmark" else "%s"
+    head = (
+        f"SELECT {quote('event_id')} FROM {quote(table.name)} "
+        f"WHERE {quote('brand_id')} = {mark} AND {quote('event_id')} IN "
+    )
     held: set[str] = set()
     for start in range(0, len(ids), CHUNK):
         part = ids[start : start + CHUNK]
-        held.update(
-            session.scalars(
-                select(EventRow.event_id).where(
-                    EventRow.brand_id == brand_id, EventRow.event_id.in_(part)
-                )
-            )
-        )
+        sql = head + "(" + ", ".join([mark] * len(part)) + ")"
+        held.update(row[0] for row in db.exec_driver_sql(sql, (brand_id, *part)))
     return held
 
 
-@dataclass(frozen=True)
-class Activity:
-    """One customer's event that the lifecycle rules count."""
+class Activity(NamedTuple):
+    """One customer's event that the lifecycle rules count (a tuple: an ingest reads one
+    for every counted event of the customers it applies events to)."""
 
     customer_id: str
     type: str
@@ -80,7 +123,7 @@ def activity(
                 EventRow.type.in_(types),
             )
         )
-        found.extend(Activity(*row) for row in rows)
+        found.extend(map(Activity._make, rows))
     return sorted(found, key=lambda a: a.at)
 
 
@@ -306,6 +349,7 @@ def stage_history(session: Session, brand_id: str, customer_id: str) -> list[Sta
 
 
 __all__ = [
+    "EVENT_COLUMNS",
     "Activity",
     "Engagement",
     "StageMove",
@@ -317,6 +361,7 @@ __all__ = [
     "existing_ids",
     "for_customer",
     "insert_new",
+    "insert_new_rows",
     "record_stage_changes",
     "replies_to",
     "stage_history",

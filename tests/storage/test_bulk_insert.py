@@ -90,6 +90,21 @@ def _check(sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch) -> 
         held = s.execute(select(CustomerRow.customer_id, CustomerRow.data)).all()
     assert sorted(held) == [("c1", record), ("c2", record)]
 
+    # rows as tuples (an ingest's way): the same statements, the same stored values
+    with sessions.begin() as s:
+        ensure_brand(s, "t")
+        rows = [_event(n, text="t" if n % 3 else None, criticism=n == 4) for n in range(10)]
+        tuples = [("t", *(r[c] for c in event_rows.EVENT_COLUMNS[1:])) for r in rows]
+        assert event_rows.insert_new_rows(s, "t", tuples[:6]) == {f"e{n}" for n in range(6)}
+        assert event_rows.insert_new_rows(s, "t", tuples) == {f"e{n}" for n in range(6, 10)}
+    columns = [c for c in EventRow.__table__.c if c.name not in ("id", "brand_id")]
+    with sessions() as s:
+        stored = s.execute(
+            select(*columns).where(EventRow.brand_id == "t").order_by(EventRow.id)
+        ).all()
+    assert [tuple(r)[:-1] for r in stored] == [tuple(r.values()) for r in rows]
+    assert all(r.created_at is not None for r in stored)
+
 
 def test_insert_many_on_sqlite(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     _, sessions = open_database(settings)
