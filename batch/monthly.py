@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from core.days import FIRST_DAY, LAST_DAY
 from core.errors import NotFoundError, ZhenxinError
 from knowledge.pack import BrandPack, DocKind, KnowledgeDoc, Tier
 
@@ -79,7 +80,13 @@ def parse_month(value: str) -> tuple[int, int]:
     m = _MONTH.match(value.strip())
     if not m or not 1 <= int(m.group(2)) <= 12:
         raise ZhenxinError(f"month must look like 2026-12, got {value!r}")
-    return int(m.group(1)), int(m.group(2))
+    year, month = int(m.group(1)), int(m.group(2))
+    if not FIRST_DAY.year <= year <= LAST_DAY.year:
+        raise ZhenxinError(
+            f"month {value.strip()} is out of range",
+            hint=f"a month from {FIRST_DAY:%Y-%m} to {LAST_DAY:%Y-%m}",
+        )
+    return year, month
 
 
 def mondays(year: int, month: int) -> list[dt.date]:

@@ -6,13 +6,13 @@ brand, month/date and tiers); ``--retry-failed`` also retries failed items.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cli.output import err_console, print_json
+from core.days import parse_day
 from core.errors import ZhenxinError
 from core.runtime import freeze_startup_objects
 from core.settings import get_settings
@@ -134,12 +134,12 @@ def care(
     queue: Queue = False,
 ) -> None:
     """Find the customers due a care message on DATE and draft one message each."""
-    try:
-        day = dt.date.fromisoformat(date)
-    except ValueError:
-        raise ZhenxinError(f"date must look like 2026-12-01, got {date!r}") from None
     _execute(
-        {"kind": "care", "brand": brand, "date": day}, concurrency, retry_failed, as_json, queue
+        {"kind": "care", "brand": brand, "date": parse_day(date, "--date")},
+        concurrency,
+        retry_failed,
+        as_json,
+        queue,
     )
 
 

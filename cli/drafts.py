@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from cli.output import print_json
+from core.days import parse_day
 from core.settings import get_settings
 from generator.drafts import ContentKind, Draft, DraftRequest, Trigger
 from knowledge.pack import Channel
@@ -16,12 +17,7 @@ _MARK = {"pass": "✓ pass", "review": "! review", "block": "✗ block"}
 
 
 def _as_of(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+    return None if value is None else parse_day(value, "--as-of")
 
 
 def draft(

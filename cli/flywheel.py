@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from cli.output import console, print_json
-from core.errors import ZhenxinError
+from core.days import parse_day
 from core.runtime import freeze_startup_objects
 from core.settings import get_settings
 
@@ -36,12 +36,7 @@ def _service() -> FlywheelService:
 
 
 def _day(value: str | None, name: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ZhenxinError(f"{name} must look like 2026-12-01, got {value!r}") from None
+    return None if value is None else parse_day(value, name)
 
 
 @events_app.command("import")

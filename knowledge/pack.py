@@ -5,7 +5,6 @@ only says what a valid pack is.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import unicodedata
 from enum import StrEnum
@@ -14,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from core.days import Day
 from knowledge.languages import LANGUAGE_PATTERN
 from knowledge.stages import DEFAULT_RULES, DEFAULT_STAGES, Stage, StageRule
 
@@ -320,7 +320,7 @@ class KnowledgeDoc(_Strict):
 
 class Purchase(_Strict):
     product: str = Field(min_length=1)
-    date: dt.date
+    date: Day
 
 
 class Contact(_Strict):
@@ -329,7 +329,7 @@ class Contact(_Strict):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    date: dt.date
+    date: Day
     channel: Channel
     # care | sales | notice
     purpose: str = Field(default="care", pattern=r"^(care|sales|notice)$")
@@ -341,7 +341,7 @@ class Customer(_Strict):
     stage: str
     purchases: list[Purchase] = Field(default_factory=list)
     tags: dict[str, str] = Field(default_factory=dict)
-    birthday: dt.date | None = None
+    birthday: Day | None = None
     channel: Channel = Channel.WECHAT
     opted_out: bool = False
     last_contacts: list[Contact] = Field(default_factory=list)

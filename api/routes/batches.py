@@ -9,7 +9,6 @@ queue is down) and answers; nothing in a request or background task waits for a 
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -20,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from api.deps import CurrentKey, DraftingDep, EditorKey, SettingsDep
 from batch.jobs import BatchKind, BatchSpec
 from batch.service import BatchService
+from core.days import Day
 from core.errors import NotFoundError, QueueUnavailableError, ZhenxinError
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ class BatchIn(BaseModel):
 
     kind: Literal["monthly", "care"]
     month: str | None = Field(default=None, examples=["2026-12"])
-    date: dt.date | None = Field(default=None, examples=["2026-12-01"])
+    date: Day | None = Field(default=None, examples=["2026-12-01"])
     tiers: list[str] | None = None
     run: bool = True
     retry_failed: bool = False

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import CurrentKey, FlywheelDep
+from core.days import Day
 from core.errors import ZhenxinError
 from flywheel.report import group_fields
 
@@ -80,7 +81,7 @@ class MemberOut(BaseModel):
 def list_members(
     key: CurrentKey,
     flywheel: FlywheelDep,
-    on: dt.date | None = None,
+    on: Day | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     core: bool = False,
 ) -> list[MemberOut]:
@@ -105,9 +106,9 @@ def list_members(
 def outcomes(
     key: CurrentKey,
     flywheel: FlywheelDep,
-    from_: Annotated[dt.date | None, Query(alias="from")] = None,
-    to: dt.date | None = None,
-    as_of: dt.date | None = None,
+    from_: Annotated[Day | None, Query(alias="from")] = None,
+    to: Day | None = None,
+    as_of: Day | None = None,
     by: Annotated[str, Query(max_length=40)] = "kind,trigger,stage,month",
 ) -> dict[str, Any]:
     """Per kind, trigger, stage and month: drafted, approved, sent, replied, purchased within

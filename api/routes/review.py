@@ -53,6 +53,7 @@ from api.web_auth import (
 )
 from api.web_highlight import Segment, segments, worst
 from api.web_i18n import LANG_COOKIE, MESSAGES, request_lang, t
+from core.days import parse_day
 from core.errors import ConflictError, NotFoundError, RateLimitedError, ZhenxinError
 from evals.types import CheckReport, Finding, Verdict
 from generator.drafts import ContentKind
@@ -430,9 +431,10 @@ OUTCOMES_DAYS = 365
 
 
 def _date(value: str) -> dt.date | None:
+    """A day typed in the form, or None (then the form says the dates are not valid)."""
     try:
-        return dt.date.fromisoformat(value.strip()) if value.strip() else None
-    except ValueError:
+        return parse_day(value) if value.strip() else None
+    except ZhenxinError:
         return None
 
 

@@ -67,3 +67,17 @@ def test_an_import_in_several_processes_on_sqlite_is_one_clear_line(
     assert "needs PostgreSQL" in capsys.readouterr().err
     assert run(["events", "import", str(events), "--brand", "qingshui", "--workers", "1"]) == 0
     assert "1 new" in capsys.readouterr().out
+
+
+def test_a_far_day_is_one_clear_line(qingshui_cli: Settings, capsys) -> None:  # type: ignore[no-untyped-def]
+    capsys.readouterr()
+    assert run(["members", "--brand", "qingshui", "--on", "0001-01-05"]) == 2
+    err = capsys.readouterr().err
+    assert "--on 0001-01-05 is out of range (a day from 1900-01-01 to 2999-12-31)" in err
+    assert "Traceback" not in err
+    assert run(["report", "outcomes", "--brand", "qingshui", "--to", "9999-12-31"]) == 2
+    assert "--to 9999-12-31 is out of range" in capsys.readouterr().err
+    assert run(["batch", "care", "--brand", "qingshui", "--date", "9999-12-31"]) == 2
+    assert "--date 9999-12-31 is out of range" in capsys.readouterr().err
+    assert run(["batch", "monthly", "--brand", "qingshui", "--month", "9999-12"]) == 2
+    assert "month 9999-12 is out of range" in capsys.readouterr().err
