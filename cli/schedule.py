@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import typer
 
 from cli.output import print_json
+from core.days import check_day
 from core.errors import ZhenxinError
 from core.settings import get_settings
 
@@ -36,9 +37,11 @@ def _now(value: str | None, zone: ZoneInfo | None) -> dt.datetime:
     if value is None:
         return dt.datetime.now(zone) if zone else dt.datetime.now()
     try:
-        return dt.datetime.fromisoformat(value)
+        now = dt.datetime.fromisoformat(value)
     except ValueError:
         raise ZhenxinError(f"--now must look like 2026-12-01T09:30, got {value!r}") from None
+    check_day(now.date(), "--now")
+    return now
 
 
 def _brands(service: BatchService, named: list[str] | None) -> list[str]:

@@ -160,6 +160,8 @@ def test_en_option_errors(packs: dict[str, Path], capsys: pytest.CaptureFixture[
     assert run(["schedule", "--once", "--care-at", "9am"]) == 2
     assert run(["schedule", "--once", "--timezone", "Mars/Olympus"]) == 2
     assert "unknown time zone" in capsys.readouterr().err
+    assert run(["schedule", "--once", "--now", "9999-12-31T09:00"]) == 2
+    assert "--now 9999-12-31 is out of range" in capsys.readouterr().err
 
 
 def test_zh_long_running_mode_starts_the_scheduler(
