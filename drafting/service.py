@@ -34,7 +34,7 @@ from evals.types import Checker, CheckReport
 from generator.basis import CheckBasis
 from generator.drafts import Draft, DraftRequest
 from generator.exemplars import Exemplar
-from generator.kinds import kind_spec
+from generator.kinds import PERSONAL_KINDS, kind_spec
 from generator.pipeline import Drafter
 from generator.planner import invitation_tier
 from knowledge.pack import Brand, BrandPack, Channel, Contact, Customer
@@ -281,8 +281,15 @@ class DraftingService:
                 for r in exemplar_rows.for_kind(s, brand_id, request.kind.value)
             ]
             others = (
-                repo.waiting(s, brand_id, customer.id, around=as_of, other_than=request.kind.value)
-                if customer is not None
+                repo.waiting(
+                    s,
+                    brand_id,
+                    customer.id,
+                    around=as_of,
+                    other_than=request.kind.value,
+                    kinds=PERSONAL_KINDS,
+                )
+                if customer is not None and kind_spec(request.kind).personal
                 else []
             )
         draft = self.drafter.draft(request, customer=customer, as_of=as_of, exemplars=voice)

@@ -127,9 +127,13 @@ KINDS: dict[ContentKind, KindSpec] = {
 }
 
 
+PERSONAL_KINDS = frozenset(kind.value for kind, spec in KINDS.items() if spec.personal)
+"""The kinds sent to one customer (a post about a customer goes to the community)."""
+
+
 def kind_spec(kind: ContentKind | str) -> KindSpec:
     """The spec of ``kind``; an unknown name is a ValueError (pydantic reports it as 422)."""
     return KINDS[ContentKind(kind)]
 
 
-__all__ = ["KINDS", "ContentKind", "KindSpec", "Trigger", "kind_spec"]
+__all__ = ["KINDS", "PERSONAL_KINDS", "ContentKind", "KindSpec", "Trigger", "kind_spec"]

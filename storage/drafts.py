@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -585,11 +585,18 @@ def review(
 
 
 def waiting(
-    session: Session, brand_id: str, customer_id: str, *, around: dt.date, other_than: str
+    session: Session,
+    brand_id: str,
+    customer_id: str,
+    *,
+    around: dt.date,
+    other_than: str,
+    kinds: Collection[str],
 ) -> list[tuple[dt.date, str]]:
-    """``(day, channel)`` of the customer's drafts of kinds other than ``other_than``, planned
-    within a day of ``around`` and not rejected: another message the customer would get those
-    days (another draft of the same kind is an alternative, not a second message)."""
+    """``(day, channel)`` of the customer's drafts of ``kinds`` (the messages sent to one
+    customer) other than ``other_than``, planned within a day of ``around`` and not rejected:
+    another message the customer would get those days (another draft of the same kind is an
+    alternative, not a second message; a community post about them is not sent to them)."""
     query = (
         select(DraftRequestRow.as_of, DraftRow.created_at, DraftRow.channel)
         .join(DraftRequestRow, DraftRequestRow.id == DraftRow.id)
@@ -597,6 +604,7 @@ def waiting(
             DraftRow.brand_id == brand_id,
             DraftRow.customer_id == customer_id,
             DraftRow.kind != other_than,
+            DraftRow.kind.in_(sorted(kinds)),
             DraftRow.status.in_(("pending_review", "approved")),
         )
     )

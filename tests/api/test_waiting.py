@@ -53,3 +53,21 @@ def test_a_rejected_draft_is_not_waiting_and_english_says_so(env: Env) -> None:
     service.decide("stride", email, approve=False, reviewer="ed", reason="one is enough")
     care_again = _generate(service, "stride", "care_message", "st-001")
     assert "pressure.waiting" not in _rules(service, "stride", care_again)
+
+
+def test_a_post_about_the_customer_is_not_a_second_message_to_them(env: Env) -> None:
+    # A reader of the demo: 晓林's story post was flagged "TA 一天会收到两条" because her care
+    # message and email were waiting; a community post is not sent to her, either way round.
+    service = env.service
+    care = _generate(service, "qingshui", "care_message", "qs-023")
+    post = _generate(service, "qingshui", "user_story_post", "qs-023")
+    assert "pressure.waiting" not in _rules(service, "qingshui", post)
+    email = _generate(service, "qingshui", "aftersale_email", "qs-023")
+    found = service.record("qingshui", email).generated["findings"]
+    waiting = next(f for f in found if f["rule"] == "pressure.waiting")
+    assert "另外 1 条（wechat）" in waiting["message"]  # the care message, not the post
+    assert "pressure.waiting" not in _rules(service, "qingshui", care)
+    en_post = _generate(service, "stride", "user_story_post", "st-019")
+    en_care = _generate(service, "stride", "care_message", "st-019")
+    assert "pressure.waiting" not in _rules(service, "stride", en_post)
+    assert "pressure.waiting" not in _rules(service, "stride", en_care)
