@@ -34,6 +34,9 @@ from knowledge.pack import BrandPack, Customer, DocKind, KnowledgeDoc, Purchase
 
 AGE_SUFFIXES = ("_birth", "_born", "_birthday")
 SINCE_SUFFIXES = ("_since", "_start", "_started")
+# A date tag this many years before the draft's day is a typo, not a timeline (no one has run for a
+# century): left out like a date in the future.
+LIFETIME_YEARS = 100
 # Tags of the lifecycle itself, not of the customer's life.
 SYSTEM_KEYS = frozenset({"stage_since"})
 
@@ -165,10 +168,13 @@ def _since_text(subject: str, months: int, days: int, lang: str) -> str:
 
 def fact_for(key: str, value: str, as_of: dt.date, lang: str) -> TimelineFact | None:
     """The fact a date tag gives on ``as_of``; None when the key is not a date key, the value
-    is not a date, or the date is after ``as_of``."""
+    is not a date, or the date is after ``as_of`` or more than a lifetime before it (a typo:
+    ``child_birth=0023-05`` would be "孩子2003岁")."""
     kind = date_kind(key)
     start = tag_date(value) if kind is not None else None
     if kind is None or start is None or start > as_of:
+        return None
+    if months_between(start, as_of) >= LIFETIME_YEARS * 12:
         return None
     lang = "en" if lang == "en" else "zh"
     subject = _subject(key)

@@ -80,6 +80,8 @@ def test_facts_on_the_as_of_date(key: str, value: str, on: str, zh: str, en: str
         ("child_birth", "2023-02-30"),
         ("child_birth", ""),
         ("child_birth", "3岁"),
+        ("child_birth", "0023-05"),  # 打错的年份：不是"孩子2003岁" / a typo, not a 2,003-year-old
+        ("running_since", "1926-12"),  # 一百年前 / a century before the day
         ("stage_since", "2026-11-20"),  # 生命周期自己的标签 / the lifecycle's own tag
         ("skin", "2026-01-01"),  # 不是日期键 / not a date key
     ],
@@ -87,6 +89,11 @@ def test_facts_on_the_as_of_date(key: str, value: str, on: str, zh: str, en: str
 def test_future_bad_and_other_values_give_no_fact(key: str, value: str) -> None:
     assert fact_for(key, value, dt.date(2026, 12, 1), "zh") is None
     assert fact_for(key, value, dt.date(2026, 12, 1), "en") is None
+
+
+def test_a_long_life_is_still_a_timeline() -> None:
+    fact = fact_for("member_since", "1927-01", dt.date(2026, 12, 1), "zh")
+    assert fact is not None and fact.text == "成为会员99年11个月"
 
 
 def test_tag_dates_and_months() -> None:
