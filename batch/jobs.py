@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from batch.due import Due, DueRules, find_due
 from batch.monthly import PlannedPost, parse_month, plan_month
+from core.days import Day
 from generator.drafts import ContentKind, DraftRequest, Trigger
 from knowledge.pack import BrandPack, Channel, Contact, Customer
 
@@ -36,7 +37,7 @@ class BatchSpec(BaseModel):
     kind: BatchKind
     brand: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{1,63}$")
     month: str | None = None
-    date: dt.date | None = None
+    date: Day | None = None
     tiers: list[str] | None = None
     # Care batches: the share of due customers held out (None: ZHENXIN_HOLDOUT_SHARE).
     holdout: float | None = Field(default=None, ge=0.0, le=0.5)
