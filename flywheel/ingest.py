@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table
 from sqlalchemy.orm import Session, sessionmaker
 
 from flywheel import lifecycle
@@ -29,7 +29,7 @@ from knowledge.pack import Brand, Customer, Purchase
 from storage import consent, contacts
 from storage import customers as customer_rows
 from storage import events as event_rows
-from storage.bulk import refresh_statistics_if_grown
+from storage.bulk import refresh_statistics_if_grown, select_in
 from storage.models import DraftRow, EventRow
 
 CHUNK = 2000  # events per transaction
@@ -128,7 +128,10 @@ class Ingest:
                     result.duplicates += 1
                 else:
                     kept.append(event)
-            new_ids = event_rows.insert_new_rows(s, brand_id, [_row(brand_id, e) for e in kept])
+            rows = [_row(brand_id, e) for e in kept]
+            # no held id is expected: those looked up are left out, and a chunk that was
+            # not looked up follows one that met none
+            new_ids = event_rows.insert_new_rows(s, brand_id, rows, expect_new=True)
             result.duplicates += len(kept) - len(new_ids)
             result.accepted += len(new_ids)
             self._look_up = bool(held_ids) or len(new_ids) < len(kept)
@@ -296,16 +299,11 @@ def _row(brand_id: str, e: Event) -> tuple[Any, ...]:
 
 
 def _stored_drafts(s: Any, brand_id: str, ids: Iterable[str | None]) -> set[str]:
-    wanted = sorted({i for i in ids if i})
-    found: set[str] = set()
-    for start in range(0, len(wanted), event_rows.CHUNK):
-        part = wanted[start : start + event_rows.CHUNK]
-        # by id alone and the brand checked here: given the brand too, SQLite (no
-        # statistics) walked every draft of the brand for each chunk of events
-        query = select(DraftRow.id, DraftRow.brand_id).where(DraftRow.id.in_(part))
-        rows = s.connection().execute(query)
-        found.update(did for did, brand in rows if brand == brand_id)
-    return found
+    # by id alone and the brand checked here: given the brand too, SQLite (no statistics)
+    # walked every draft of the brand for each chunk of events
+    table: Table = DraftRow.__table__  # type: ignore[assignment]
+    rows = select_in(s.connection(), table, ["id", "brand_id"], "id", {i for i in ids if i})
+    return {did for did, brand in rows if brand == brand_id}
 
 
 __all__ = ["CHUNK", "Ingest", "IngestResult"]

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Column, Connection, DateTime, Dialect, Table, insert, text
@@ -78,11 +78,19 @@ def insert_tuples(
     *,
     skip_duplicates_on: Sequence[str] = (),
     returning: str | None = None,
+    expect_new: bool = False,
 ) -> list[Any]:
     """:func:`insert_many` of rows given as tuples of the columns ``names`` (in that order;
     the table's other columns with a default computed here, ``created_at``, take it, the
-    rest are left to the database): the same statements and the same stored values without
-    a mapping built and read back for every row (an ingest writes its events this way)."""
+    rest are left to the database): the same stored values without a mapping built and read
+    back for every row (an ingest writes its events this way).
+
+    ``expect_new`` (with ``skip_duplicates_on``: the caller expects no row's key to be held):
+    PostgreSQL first COPYs the rows straight into the table, inside a savepoint, and only if
+    the unique key refuses one (another writer got there first) undoes that and takes the
+    usual way through a temporary table and ``ON CONFLICT DO NOTHING``. The same rows in the
+    same order either way; the straight COPY spares the server the temporary table and a
+    speculative insertion per row."""
     if not rows:
         return []
     dialect = session.get_bind().dialect
@@ -108,7 +116,36 @@ def insert_tuples(
             by_column[i] = [None if v is None else process(v) for v in by_column[i]]
         rows = list(zip(*by_column, strict=True))
     values = [row + extra for row in rows] if extra else list(rows)
-    return _write(session, table, [*named, *defaulted], values, skip_duplicates_on, returning)
+    columns = [*named, *defaulted]
+    if (
+        expect_new
+        and skip_duplicates_on
+        and dialect.name == "postgresql"
+        and (returning is None or returning in names)
+        and _copy_all_new(session, table, columns, values)
+    ):
+        if returning is None:
+            return []
+        at = list(names).index(returning)
+        return [row[at] for row in values]
+    return _write(session, table, columns, values, skip_duplicates_on, returning)
+
+
+UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE
+
+
+def _copy_all_new(session: Session, table: Table, columns: Columns, values: Values) -> bool:
+    """PostgreSQL: COPY the rows straight into ``table`` inside a savepoint; False (the
+    savepoint undone: nothing of them written) when a unique key of the table refuses one."""
+    try:
+        with session.begin_nested():
+            _copy(session.connection(), table, columns, values, "")
+    except Exception as exc:
+        cause = exc.orig if isinstance(exc, DBAPIError) else exc
+        if getattr(cause, "sqlstate", None) != UNIQUE_VIOLATION:
+            raise
+        return False
+    return True
 
 
 def _write(
@@ -130,6 +167,42 @@ def _write(
         tail += f" RETURNING {quote(returning)}"
     write = _copy if dialect.name == "postgresql" else _sqlite_values
     return write(session.connection(), table, columns, values, tail)
+
+
+SELECT_IN = 500  # keys per SQLite ``IN (…)``
+
+
+def select_in(
+    db: Connection,
+    table: Table,
+    columns: Sequence[str],
+    key: str,
+    keys: Collection[Any],
+    **equal: Any,
+) -> list[tuple[Any, ...]]:
+    """``columns`` of the rows of ``table`` whose ``key`` is one of ``keys`` (and whose
+    columns named in ``equal`` hold those values), in statements written here and sent
+    through the driver: SQLAlchemy's expanding ``IN`` cost more than the look-up itself.
+    PostgreSQL gets the keys as one array (one statement, one plan for any number), SQLite
+    :data:`SELECT_IN` of them an ``IN (…)``."""
+    if not keys:
+        return []
+    quote = db.dialect.identifier_preparer.quote
+    postgres = db.dialect.name == "postgresql"
+    mark = "?" if db.dialect.paramstyle == "qmark" else "%s"
+    head = f"SELECT {', '.join(quote(c) for c in columns)} FROM {quote(table.name)} WHERE "
+    head += "".join(f"{quote(name)} = {mark} AND " for name in equal)
+    fixed = tuple(equal.values())
+    wanted = list(keys)
+    if postgres:
+        sql = head + f"{quote(key)} = ANY({mark})"
+        return [tuple(row) for row in db.exec_driver_sql(sql, (*fixed, wanted))]
+    found: list[tuple[Any, ...]] = []
+    for start in range(0, len(wanted), SELECT_IN):
+        part = wanted[start : start + SELECT_IN]
+        sql = head + f"{quote(key)} IN ({', '.join([mark] * len(part))})"
+        found.extend(tuple(row) for row in db.exec_driver_sql(sql, (*fixed, *part)))
+    return found
 
 
 def refresh_statistics(session: Session, table: Table) -> None:
@@ -293,4 +366,10 @@ def _copy(db: Connection, table: Table, columns: Columns, values: Values, tail: 
         cursor.close()
 
 
-__all__ = ["insert_many", "insert_tuples", "refresh_statistics", "refresh_statistics_if_grown"]
+__all__ = [
+    "insert_many",
+    "insert_tuples",
+    "refresh_statistics",
+    "refresh_statistics_if_grown",
+    "select_in",
+]

@@ -12,7 +12,7 @@ from sqlalchemy import Select, Table, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from storage.brands import ensure_brand
-from storage.bulk import insert_many, insert_tuples
+from storage.bulk import insert_many, insert_tuples, select_in
 from storage.models import DraftRow, EventRow, StageChangeRow
 
 CHUNK = 500  # ids per IN (...) query: well under SQLite's variable limit
@@ -55,9 +55,12 @@ def insert_new(session: Session, brand_id: str, rows: Sequence[dict[str, Any]]) 
     )
 
 
-def insert_new_rows(session: Session, brand_id: str, rows: Sequence[tuple[Any, ...]]) -> set[str]:
+def insert_new_rows(
+    session: Session, brand_id: str, rows: Sequence[tuple[Any, ...]], *, expect_new: bool = False
+) -> set[str]:
     """:func:`insert_new` of rows given as tuples of :data:`EVENT_COLUMNS` (``brand_id``
-    first): the same statements, without a mapping per row (:func:`storage.bulk.insert_tuples`)."""
+    first), without a mapping per row; ``expect_new``: the caller expects none of the ids to
+    be held (PostgreSQL tries a plain COPY first: :func:`storage.bulk.insert_tuples`)."""
     if not rows:
         return set()
     ensure_brand(session, brand_id)
@@ -70,31 +73,19 @@ def insert_new_rows(session: Session, brand_id: str, rows: Sequence[tuple[Any, .
             rows,
             skip_duplicates_on=("brand_id", "event_id"),
             returning="event_id",
+            expect_new=expect_new,
         )
     )
 
 
 def existing_ids(session: Session, brand_id: str, event_ids: Iterable[str]) -> set[str]:
-    """Which of these event ids the brand holds: one statement per :data:`CHUNK` ids on the
-    (brand, event id) unique key, written here and sent through the driver (an ingest asks
-    it of a chunk of events; SQLAlchemy's expanding ``IN`` cost more than the look-up)."""
-    ids = list(set(event_ids))
-    if not ids:
-        return set()
-    db = session.connection()
+    """Which of these event ids the brand holds, on the (brand, event id) unique key
+    (:func:`storage.bulk.select_in`: an ingest asks it of a chunk of events)."""
     table: Table = EventRow.__table__  # type: ignore[assignment]
-    quote = db.dialect.identifier_preparer.quote
-    mark = "?" if db.dialect.paramstyle == "qmark" else "%s"
-    head = (
-        f"SELECT {quote('event_id')} FROM {quote(table.name)} "
-        f"WHERE {quote('brand_id')} = {mark} AND {quote('event_id')} IN "
+    rows = select_in(
+        session.connection(), table, ["event_id"], "event_id", set(event_ids), brand_id=brand_id
     )
-    held: set[str] = set()
-    for start in range(0, len(ids), CHUNK):
-        part = ids[start : start + CHUNK]
-        sql = head + "(" + ", ".join([mark] * len(part)) + ")"
-        held.update(row[0] for row in db.exec_driver_sql(sql, (brand_id, *part)))
-    return held
+    return {event_id for (event_id,) in rows}
 
 
 class Activity(NamedTuple):
