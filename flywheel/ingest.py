@@ -7,6 +7,7 @@ its door, and :mod:`flywheel.parallel` runs several over disjoint customers at o
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -171,6 +172,7 @@ class Ingest:
                 brand_id,
                 counted,
                 types=("replied", "complaint", "sent", "purchased", "delivered"),
+                replies_or_topic=CO_CREATION,  # all that lifecycle.History counts
             ):
                 activity[a.customer_id].append(a)
         # The chunk's customers read together (``stored``), written together below.
@@ -247,12 +249,13 @@ class Ingest:
         newest = max([ordered[-1].day, *(p.date for p in customer.purchases)])
         moments = [(e.day, e) for e in ordered] + [(newest, ordered[-1])]
         history = lifecycle.History(activity)
+        bought_on = sorted(p.date for p in customer.purchases)  # the walk changes no order
         walked: set[tuple[dt.date, str]] = set()
         for on, event in moments:
             if (on, customer.stage) in walked:
                 continue
             walked.add((on, customer.stage))
-            bought = sum(1 for p in customer.purchases if p.date <= on)
+            bought = bisect.bisect_right(bought_on, on)
             up = ladder.promotion(customer.stage, history.facts(on, bought))
             if up is None:
                 continue

@@ -11,6 +11,7 @@ import bisect
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from flywheel.events import CO_CREATION
 from knowledge.pack import Brand
@@ -18,9 +19,9 @@ from knowledge.stages import Stage, StageRule
 from storage.events import Activity
 
 
-@dataclass(frozen=True)
-class Facts:
-    """What the rules count for one customer on ``on``."""
+class Facts(NamedTuple):
+    """What the rules count for one customer on ``on`` (a tuple: an ingest makes one for
+    every day it walks of every customer it applies events to)."""
 
     on: dt.date
     purchases: int

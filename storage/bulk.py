@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from collections.abc import Callable, Collection, Mapping, Sequence
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import Column, Connection, DateTime, Dialect, Table, insert, text
@@ -332,7 +333,7 @@ def _sqlite_values(
     for start in range(0, len(values), per):
         chunk = values[start : start + per]
         sql = head + ", ".join([one] * len(chunk)) + tail
-        result = db.exec_driver_sql(sql, tuple(v for row in chunk for v in row))
+        result = db.exec_driver_sql(sql, tuple(chain.from_iterable(chunk)))
         if "RETURNING" in tail:
             out.extend(result.scalars().all())
     return out

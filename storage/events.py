@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, Table, and_, case, func, select
+from sqlalchemy import Select, Table, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from storage.brands import ensure_brand
@@ -99,19 +99,27 @@ class Activity(NamedTuple):
 
 
 def activity(
-    session: Session, brand_id: str, customer_ids: Iterable[str], *, types: Sequence[str]
+    session: Session,
+    brand_id: str,
+    customer_ids: Iterable[str],
+    *,
+    types: Sequence[str],
+    replies_or_topic: str | None = None,
 ) -> list[Activity]:
     """Events of these types for these customers, oldest first (through Core: an ingest
-    reads them for every customer whose events it applies)."""
+    reads them for every customer whose events it applies). With ``replies_or_topic``, of
+    those only the replies and the events of that topic (what the lifecycle rules count:
+    most events are sends and deliveries, which they do not)."""
     ids = sorted(set(customer_ids))
     found: list[Activity] = []
+    wanted = [EventRow.brand_id == brand_id, EventRow.type.in_(types)]
+    if replies_or_topic is not None:
+        wanted.append(or_(EventRow.type == "replied", EventRow.topic == replies_or_topic))
     for start in range(0, len(ids), CHUNK):
         part = ids[start : start + CHUNK]
         rows = session.connection().execute(
             select(EventRow.customer_id, EventRow.type, EventRow.at, EventRow.topic).where(
-                EventRow.brand_id == brand_id,
-                EventRow.customer_id.in_(part),
-                EventRow.type.in_(types),
+                EventRow.customer_id.in_(part), *wanted
             )
         )
         found.extend(map(Activity._make, rows))
