@@ -945,10 +945,16 @@ def to_second_person(text: str, *, lang: str, names: list[str]) -> str:
     """A slot that names the customer it is talking to, said to them: "希望林小雨用得开心" →
     "希望你用得开心", "TA的皮肤" → "你的皮肤", "Emma's first run" → "your first run". Only
     the safe cases: a name or the prompt's "TA" in Chinese, a possessive name in English;
-    "客户" or "she" stay, and the gate asks for the sentence again."""
+    "客户" or "she" stay, and the gate asks for the sentence again. So does a name that is the
+    subject of a claim ("徐晨最近想和大家分享…"): written about her for someone else, it would
+    become a claim to her face ("你最近想…") that her record does not hold. "亲爱的徐晨，" goes
+    (the draft has its greeting), never "亲爱的你"."""
     out = text
     for name in sorted((n for n in names if n), key=len, reverse=True):
         if lang == "zh":
+            out = re.sub(rf"亲爱的{re.escape(name)}\s*[，,！!~～]?\s*", "", out)
+            if _claims_about(out, name):
+                continue  # left as written: the gate sends it back as third person
             out = out.replace(name, "你")
         else:
             out = re.sub(rf"\b{re.escape(name)}'s\b", "your", out)
@@ -957,6 +963,25 @@ def to_second_person(text: str, *, lang: str, names: list[str]) -> str:
         out = re.sub(r"你[，,]?\s*你", "你", out)  # "小雨，你…" said "你，你…"
         out = re.sub(r"^你\s*[！!。.，,、~～]\s*", "", out)  # "罗曼！最近…" said "你！最近…"
     return out
+
+
+# What follows a name that is a sentence's subject making a claim about the person: "徐晨最近
+# 在使用…", "罗晓想和老学员…", "李敏觉得…" (a vocative "小雨，最近好吗" has a comma first).
+_CLAIM_ZH = (
+    r"(?:最近|一直|已经|也|还|正在|在用|在使用|想|希望|打算|准备|感觉|觉得|喜欢|说|对|很|非常|"
+    r"是|有)"
+)
+
+
+def _claims_about(text: str, name: str) -> bool:
+    """Whether ``name`` is the subject of a statement in ``text`` (not of a question: "这几天
+    用下来，徐晨觉得怎么样？" asks her, and is said to her as "你觉得怎么样？")."""
+    for m in re.finditer(rf"(?:^|(?<=[，。！？,.!?；;\s])){re.escape(name)}{_CLAIM_ZH}", text):
+        end = re.search(r"[。！？!?]|$", text[m.end() :])
+        sentence = text[m.start() : m.end() + (end.end() if end else 0)]
+        if not re.search(r"[？?]|吗|呢|怎么样|如何", sentence):
+            return True
+    return False
 
 
 # A greeting at the start of a slot: the draft has its greeting already ("你好，你好，…").
@@ -1197,16 +1222,27 @@ _ASSUMES_ZH = re.compile(
     r"|你[^。？！?!]{0,16}(?:变小了|变少了|变好了|好多了|改善了|减轻了|消退了|不(?:红|干|痒|紧)了)"
     # a wish stated as theirs: "你最近换季，两颊泛红，想寻找一款精华来改善皮肤问题"
     r"|你[^。？！?!]{0,16}(?:想寻找|想找一款|想要改善|正在寻找|在找一款)"
+    # a feeling or a wish stated as theirs: "你…感觉能量满满，希望和大家分享", "你最近想和老学员
+    # 一起开发食谱" (a question, "如果你想…" or "你想聊的时候" is not a claim)
+    # — 你 the subject, at a clause's start: "祝你生日快乐，希望…" is the brand's wish
+    r"|(?:^|(?<=[，。！？,!?；;\s]))你(?:最近|一直|已经|这几天|也)?[^。？！?!]{0,16}"
+    r"(?:感觉|希望|打算|准备)"
+    r"|(?:^|(?<=[，。！？,!?；;\s]))你(?:最近|一直|也)?(?:很|特别)?想(?!一想|想)"
+    r"(?![^。？！?!，,]{0,10}的时候)"
 )
 _ASSUMES_EN = re.compile(
     r"\byou(?:'re| are)? (?:looking for|hoping to find|wanting to)\b"
     r"|\byou(?:'ve| have)? (?:been feeling|felt|told us|mentioned|noticed)\b"
     r"|\bI understand (?:that )?you\b|\byou(?:'d| would) like to know\b"
+    r"|\byou(?:'d| would) love to\b|\byou(?:'re| are) (?:hoping|keen|eager|planning) to\b"
+    r"|\byou(?:'ve| have)? been (?:enjoying|wanting|thinking)\b|\byou want to\b"
     r"|\byour (?:skin|redness|calves|feet|legs|runs?) (?:is|are|has|have|feels?|looks?) "
     r"(?:better|calmer|clearer|smaller|easier|stronger)\b",
     re.I,
 )
-_HEDGE = re.compile(r"如果|要是|的话|是不是|有没有|吗|呢|\bif\b|\bwhen\b", re.I)
+_HEDGE = re.compile(
+    r"如果|要是|的话|是不是|有没有|吗|呢|\bif\b|\bwhen(?:ever)?\b|\b(?:I|we) hope\b", re.I
+)
 
 
 def _assumes(text: str, lang: str) -> bool:

@@ -844,6 +844,18 @@ def test_gate_reasons_add_up() -> None:
             "换季的时候，两颊容易泛红。",
         ),
         ("en", "You're looking for a shoe that lasts.", "Shoes that last are worth it."),
+        # a feeling or a wish put on them (the real model's tier invitations, a reader's HARMFUL)
+        (
+            "zh",
+            "你最近在使用七谷杂粮饭包，感觉能量满满，希望和大家分享一些经验。",
+            "希望你一切都好。",
+        ),
+        ("zh", "你最近想和老学员一起开发食谱、带新营的小组。", "你想聊的时候，随时找我。"),
+        ("zh", "你也想把这份经验分享给新朋友。", "如果你想分享，随时告诉我。"),
+        ("zh", "生日快乐！你最近想多做几顿饭。", "祝你生日快乐，希望新的一年每顿饭都吃得开心。"),
+        ("en", "You'd love to share your story with the group.", "We hope you enjoy it."),
+        ("en", "You want to lead the Saturday run.", "If you want to, tell us."),
+        ("en", "You've been enjoying the long runs.", "Do you want to try a long run?"),
     ],
 )
 def test_gate_customer_voice(lang: str, fires: str, near_miss: str) -> None:
@@ -977,6 +989,35 @@ def test_to_second_person(lang: str, names: list[str], written: str, said: str) 
     assert to_second_person(written, lang=lang, names=names) == said
     if written != said:
         assert "third_person" not in _gate(S.QUESTION, said + "？", lang, names=names)
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "徐晨最近在使用七谷杂粮饭包，感觉能量满满，希望和大家分享一些经验。",
+        "罗晓最近想和老学员一起开发食谱、带新营的小组，每月一次线下厨房日。",
+        "这个圈子很适合你，罗晓一直想认识更多会做饭的人。",
+    ],
+)
+def test_a_name_that_makes_a_claim_is_not_said_to_them(written: str) -> None:
+    """Written about the customer for someone else, "徐晨最近想…" said as "你最近想…" is a
+    claim to her face that her record does not hold (a reader's HARMFUL: it passed every check).
+    The name stays and the gate sends the slot back as third person."""
+    assert to_second_person(written, lang="zh", names=["徐晨", "罗晓"]) == written
+    assert "third_person" in _gate(S.QUESTION, written, "zh", names=["徐晨", "罗晓"])
+
+
+@pytest.mark.parametrize(
+    ("written", "said"),
+    [
+        ("这几天用下来，徐晨觉得怎么样？", "这几天用下来，你觉得怎么样？"),  # a question asks her
+        ("徐晨最近好吗？", "你最近好吗？"),
+        ("亲爱的徐晨，生日快乐！", "生日快乐！"),  # never "亲爱的你"
+        ("亲爱的徐晨生日快乐", "生日快乐"),
+    ],
+)
+def test_a_question_or_a_dear_is_said_to_them(written: str, said: str) -> None:
+    assert to_second_person(written, lang="zh", names=["徐晨"]) == said
 
 
 def test_gate_restates_one_sentence_of_a_longer_belief() -> None:
