@@ -74,3 +74,17 @@ def test_a_customer_with_a_far_day_is_refused_and_the_stored_one_kept(
     assert r.status_code == 422, r.text
     assert "1900-01-01 to 2999-12-31" in r.text
     assert env.client.get("/v1/customers/qs-002", headers=h).json() == before
+
+
+@pytest.mark.parametrize("day", [*FAR, "0001-01-01T00:00:00+08:00", "9999-12-31T23:00:00-08:00"])
+def test_a_far_day_in_an_event_is_rejected_with_the_rest_kept(env: Env, day: str) -> None:
+    events = [
+        {"id": "far", "customer_id": "qs-001", "type": "sent", "at": day},
+        {"id": "near", "customer_id": "qs-001", "type": "sent", "at": "2026-11-21"},
+    ]
+    r = env.client.post("/v1/events", json={"events": events}, headers=env.h("qs_operator"))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["accepted"] == 1
+    assert [x["id"] for x in body["rejected"]] == ["far"]
+    assert "1900-01-01 to 2999-12-31" in body["rejected"][0]["error"]
