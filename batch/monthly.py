@@ -233,7 +233,9 @@ def plan_month(
         take(Slot.MEMBER_STORY, stories, 1, weeks[1] + dt.timedelta(days=3))
         take(Slot.QA_RECAP, faqs, 1, weeks[2] + dt.timedelta(days=4))
         if mon == 12:
-            thanks = "一年同行，谢谢你" if lang == "zh" else "A year together: thank you"
+            # said to every tier, newest too: "一年同行" told people who came last week they had
+            # been here a year (a reader); the year's end is true for everyone
+            thanks = "年末，谢谢你" if lang == "zh" else "At the year's end: thank you"
             plan.append(
                 PlannedPost(
                     tier=tier.id,

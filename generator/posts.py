@@ -333,7 +333,7 @@ _LEADS = {
         "belief": "这周想和大家说一件小事。",
         "value": "这周想和大家说一件小事。",
         "guide": "这周分享一个{topic}的小用法。",
-        "none": "谢谢你们一直在这里。",
+        "none": "谢谢你们在这里，不管是刚来，还是已经很久。",
     },
     "en": {
         "story": "Today we'd like to share {who}'s story.",
@@ -342,7 +342,7 @@ _LEADS = {
         "belief": "One small thing for this week.",
         "value": "One small thing for this week.",
         "guide": "One small way to use the {topic} this week.",
-        "none": "Thank you for being here.",
+        "none": "Thank you for being here, whether you joined this month or years ago.",
     },
 }
 _BELIEF_LEAD_IN = {"zh": "我们一直相信：", "en": "We believe this: "}

@@ -31,8 +31,10 @@ def test_december_adds_year_end_thanks_on_a_weekday() -> None:
     assert {p.tier for p in thanks} == {"new-friends", "old-friends"}
     assert all(p.publish_on.month == 12 and p.publish_on.weekday() < 5 for p in thanks)
     assert "谢谢" in thanks[0].theme
+    # said to the newest tier too: no "一年同行" to people who came last week (a reader)
+    assert all("一年" not in p.theme for p in thanks)
     en = [p for p in plan_month(make_pack("en"), "2026-12") if p.slot == Slot.YEAR_END_THANKS]
-    assert "thank you" in en[0].theme
+    assert "thank you" in en[0].theme and "A year together" not in en[0].theme
 
 
 def test_only_consented_stories_and_tier_fitting_activities() -> None:

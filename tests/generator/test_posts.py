@@ -71,8 +71,16 @@ def test_a_post_layout_quotes_and_closes(qingshui: BrandPack) -> None:
 
 
 def test_a_theme_with_nothing_under_it_is_its_own_title() -> None:
-    source = post_source(None, None, "zh", theme="年终感谢（老朋友群）：一年同行，谢谢你")
-    assert source == PostSource(kind="none", title="一年同行，谢谢你")
+    source = post_source(None, None, "zh", theme="年终感谢（新朋友群）：年末，谢谢你")
+    assert source == PostSource(kind="none", title="年末，谢谢你")
+    plain = assemble(post_layout(source, "zh"), {}, lang="zh").parts
+    assert plain[1].text == "谢谢你们在这里，不管是刚来，还是已经很久。"  # true for a new tier
+    en = post_source(
+        None, None, "en", theme="Year-end thanks (Rookies): At the year's end: thank you"
+    )
+    assert en == PostSource(kind="none", title="At the year's end: thank you")
+    en_plain = assemble(post_layout(en, "en"), {}, lang="en").parts
+    assert en_plain[1].text.startswith("Thank you for being here, whether you joined this month")
     layout = post_layout(source, "zh", belief="批评比夸奖有用。")
     text = assemble(layout, {"lead": "这一年，谢谢大家。"}, lang="zh").text
     assert (
