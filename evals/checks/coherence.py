@@ -3,8 +3,11 @@
 - ``coherence.tip_missing`` (warn): the plan asked for the moment's tip (``required_tip``)
   and the draft carries too little of it (lexical overlap below a threshold).
 - ``coherence.nothing_to_say`` (warn): a message for a moment of use (day 3, halfway, nearly
-  done, after the purchase) with no tip, because the guide has nothing for this customer now:
-  only a greeting and a day count ("屏障修护面霜到你手上有37天了。用到现在，感觉怎么样？").
+  done, after the purchase) with no tip, because the guide has nothing for this customer now,
+  and none of the guide's safety statements in the text either: only a greeting and a day
+  count ("屏障修护面霜到你手上有37天了。用到现在，感觉怎么样？"), in an e-mail perhaps with the
+  belief and the feedback line around them. The cautions the plan carries (``safety``) count
+  only when the draft says one.
 - ``coherence.misattached_fact`` (warn): the silence ("99天没有联系") pinned on a product
   instead of the relationship, or the days since contact told as days of use.
 - ``coherence.silence_guilt`` (warn): apology or guilt in a long-silence message.
@@ -177,6 +180,31 @@ def _days_since_purchase(ctx: CheckContext) -> int | None:
 _USE_MOMENTS = ("day3", "half_used", "almost_finished", "after_purchase")
 
 
+def _quotes_safety(ctx: CheckContext) -> bool:
+    """Whether the draft carries one of the guide's safety statements (verbatim, or
+    ``truth.safety_faithful_min`` of its content). The guide's cautions are in ``ctx.safety``
+    for nearly every moment; only one the draft actually says is something to say."""
+    if not ctx.safety:
+        return False
+    text = ctx.text.lower()
+    units: frozenset[str] | None = None
+    least = float(threshold("truth", "safety_faithful_min"))
+    for line in ctx.safety:
+        line = line.strip()
+        if not line:
+            continue
+        if line.lower() in text:
+            return True
+        ref = content_units(line)
+        if not ref:
+            continue
+        if units is None:
+            units = content_units(ctx.text)
+        if coverage(ref, units) >= least:
+            return True
+    return False
+
+
 class CoherenceCheck:
     """Does the draft hang together: the moment's tip, facts on the right subject, said once,
     in its own words, in one language, closing on something that means something?"""
@@ -206,7 +234,9 @@ class CoherenceCheck:
             return []
         if not ctx.facts.get("days_since_purchase"):  # not planned from a purchase on record
             return []
-        if (ctx.required_tip or "").strip() or ctx.safety:
+        if (ctx.required_tip or "").strip():
+            return []  # the moment has a tip: tip_missing says whether the draft carries it
+        if _quotes_safety(ctx):
             return []
         return [finding(ctx, "coherence.nothing_to_say", Severity.WARN, 0, len(ctx.text))]
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from evals import CheckReport, Verdict
 from evals.checks.coherence import verbatim_runs
 from tests.evals.conftest import make_brand, make_customer, rules, run, spans
@@ -282,10 +284,101 @@ def test_a_moment_of_use_with_nothing_to_say_is_not_a_pass() -> None:
         care(with_tip, trigger="almost_finished", required_tip=SERUM_END, **planned)
     )
     assert "coherence.nothing_to_say" not in rules(
-        care("Hi Emma, day 3.", lang="en", trigger="day3", safety=[SHOE_SAFETY], **planned)
+        care(
+            f"Hi Emma, day 3. {SHOE_SAFETY}",
+            lang="en",
+            trigger="day3",
+            safety=[SHOE_SAFETY],
+            **planned,
+        )
     )
     assert "coherence.nothing_to_say" not in rules(
         care("生日快乐！", trigger="birthday", **planned)
     )
     assert "coherence.nothing_to_say" not in rules(care(thin, trigger="after_purchase"))  # no plan
     assert "coherence.nothing_to_say" not in rules(run(thin))
+
+
+CREAM_SAFETY = [
+    "油皮、容易长闭口的部位薄涂或跳过。",
+    "用挖勺取用，不要直接用手指挖，开封后 6 个月内用完。",
+    "如果出现持续的刺痛、红疹，请停用并告诉我们。",
+]
+SERUM_SAFETY = ["持续发红发烫就停用，告诉我们。", "第一次使用前，先在耳后或下颌角试用两天。"]
+PLAN_SAFETY = [
+    "If you have a heart condition, are pregnant, or are coming back from an injury, check "
+    "with your doctor first.",
+    "Missed a week? Repeat the last week you completed. Do not try to catch up.",
+]
+
+
+def nothing_in_email(text: str, **kw: Any) -> list[tuple[int, int, str]]:
+    report = run(text, kind="aftersale_email", channel="email", **kw)
+    return found(report, "coherence.nothing_to_say")
+
+
+THIN = [
+    (
+        "zh",
+        "孙悦你好，屏障修护面霜到你手上有37天了。用到现在，感觉怎么样？",
+        "孙悦你好：\n\n屏障修护面霜到你手上有37天了。\n\n也想和你说说我们一直相信的一件事："
+        "你用得不舒服的地方，比一句夸奖更能帮我们把下一瓶做好。\n\n"
+        "用得好不好、哪里不顺手，都请直接告诉我们。\n\n—— 阿青",
+        CREAM_SAFETY,
+        "你用得不舒服的地方，比一句夸奖更能帮我们把下一瓶做好。",
+    ),
+    (
+        "en",
+        "Hi Ben,\nIt's day 20 of your 10K beginner plan. How is your run going?\n\n— Maya",
+        "Hi Ben,\n\nIt's day 20 of your 10K beginner plan.\n\nAnd one thing we believe: There "
+        "is no wrong pace. The right one is the pace you can still talk at.\n\nTell us how it "
+        "goes, and if anything doesn't work for you, say so plainly.\n\n— Maya, Stride & Co.",
+        PLAN_SAFETY,
+        "There is no wrong pace. The right one is the pace you can still talk at.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("lang", "thin", "email", "safety", "belief"), THIN)
+def test_the_guides_cautions_in_the_plan_are_not_something_said(
+    lang: str, thin: str, email: str, safety: list[str], belief: str
+) -> None:
+    """Read on 126 drafts of the local model: the guide's cautions are in ``safety`` for nearly
+    every moment, so a greeting and a day count passed whenever the guide had any (these are
+    real drafts, with their check basis). Only a caution the draft says counts."""
+    planned: dict[str, Any] = {"trigger": "after_purchase", "facts": {"days_since_purchase": "9"}}
+    report = care(thin, lang=lang, safety=safety, **planned)
+    assert found(report, "coherence.nothing_to_say") == [(0, len(thin), "warn")]
+    assert report.verdict == Verdict.REVIEW
+    flagged = nothing_in_email(email, lang=lang, safety=safety, belief=belief, **planned)
+    assert flagged == [(0, len(email), "warn")]
+    # the same draft saying one of the cautions (the last, as written) has something to say
+    said = f"{thin} {safety[-1]}"
+    assert "coherence.nothing_to_say" not in rules(care(said, lang=lang, safety=safety, **planned))
+
+
+def test_a_draft_with_the_tip_and_a_caution_still_passes() -> None:
+    tip = (
+        "林小雨你好，舒缓修护精华液用到第3天了。多数人会觉得洗完脸没那么紧了。如果有轻微刺痒，"
+        "先减到每次 4–5 滴、只晚上用，三天后再加回来。持续发红发烫就停用，告诉我们。"
+        "这几天用下来，感觉怎么样？"
+    )
+    day3: dict[str, Any] = {"trigger": "day3", "facts": {"days_since_purchase": "3"}}
+    tip_report = care(
+        tip,
+        safety=SERUM_SAFETY,
+        required_tip="第 3 天：多数人会觉得洗完脸没那么紧了。如果有轻微刺痒，先减到每次 4–5 滴、"
+        "只晚上用， 三天后再加回来。",
+        products=["舒缓修护精华液"],
+        **day3,
+    )
+    assert tip_report.verdict == Verdict.PASS, tip_report.findings
+    # without the tip in the plan, the caution the draft passes on is something to say
+    assert "coherence.nothing_to_say" not in rules(care(tip, safety=SERUM_SAFETY, **day3))
+    en = (
+        "Hi Ben, it's day 20 of your 10K beginner plan. Missed a week? Repeat the last week you "
+        "completed. Do not try to catch up. How is your run going?"
+    )
+    en_plan: dict[str, Any] = {"trigger": "after_purchase", "facts": {"days_since_purchase": "20"}}
+    en_report = care(en, lang="en", safety=PLAN_SAFETY, products=["10K beginner plan"], **en_plan)
+    assert en_report.verdict == Verdict.PASS, en_report.findings
