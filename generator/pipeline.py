@@ -33,6 +33,7 @@ from core.errors import NotFoundError, RefusedError, ZhenxinError
 from core.settings import Settings
 from evals.types import Checker, CheckReport, Finding, Severity
 from generator import planner
+from generator.answers import answer_passage
 from generator.basis import CheckBasis, product_names
 from generator.compose import Composed, furnish
 from generator.drafts import Attempt, ContentKind, Draft, DraftRequest, Plan, Trigger
@@ -65,7 +66,7 @@ from generator.slots import (
 )
 from knowledge.guides import sentences, split_safety
 from knowledge.pack import Brand, BrandPack, Customer, DocKind, Tier
-from knowledge.retriever import Knowledge, Passage
+from knowledge.retriever import Knowledge
 from knowledge.timeline import date_kind, next_steps
 from llm.base import LLM, ChatMessage
 
@@ -195,7 +196,7 @@ class Pipeline:
         tip, quoted = split_safety(evidence.tip, evidence.safety) if evidence.tip else ("", [])
         belief = evidence.belief.text if evidence.belief and spec.carries_belief else None
         knowledge = [*evidence.faq[:1], *evidence.guide[:2]]
-        answer = _answer_passage(plan.question, knowledge)
+        answer = answer_passage(plan.question, knowledge)
         # what an answer may say: the knowledge its prompt shows, and the question itself
         answer_ground = (
             " ".join([*(p.text for p in knowledge), plan.question]) if plan.question else None
@@ -473,20 +474,6 @@ class Pipeline:
             started=started,
             timings=timings,
         )
-
-
-def _answer_passage(question: str | None, passages: list[Passage]) -> str:
-    """The passage that answers the customer's question: the one sharing most of its words,
-    and only if it shares a quarter of them (FAQ "刷酸能用吗" is no answer to "一天用几次";
-    then the answer's fallback says we will check)."""
-    from evals.checks.overlap import content_units, coverage
-
-    if not question:
-        return ""
-    asked = content_units(question)
-    scored = [(coverage(asked, content_units(p.text)), p.text) for p in passages]
-    share, best = max(scored, key=lambda x: x[0], default=(0.0, ""))
-    return best if share >= 0.25 else ""
 
 
 def customer_names(customer: Customer | None, lang: str) -> list[str]:

@@ -541,8 +541,11 @@ def test_the_brand_s_own_stage_rules_are_in_the_prompt(settings: Settings) -> No
 @pytest.mark.parametrize(
     ("question", "fallback"),
     [
-        # the FAQ found for it is about something else: say we will check, not a wrong answer
-        ("这个一天用几次？", "这个问题我确认一下，稍后回复你。"),
+        # a frequency question: the guide's sentence that says it (a reader saw "we will check"
+        # while the guide in the prompt said "早晚各一次")
+        ("这个一天用几次？", "早晚各一次。"),
+        # nothing found answers it: say we will check, not a wrong answer
+        ("你们的快递是哪家？", "这个问题我确认一下，稍后回复你。"),
         # the FAQ answers it: its answer, never its question ("**6. 刷酸、用 A 醇的时候能用吗？**")
         ("刷酸的时候能用吗？", "可以，和酸类、A 醇错开早晚使用，修护产品放在晚上效果更稳。"),
     ],
