@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 
 from generator.drafts import Trigger
 from knowledge.contact_policy import MIN_GAP_DAYS, WINDOWS
+from knowledge.guides import usage_days_for
 from knowledge.pack import BrandPack, Contact, Customer, KnowledgeDoc
 from knowledge.stages import BaseStage
 from knowledge.timeline import next_steps
@@ -215,9 +216,10 @@ def _candidates(
     last = customer.last_purchase
     if last is not None:
         guide = (guide_of or pack.usage_guide)(last.product)
-        if guide is not None and guide.usage_days:
+        lasts = usage_days_for(guide, customer) if guide is not None else None
+        if guide is not None and lasts:
             due_marks = []
-            for trig, offset in milestones(guide.usage_days):
+            for trig, offset in milestones(lasts):
                 day = last.date + dt.timedelta(days=offset)
                 if 0 <= (on - day).days < rules.window_days and not _care_since(contacts, day, on):
                     due_marks.append((trig, day))

@@ -64,7 +64,7 @@ from generator.slots import (
     tidy,
     to_second_person,
 )
-from knowledge.guides import sentences, split_safety
+from knowledge.guides import sentences, split_safety, usage_days_for
 from knowledge.pack import Brand, BrandPack, Customer, DocKind, Tier
 from knowledge.retriever import Knowledge
 from knowledge.timeline import date_kind, next_steps
@@ -136,7 +136,11 @@ class Pipeline:
         if request.trigger == Trigger.QUESTION and not request.question:
             raise ZhenxinError("trigger 'question' needs the question", hint="pass --question")
         guides = [d for d in pack.docs if d.kind == DocKind.USAGE_GUIDE and d.product]
-        usage_days = {d.product: d.usage_days for d in guides if d.product and d.usage_days}
+        usage_days = {
+            d.product: days
+            for d in guides
+            if d.product and (days := usage_days_for(d, customer)) is not None
+        }
         ladder = None
         if request.trigger == Trigger.MILESTONE and customer is not None:
             lang = "en" if pack.brand.language == "en" else "zh"

@@ -277,6 +277,11 @@ class KnowledgeDoc(_Strict):
     body: str = Field(min_length=1)
     product: str | None = None
     usage_days: int | None = Field(default=None, ge=1, le=3650)
+    # What wears out by use, not by days (a shoe's kilometres): how much use it lasts, and the
+    # customer tag giving their use per week in the same unit (usage_total: 600, usage_rate_tag:
+    # weekly_km). A customer with the tag has their own usage days; see knowledge.guides.
+    usage_total: float | None = Field(default=None, gt=0)
+    usage_rate_tag: str | None = Field(default=None, min_length=1, max_length=64)
     stages: list[str] = Field(default_factory=list)
     consent: bool | None = None
     customer: str | None = None
@@ -315,6 +320,13 @@ class KnowledgeDoc(_Strict):
             raise ValueError("'timeline' says how 'next' is counted: add next and from_months")
         if self.next is not None and self.next == self.id:
             raise ValueError("'next' names this guide itself")
+        if (self.usage_total is None) != (self.usage_rate_tag is None):
+            raise ValueError(
+                "'usage_total' and 'usage_rate_tag' go together "
+                "(e.g. usage_total: 600, usage_rate_tag: weekly_km)"
+            )
+        if self.usage_total is not None and self.usage_days is None:
+            raise ValueError("'usage_total' needs 'usage_days' (the days at a usual pace)")
         return self
 
 
