@@ -460,7 +460,14 @@ _index: LexiconIndex | None = None
 # lexicon: grounding's units make up its number pattern, compliance's exemptions are looked
 # for around a medical term. In the automaton their words would only cost hits (the units
 # alone were a quarter of them: "g", "天", "%" ...).
-WORD_LISTS = frozenset({("grounding", "units"), ("compliance", "medical_exempt")})
+WORD_LISTS = frozenset(
+    {
+        ("grounding", "units"),
+        ("compliance", "medical_exempt"),
+        ("compliance", "child_name_call"),
+        ("compliance", "child_name_not"),
+    }
+)
 
 
 def lexicon_entries() -> dict[tuple[str, str], dict[str, list[str]]]:

@@ -11,6 +11,15 @@ from evals.lexicon import pattern, words_pattern
 from evals.types import CheckContext
 from knowledge.timeline import tags_as_of
 
+# Kinds that go to a group rather than one person (when the plan does not say, through
+# ``ctx.personal``): generator/kinds.py, ``personal``.
+PUBLIC_KINDS = ("community_post", "user_story_post")
+
+
+def public(ctx: CheckContext) -> bool:
+    """Whether the draft goes to a group (a post), not to one person."""
+    return (not ctx.personal) if ctx.personal is not None else ctx.kind in PUBLIC_KINDS
+
 
 def nameless(ctx: CheckContext) -> bool:
     """No product, brand or customer to name: :func:`names`, :func:`product_names` and
