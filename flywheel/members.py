@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from core.errors import RefusedError
-from generator.planner import invitation_tier
+from generator.planner import invitation_tier, joined
 from knowledge.languages import base_language
 from knowledge.pack import Brand, Customer
 from storage.events import Engagement
@@ -103,8 +103,16 @@ def score(
         score=total,
         core=total >= CORE_SCORE and len(orders) >= 2,
         reasons=tuple(reasons),
-        tiers=held if held is not None else _tiers(brand, customer),
+        tiers=_not_joined(brand, customer, held if held is not None else _tiers(brand, customer)),
     )
+
+
+def _not_joined(brand: Brand, customer: Customer, tiers: tuple[str, ...]) -> tuple[str, ...]:
+    """``tiers`` (open to the customer's stage) but those they bought a place in."""
+    if not any(t.products for t in brand.tiers):
+        return tiers
+    bought = {t.id for t in brand.tiers if joined(t, customer)}
+    return tuple(t for t in tiers if t not in bought)
 
 
 def _tiers(brand: Brand, customer: Customer) -> tuple[str, ...]:

@@ -52,11 +52,22 @@ def find_tier(brand: Brand, value: str | None) -> Tier:
     )
 
 
+def joined(tier: Tier, customer: Customer) -> bool:
+    """Whether ``customer`` holds a place in ``tier`` by a purchase (its ``products``)."""
+    return bool(tier.products) and any(p.product in tier.products for p in customer.purchases)
+
+
 def invitation_tier(brand: Brand, value: str | None, customer: Customer) -> Tier:
     """The tier a customer may be invited into: one whose stages include theirs, or the tier
     that begins one stage above theirs (an invitation up one step). RefusedError otherwise:
     an invitation to a circle someone does not belong to reads like a sales trick."""
     tier = find_tier(brand, value)
+    if joined(tier, customer):
+        raise RefusedError(
+            f"customer {customer.id!r} is in tier {tier.id!r} already: they bought "
+            + ", ".join(sorted({p.product for p in customer.purchases} & set(tier.products))),
+            hint="an invitation to a circle they are in reads like a sales pitch",
+        )
     ids = [s.id for s in brand.stages]
     stage = resolve_stage(brand, customer.stage).id
     if stage in tier.stages:

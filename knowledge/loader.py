@@ -250,6 +250,15 @@ def _cross_check(
 
     products = {d.product for d in docs if d.kind == DocKind.USAGE_GUIDE and d.product}
     guides = sorted(d.id for d in docs if d.kind == DocKind.USAGE_GUIDE)
+    for tier in brand.tiers:
+        for product in tier.products:
+            if product not in products:
+                problems.add(
+                    BRAND_FILE,
+                    f"tiers, {tier.id}, products",
+                    f"product {product!r} has no usage guide",
+                    f"use one of: {', '.join(sorted(products)) or '(none yet)'}",
+                )
     for doc in docs:
         if doc.next is not None and doc.next not in guides:
             problems.add(

@@ -145,6 +145,9 @@ class Tier(_Strict):
     name: str = Field(min_length=1)
     stages: list[str] = Field(default_factory=list, description="stage ids of its members")
     description: str = ""
+    # Products whose purchase is a place in the tier (a camp bought is the camp's group): a
+    # customer who bought one is in it already, and is never invited into it.
+    products: list[str] = Field(default_factory=list)
 
 
 class Sample(_Strict):

@@ -45,6 +45,50 @@ def test_tier_invitation_goes_only_to_customers_who_qualify(qingshui: BrandPack)
         invitation_tier(brand, "vip", repeat)
 
 
+def test_no_invitation_into_a_tier_bought_already() -> None:
+    """A reader: 李敏 bought the 21-day camp three days ago and was invited to 训练营, "加入我们
+    这个训练营吧？" — the camp she is in. A tier's ``products`` are a place in it."""
+    from pathlib import Path
+
+    from flywheel.members import score
+    from knowledge.loader import load_pack
+
+    shanshi = load_pack(Path(__file__).resolve().parents[2] / "examples" / "shanshi")
+    brand = shanshi.brand
+    camper = shanshi.customer("ss-001")  # camp-21 on 2026-11-20
+    with pytest.raises(RefusedError, match="in tier 'camp' already: they bought camp-21"):
+        invitation_tier(brand, "camp", camper)
+    other = next(
+        c
+        for c in shanshi.customers
+        if c.stage == "first_contact" and all(p.product != "camp-21" for p in c.purchases)
+    )
+    assert invitation_tier(brand, "camp", other).id == "camp"
+    on = AS_OF
+    assert "camp" not in score(brand, camper, None, on).tiers
+    assert "camp" in score(brand, other, None, on).tiers
+    assert "camp" not in score(brand, camper, None, on, tiers={camper.stage: ("camp",)}).tiers
+
+
+def test_a_tier_s_products_must_be_the_pack_s(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+    from pathlib import Path
+
+    from core.errors import PackError
+    from knowledge.loader import load_pack
+
+    src = Path(__file__).resolve().parents[2] / "examples" / "stride"
+    pack = tmp_path / "stride"
+    shutil.copytree(src, pack)
+    text = (pack / "brand.yaml").read_text(encoding="utf-8")
+    first_tier = text.index("tiers:")
+    stages_at = text.index("stages:", first_tier)
+    text = text[:stages_at] + "products: [no-such-thing]\n    " + text[stages_at:]
+    (pack / "brand.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(PackError, match="no-such-thing"):
+        load_pack(pack)
+
+
 @pytest.mark.parametrize(
     ("brand", "cid", "tier", "reply", "words"),
     [
