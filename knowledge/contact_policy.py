@@ -14,6 +14,17 @@ Where the defaults come from (practice, not law):
 
 ``SELLING_SHARE``: above this share of selling messages in the window (with at least
 ``SELLING_MIN_MESSAGES`` messages) the relationship is being spent.
+
+One person, every channel (``PERSON_WINDOW``, ``PERSON_SELLING_DAYS``): the windows above are
+per channel, and each allows its own, so an SMS, a WeChat message and another SMS in five days
+broke none of them. The domain counts "too many messages to one customer in a period" among
+the spam signals (the shared DOMAIN.md): to one customer, not per channel. The default holds
+the person to the tightest one-to-one window above, WeChat's 2-3 touches a week: 3 messages in
+7 days across all channels, the new one included. The selling share across channels is read
+over 30 days (the SMS and e-mail windows: what a customer remembers of a month). A message
+within ``MIN_GAP_DAYS`` of the last contact on any channel, the day after it or the same day,
+is flagged too (the batch already holds itself to that gap, ``batch.due``; a draft asked for by
+hand did not).
 """
 
 from __future__ import annotations
@@ -37,7 +48,14 @@ WINDOWS: dict[Channel, Window] = {
 }
 SELLING_SHARE = 0.5
 SELLING_MIN_MESSAGES = 3
-MIN_GAP_DAYS = 2  # no care message within this many days of the last contact (batches)
+MIN_GAP_DAYS = 2  # no message within this many days of the last contact, on any channel
+# one person, all channels together (see the module docstring)
+PERSON_WINDOW = Window(days=7, max=3)
+PERSON_SELLING_DAYS = 30
+# Moments a message the day after another is right for: an answer to the customer's own
+# question, and the welcome the day after the order's notice (read on 2026-12-06: a welcome
+# the day after the order confirmation is what a reader would send).
+SOON_IS_FINE = frozenset({"question", "welcome"})
 
 
 def window(channel: Channel | str) -> Window | None:
@@ -47,4 +65,14 @@ def window(channel: Channel | str) -> Window | None:
         return None
 
 
-__all__ = ["MIN_GAP_DAYS", "SELLING_MIN_MESSAGES", "SELLING_SHARE", "WINDOWS", "Window", "window"]
+__all__ = [
+    "MIN_GAP_DAYS",
+    "PERSON_SELLING_DAYS",
+    "PERSON_WINDOW",
+    "SELLING_MIN_MESSAGES",
+    "SELLING_SHARE",
+    "SOON_IS_FINE",
+    "WINDOWS",
+    "Window",
+    "window",
+]

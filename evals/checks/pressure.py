@@ -1,15 +1,29 @@
 """Relationship pressure across messages: per customer and channel, how many messages in a
-window (recorded contacts plus the draft) and how many of them sell. Caps are the
-contact windows of ``knowledge.contact_policy``. An opted-out customer blocks everything."""
+window (recorded contacts plus the draft) and how many of them sell; and the same for the
+person over every channel together (``pressure.person_frequency``,
+``pressure.person_selling_share``), and a message the day after another on any channel
+(``pressure.too_soon``). Caps are the contact windows of ``knowledge.contact_policy``. An
+opted-out customer blocks everything. A post (to a group) is not weighed as a message to the
+person."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from evals.checks.base import affirmed, finding
+from evals.checks.context import public
 from evals.lexicon import pattern
 from evals.types import CheckContext, Finding, Severity
-from knowledge.contact_policy import SELLING_MIN_MESSAGES, SELLING_SHARE, window
+from knowledge.contact_policy import (
+    MIN_GAP_DAYS,
+    PERSON_SELLING_DAYS,
+    PERSON_WINDOW,
+    SELLING_MIN_MESSAGES,
+    SELLING_SHARE,
+    SOON_IS_FINE,
+    window,
+)
+from knowledge.pack import Contact
 
 
 def draft_sells(ctx: CheckContext) -> bool:
@@ -52,14 +66,28 @@ class PressureCheck:
         history = list(ctx.history)
         if not history and ctx.customer is not None:
             history = list(ctx.customer.last_contacts)
-        if channel is None or not history:
+        past = [c for c in history if c.date <= today]
+        if not past:
             return out
+        by_channel = self._channel(ctx, channel, past, today) if channel is not None else []
+        out += by_channel
+        if not public(ctx):
+            out += self._person(ctx, past, today, {f.rule for f in by_channel})
+        return out
+
+    @staticmethod
+    def _channel(
+        ctx: CheckContext, channel: str, past: list[Contact], today: dt.date
+    ) -> list[Finding]:
+        """The draft's own channel: its contact window and its selling share."""
         limit = window(channel)
         if limit is None:
-            return out
+            return []
+        out: list[Finding] = []
+        end = len(ctx.text)
         days, cap = limit.days, limit.max
         since = today - dt.timedelta(days=days - 1)
-        recent = [c for c in history if c.channel == channel and since <= c.date <= today]
+        recent = [c for c in past if c.channel == channel and since <= c.date]
         count = len(recent) + 1  # the draft itself
         selling = sum(1 for c in recent if c.purpose == "sales") + int(draft_sells(ctx))
         if count > cap:
@@ -85,6 +113,73 @@ class PressureCheck:
                     0,
                     end,
                     days=days,
+                    count=count,
+                    selling=selling,
+                    share=f"{share:.0%}",
+                )
+            )
+        return out
+
+    @staticmethod
+    def _person(
+        ctx: CheckContext, past: list[Contact], today: dt.date, fired: set[str]
+    ) -> list[Finding]:
+        """The person, every channel together: the day after the last message (but an answer
+        or a welcome), the person's window, the selling share of the month. A channel's own
+        finding of the same kind says it already (the person's is not repeated)."""
+        out: list[Finding] = []
+        end = len(ctx.text)
+        last = max(past, key=lambda c: c.date)
+        gap = (today - last.date).days
+        if gap < MIN_GAP_DAYS and ctx.trigger not in SOON_IS_FINE:
+            out.append(
+                finding(
+                    ctx,
+                    "pressure.too_soon",
+                    Severity.WARN,
+                    0,
+                    end,
+                    variant="" if gap else "same_day",
+                    channel=last.channel.value,
+                    days=gap,
+                    gap=MIN_GAP_DAYS,
+                )
+            )
+        days, cap = PERSON_WINDOW.days, PERSON_WINDOW.max
+        since = today - dt.timedelta(days=days - 1)
+        recent = [c for c in past if since <= c.date]
+        if len(recent) + 1 > cap and "pressure.frequency" not in fired:
+            out.append(
+                finding(
+                    ctx,
+                    "pressure.person_frequency",
+                    Severity.WARN,
+                    0,
+                    end,
+                    days=days,
+                    count=len(recent),
+                    limit=cap,
+                    channels="、".join(sorted({c.channel.value for c in recent})),
+                )
+            )
+        since = today - dt.timedelta(days=PERSON_SELLING_DAYS - 1)
+        month = [c for c in past if since <= c.date]
+        count = len(month) + 1
+        selling = sum(1 for c in month if c.purpose == "sales") + int(draft_sells(ctx))
+        share = selling / count
+        if (
+            count >= SELLING_MIN_MESSAGES
+            and share > SELLING_SHARE
+            and "pressure.selling_share" not in fired
+        ):
+            out.append(
+                finding(
+                    ctx,
+                    "pressure.person_selling_share",
+                    Severity.WARN,
+                    0,
+                    end,
+                    days=PERSON_SELLING_DAYS,
                     count=count,
                     selling=selling,
                     share=f"{share:.0%}",
