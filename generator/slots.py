@@ -231,8 +231,11 @@ WELCOME = Slot(
     "one sentence thanking them for their trust and welcoming them (no other product)",
     40,
     140,
-    "谢谢你选择{brand}，欢迎你。",
-    "Thank you for choosing {brand}, and welcome.",
+    "欢迎来到{brand}，很高兴认识你。",
+    "Welcome to {brand}; we're glad to meet you.",
+    # formulaic, and true whether they bought or came to a free run: the model wrote "Thank you
+    # for choosing Stride & Co. for your care and trust!" to a runner who bought nothing
+    plain=True,
 )
 ASK_ANYTIME = Slot(
     "offer",
