@@ -1145,14 +1145,32 @@ def grounded(text: str, source: str, least: float = 0.6) -> bool:
 
 
 def copies(text: str, source: str) -> bool:
-    """A verbatim run of the source (10 Chinese characters, 6 English words) in ``text``."""
+    """A verbatim run of the source (10 Chinese characters, 6 English words) in ``text``, or a
+    whole sentence of it, however short: a belief post's lead "批评比夸奖有用。" above the belief
+    that says it (a reader: the post said it twice)."""
     flat = re.sub(r"\s+", " ", source)
+    if _says_a_sentence_of(text, flat):
+        return True
     if CJK.search(text):
         run = re.sub(r"[“”\"'‘’「」]", "", text)
         plain = re.sub(r"[“”\"'‘’「」]", "", flat)
         return any(run[i : i + 10] in plain for i in range(0, max(0, len(run) - 9)))
     words = text.split()
     return any(" ".join(words[i : i + 6]) in flat for i in range(0, max(0, len(words) - 5)))
+
+
+def _says_a_sentence_of(text: str, source: str) -> bool:
+    """Whether a sentence of ``text`` (3 Chinese characters or 2 words at least) is in
+    ``source`` as written, case aside."""
+    from knowledge.guides import sentences
+
+    low = source.lower()
+    for sentence in sentences(text):
+        core = sentence.strip().rstrip("。.!！?？;；,，").strip()
+        long_enough = len(CJK.findall(core)) >= 3 or len(core.split()) >= 2
+        if long_enough and core.lower() in low:
+            return True
+    return False
 
 
 _FINISHED = re.compile(

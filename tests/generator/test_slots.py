@@ -1568,3 +1568,23 @@ def test_a_second_purchase_is_not_thanked_as_a_first_chance(purchases: str, line
     plan = _plan("care_message", "stage_up")
     plan = plan.model_copy(update={"facts": {**plan.facts, "purchases": purchases}})
     assert _layout(plan).values["thanks_line"] == line
+
+
+@pytest.mark.parametrize(
+    ("lang", "lead", "source", "fires"),
+    [
+        ("zh", "批评比夸奖有用。这周聊聊反馈。", "我们一直相信：批评比夸奖有用。", True),
+        ("zh", "不节食。先吃饱。", "我们不节食。吃饱、吃对，身体才愿意慢慢改变。", True),
+        ("zh", "这周想和大家聊聊反馈这件事。", "批评比夸奖有用。", False),
+        ("en", "Rest counts. Here is why.", "Rest counts. A rest day is not a day off.", True),
+        ("en", "This week, a word about rest.", "Rest counts. A rest day is not a day off.", False),
+    ],
+)
+def test_a_post_lead_saying_a_sentence_of_its_source_is_a_duplicate(
+    lang: str, lead: str, source: str, fires: bool
+) -> None:
+    """A reader: belief posts said "批评比夸奖有用。" twice, the lead and then the belief
+    (shorter than the 10-character run the copy rule looked for)."""
+    from generator.posts import LEAD
+
+    assert ("duplicate" in _gate(LEAD, lead, lang, source=source)) is fires
