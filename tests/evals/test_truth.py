@@ -196,6 +196,63 @@ def test_a_feeling_the_customer_reported_is_fine() -> None:
     )
 
 
+# The program turned the model's "徐晨最近…" into 你 (two tier invitations a reader read): a
+# wish, a plan or a feeling the customer's record does not hold, stated as fact.
+WISHES = [
+    (
+        "zh",
+        "徐晨你好，你最近在使用七谷杂粮饭包，感觉能量满满，希望和大家分享一些经验。",
+        "你最近在使用七谷杂粮饭包，感觉能量满满",
+    ),
+    (
+        "zh",
+        "罗晓你好，你最近想和老学员一起开发食谱、带新营的小组，每月一次线下厨房日。",
+        "你最近想和老学员一起开发食谱",
+    ),
+    ("zh", "小林，你一直打算换季前调整护肤步骤。", "你一直打算换季前调整护肤步骤"),
+    ("en", "Hi Ben, you've been feeling stronger on your runs lately.", None),
+    ("en", "Hi Ben, you want to run a 10K next spring, so here is a plan.", None),
+    ("en", "Hi Ben, you'd love to lead a group for the new runners.", None),
+    ("en", "Hi Ben, you're hoping to finish in under an hour.", None),
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "span"), WISHES)
+def test_wishes_and_plans_given_to_the_customer(lang: str, text: str, span: str | None) -> None:
+    report = care(text, lang=lang, trigger="tier_invite")
+    got = found(report, "truth.assumed_feeling")
+    assert got and got[0][2] == "warn" and report.verdict == Verdict.REVIEW
+    if span is not None:
+        assert text[got[0][0] : got[0][1]] == span
+    # the customer's own words hold it: no finding
+    said = [text.split("，", 1)[-1] if lang == "zh" else text.split(", ", 1)[-1]]
+    assert "truth.assumed_feeling" not in rules(
+        care(text, lang=lang, trigger="question", customer_said=said)
+    )
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("zh", "你觉得怎么样？"),
+        ("zh", "小林，你感觉怎么样？"),
+        ("zh", "你想试试吗？"),
+        ("zh", "如果你想加入，回复我就好。"),
+        ("zh", "想加入的话，你想什么时候来都行。"),
+        ("zh", "你的感觉最重要。"),
+        ("zh", "我们给你准备了一份菜单，帮你想想办法。"),
+        ("zh", "慢慢来，就能得到你想要的结果。"),
+        ("en", "Do you want to join us?"),
+        ("en", "If you'd like, join us on Sunday."),
+        ("en", "If you want to, reply YES."),
+        ("en", "Come whenever you want to."),
+        ("en", "Start slower than you want to."),
+    ],
+)
+def test_asking_offering_or_supposing_a_wish_is_not_assuming(lang: str, text: str) -> None:
+    assert "truth.assumed_feeling" not in rules(care(text, lang=lang, trigger="tier_invite"))
+
+
 # --- phantom references ----------------------------------------------------------------------
 def test_phantom_images_attachments_links_and_below() -> None:
     text = "小林，面霜的用法我整理成了一张图，详见附件。"
