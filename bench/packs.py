@@ -78,6 +78,9 @@ def write_pack(out: Path, s: PackSpec) -> Path:
     brand = (source / "brand.yaml").read_text(encoding="utf-8")
     brand = re.sub(r"^id:.*$", f"id: {s.brand_id}", brand, count=1, flags=re.M)
     brand = re.sub(r"^name:.*$", f"name: {s.name}", brand, count=1, flags=re.M)
+    # a pack holds one of the source's guides: products named by its tiers or beliefs may be
+    # among those it lacks (the loader refuses a tier's product without a guide)
+    brand = re.sub(r"^\s+products:.*\n", "", brand, flags=re.M)
     (folder / "brand.yaml").write_text(brand, encoding="utf-8")
     english = s.source == "stride"
     for doc in s.docs:
