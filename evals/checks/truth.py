@@ -62,6 +62,9 @@ def _normalised(text: str) -> str:
     return _NORMALISE.sub("", text.lower())
 
 
+_BIRTHDAY_WORD = re.compile(r"生日|生辰|birthday", re.I)
+
+
 class TruthCheck:
     """Does the draft say only what is true of this customer, this product, this message?"""
 
@@ -74,7 +77,18 @@ class TruthCheck:
         out += self._phantom(ctx)
         out += self._safety(ctx)
         out += self._effect(ctx)
+        out += self._unknown_birthday(ctx)
         return out
+
+    def _unknown_birthday(self, ctx: CheckContext) -> list[Finding]:
+        """A birthday wish for a customer with no birthday on record: the operator may know
+        the day (it was said in a chat), but nothing here does, so an editor confirms it (a
+        reader saw "生日快乐" sent on an arbitrary day)."""
+        if ctx.trigger != "birthday" or ctx.customer is None or ctx.customer.birthday:
+            return []
+        m = _BIRTHDAY_WORD.search(ctx.text)
+        start, end = (m.start(), m.end()) if m else (0, len(ctx.text))
+        return [finding(ctx, "truth.unknown_birthday", Severity.WARN, start, end)]
 
     # --- the customer's words and feelings ------------------------------------------------
     def _invented(self, ctx: CheckContext) -> list[Finding]:

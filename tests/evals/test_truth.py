@@ -391,3 +391,28 @@ def test_every_phantom_entry_holds_a_cue() -> None:
         for lang in ("zh", "en"):
             for entry in truth[key][lang]:
                 assert any(c in entry.lower() for c in cues), (key, entry)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "word"),
+    [
+        ("zh", "林小雨你好，生日快乐！最近吃饭怎么样？", "生日"),
+        ("en", "Hi Kate, happy birthday! How are the runs going?", "birthday"),
+    ],
+)
+def test_a_birthday_wish_with_no_birthday_on_record_goes_to_an_editor(
+    lang: str, text: str, word: str
+) -> None:
+    """A reader: 唐果 had no birthday on record and was wished 生日快乐 on an arbitrary day."""
+    unknown = run(text, lang=lang, trigger="birthday", customer=make_customer())
+    found = [f for f in unknown.findings if f.rule == "truth.unknown_birthday"]
+    assert len(found) == 1 and found[0].severity == Severity.WARN
+    assert text[found[0].start : found[0].end].lower() == word
+    assert unknown.verdict == Verdict.REVIEW
+    known = make_customer(birthday="1995-06-18")
+    assert "truth.unknown_birthday" not in rules(
+        run(text, lang=lang, trigger="birthday", customer=known)
+    )
+    assert "truth.unknown_birthday" not in rules(
+        run(text, lang=lang, trigger="long_silence", customer=make_customer())
+    )
