@@ -428,7 +428,10 @@ def gather(
             plan.trigger == "after_purchase" and (plan.days_since_purchase or 0) > FIRST_STEPS_DAYS
         )
         # "精华吸收后使用…" on day 37 would tell them what they have done for a month
-        if plan.trigger not in ("birthday", "long_silence", "question") and not first_steps_late:
+        # a stage-up thanks and looks ahead, an invitation invites: neither carries a tip, so
+        # none is required of them (a reader saw stage-ups sent to review for a missing tip)
+        no_tip = ("birthday", "long_silence", "question", "stage_up", "tier_invite")
+        if plan.trigger not in no_tip and not first_steps_late:
             # a milestone tells how the next product starts (its first steps)
             item = moment_item(guide, "welcome" if plan.trigger == "milestone" else plan.trigger)
             evidence.tip = item.text if item is not None else _first_item(found[0].text)

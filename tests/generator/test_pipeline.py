@@ -93,6 +93,16 @@ def test_a_slot_wrong_twice_becomes_its_plain_sentence(make_pipeline) -> None:
     assert len(draft.attempts) == 2 and "限时" not in draft.text
 
 
+def test_a_stage_up_carries_no_tip_and_none_is_required(make_pipeline) -> None:
+    """A reader: stage-ups went to review for a missing tip their layout never holds."""
+    from evals import check
+
+    draft = draft_for(make_pipeline(THANKS), _req(trigger="stage_up"), as_of=AS_OF)
+    assert draft.basis is not None and draft.basis.required_tip is None
+    report = check(draft.basis.context(draft.text, None))
+    assert "coherence.tip_missing" not in {f.rule for f in report.findings}
+
+
 def test_a_formulaic_slot_that_fails_takes_its_fallback_without_another_call(
     make_pipeline,
 ) -> None:
