@@ -1077,6 +1077,8 @@ def gate(
             why.append("tip_unfaithful")
         if drops_condition(tip, text):
             why.append("drops_condition")
+    if slot.name == "answer" and _only_questions(body):
+        why.append("not_an_answer")  # "这个一天用几次？" back as the answer (a reader)
     if slot.name == "answer" and answer and not grounded(body, answer):
         # "use it for at least one run per week" from a guide that says no such thing
         why.append("ungrounded")
@@ -1266,6 +1268,14 @@ _HEDGE = re.compile(
 )
 
 
+def _only_questions(text: str) -> bool:
+    """Whether every sentence of ``text`` asks something (an answer that only asks back)."""
+    from knowledge.guides import sentences
+
+    said = sentences(text)
+    return bool(said) and all(_is_question(x) for x in said)
+
+
 def _assumes(text: str, lang: str) -> bool:
     from knowledge.guides import sentences
 
@@ -1337,6 +1347,7 @@ GATE_MESSAGES = {
         "off_subject": "主题要说出这封信是关于哪件产品的",
         "invented_quote": "不要编造谁说过的话或某位朋友的事，只用【资料】里有的",
         "ungrounded": "只说【资料】里有的事，不加新的事实",
+        "not_an_answer": "这一句要回答TA的问题，不要把问题再问一遍",
     },
     "en": {
         "empty": "this sentence is empty",
@@ -1358,6 +1369,7 @@ GATE_MESSAGES = {
         "off_subject": "the subject should name the product this email is about",
         "invented_quote": "do not invent people or what they said; use only what [Knowledge] says",
         "ungrounded": "say only what [Knowledge] says; add no new facts",
+        "not_an_answer": "answer their question; do not ask it back",
     },
 }
 

@@ -164,6 +164,7 @@ def test_every_gate_reason_has_a_message_in_both_languages() -> None:
         "off_subject",
         "invented_quote",
         "ungrounded",
+        "not_an_answer",
     }
     assert set(GATE_MESSAGES["zh"]) == reasons == set(GATE_MESSAGES["en"])
 
@@ -1588,3 +1589,20 @@ def test_a_post_lead_saying_a_sentence_of_its_source_is_a_duplicate(
     from generator.posts import LEAD
 
     assert ("duplicate" in _gate(LEAD, lead, lang, source=source)) is fires
+
+
+@pytest.mark.parametrize(
+    ("lang", "fires", "near_miss"),
+    [
+        ("zh", "这个一天用几次？", "每天选一餐打卡就好。"),
+        ("zh", "一天用几次？早晚吗？", "早晚各一次。还有问题吗？"),
+        ("en", "How often should you use it?", "Three runs a week is plenty to start."),
+    ],
+)
+def test_an_answer_that_only_asks_back_is_not_an_answer(
+    lang: str, fires: str, near_miss: str
+) -> None:
+    """A reader: "李敏你好，这个一天用几次？有什么不清楚的，随时问我。" — the model's answer was
+    the question, and it passed."""
+    assert "not_an_answer" in _gate(S.ANSWER, fires, lang)
+    assert "not_an_answer" not in _gate(S.ANSWER, near_miss, lang)
