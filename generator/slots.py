@@ -1181,9 +1181,21 @@ _FINISHED = re.compile(
 
 
 def named_any(products: list[str], text: str) -> bool:
-    """Whether ``text`` names one of ``products`` (case-blind)."""
+    """Whether ``text`` names one of ``products`` (case-blind; in English also as a possessive
+    or a plural: "Why not try Cadence's road shoes?" names the Cadence road shoe)."""
     low = text.lower()
-    return any(p and p.lower() in low for p in products)
+    if any(p and p.lower() in low for p in products):
+        return True
+    return any(_name_pattern(p).search(text) for p in products if p and p.isascii())
+
+
+def _name_pattern(name: str) -> re.Pattern[str]:
+    """A product's English name with a possessive on any word and a plural on the last."""
+    words = [re.escape(w) for w in name.lower().split()]
+    if not words:
+        return re.compile(r"(?!)")
+    words = [w + r"(?:'s|’s)?" for w in words[:-1]] + [words[-1] + r"(?:s|es|'s|’s)?"]
+    return re.compile(r"\b" + r"\s+".join(words) + r"\b", re.I)
 
 
 def _about_a_product(products: list[str], text: str) -> bool:

@@ -1606,3 +1606,16 @@ def test_an_answer_that_only_asks_back_is_not_an_answer(
     the question, and it passed."""
     assert "not_an_answer" in _gate(S.ANSWER, fires, lang)
     assert "not_an_answer" not in _gate(S.ANSWER, near_miss, lang)
+
+
+def test_an_invitation_naming_a_product_as_a_possessive_or_plural_is_caught() -> None:
+    """A reader: Sam's Pro invitation said "Why not try Cadence's road shoes? They're designed
+    with more cushioning for longer runs." (shoes he had bought twice) and passed."""
+    products = ["Cadence road shoe", "Merino running socks", "舒缓修护精华液"]
+    fires = "Why not try Cadence's road shoes? They're designed with more cushioning."
+    assert "mentions_product" in _gate(S.INVITE, fires, "en", products=products)
+    near_miss = "Would you like to join us on the Sunday long runs?"
+    assert "mentions_product" not in _gate(S.INVITE, near_miss, "en", products=products)
+    assert "mentions_product" in _gate(
+        S.INVITE, "要不要试试舒缓修护精华液？", "zh", products=products
+    )
