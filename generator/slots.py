@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from generator.drafts import Plan
@@ -224,6 +224,12 @@ FEEDBACK = Slot(
     ask_again=False,
     must_ask=True,
     plain=True,  # the model thanked them for feedback never given
+)
+# A programme is followed, not used: "用得好不好" to a camp member read oddly (a reader).
+PROGRAMME_FEEDBACK = replace(
+    FEEDBACK,
+    fallback_zh="跟下来顺不顺、哪里卡住了，都请直接告诉我们。",
+    fallback_en="Tell us how the plan is going, and if any part of it doesn't work, say so.",
 )
 WELCOME = Slot(
     "opening",
@@ -724,7 +730,8 @@ def _layout(
             body += [TIP, *quoted]
         if belief:
             body += [BRIDGE, Fixed("belief", belief)]
-        parts = [SUBJECT, *parts, *body, FEEDBACK]
+        feedback = PROGRAMME_FEEDBACK if openings is _PROGRAMME_OPENING else FEEDBACK
+        parts = [SUBJECT, *parts, *body, feedback]
         # no tip: the belief still starts its own paragraph, not after "It's day 20 of…"
         breaks = ("greeting", "safety", "tip", "belief", *(() if tip else ("opening",)))
         return Layout(parts, values, paragraphs=breaks)

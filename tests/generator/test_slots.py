@@ -1619,3 +1619,22 @@ def test_an_invitation_naming_a_product_as_a_possessive_or_plural_is_caught() ->
     assert "mentions_product" in _gate(
         S.INVITE, "要不要试试舒缓修护精华液？", "zh", products=products
     )
+
+
+@pytest.mark.parametrize(
+    ("lang", "product", "line"),
+    [
+        ("zh", "21 天好好吃饭训练营", "跟下来顺不顺、哪里卡住了，都请直接告诉我们。"),
+        ("zh", "舒缓修护精华液", "用得好不好、哪里不顺手，都请直接告诉我们。"),
+        ("en", "10K beginner plan", "Tell us how the plan is going, and if any part of it"),
+        ("en", "Cadence road shoe", "Tell us how it goes, and if anything doesn't work"),
+    ],
+)
+def test_an_email_about_a_programme_asks_how_it_is_going_not_how_it_is_used(
+    lang: str, product: str, line: str
+) -> None:
+    """A reader: "用得好不好" to a member of a 21-day camp."""
+    plan = _plan("aftersale_email", "half_used", lang=lang, product=product, channel="email")
+    layout = layout_for(plan, tip=None, safety=[], belief=None)
+    feedback = next(p for p in layout.parts if p.name == "feedback")
+    assert isinstance(feedback, Fixed) and feedback.text.startswith(line)
