@@ -669,6 +669,7 @@ def _layout(
         "brand": brand_name,
         "timeline": plan.timeline or "",
         "next_product": plan.facts.get("next_product", ""),
+        "birthday_in": plan.birthday_in_days if plan.trigger == "birthday" else None,
         "question_line": _QUESTION_LINE[lang].get(plan.trigger, _QUESTION_LINE[lang][""]),
         "thanks_line": _THANKS_LINE[(lang, new)],
         "why_line": _WHY_LINE[(lang, new)],
@@ -786,6 +787,31 @@ def _sentence(text: str, lang: str, *, question: bool = False) -> str:
     return text + ("。" if zh else ".")
 
 
+_HAPPY_BIRTHDAY = {
+    "zh": re.compile(r"^(?:祝你)?生日快乐"),
+    "en": re.compile(r"^happy birthday\b", re.I),
+}
+_EARLY_OR_LATE = {
+    ("zh", True): "提前祝你生日快乐",
+    ("zh", False): "迟到的生日快乐",
+    ("en", True): "An early happy birthday",
+    ("en", False): "A belated happy birthday",
+}
+
+
+def on_the_day(wish: str, days_to_birthday: int | None, lang: str) -> str:
+    """A wish said on another day than the birthday says so: "生日快乐！" four days before is
+    "提前祝你生日快乐！", the day after "迟到的生日快乐！" (a reader: wishes 2-4 days early read as
+    if we had the date wrong). A wish that does not open with the words is left as written."""
+    if not days_to_birthday:
+        return wish
+    head = _HAPPY_BIRTHDAY[lang].match(wish.strip())
+    if head is None:
+        return wish
+    said = _EARLY_OR_LATE[(lang, days_to_birthday > 0)]
+    return said + wish.strip()[head.end() :]
+
+
 def assemble(
     layout: Layout,
     written: Mapping[str, str],
@@ -805,6 +831,8 @@ def assemble(
             value, source = part.fallback(lang, layout.values), "fallback"
         else:
             value, source = written[part.name], "model"
+        if part.name == "wish":
+            value = on_the_day(value, layout.values.get("birthday_in"), lang)
         if part.name in HEADLINES:
             value = " ".join(value.split()).strip().rstrip("。.")
         elif part.name != "greeting":

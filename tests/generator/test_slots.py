@@ -1638,3 +1638,31 @@ def test_an_email_about_a_programme_asks_how_it_is_going_not_how_it_is_used(
     layout = layout_for(plan, tip=None, safety=[], belief=None)
     feedback = next(p for p in layout.parts if p.name == "feedback")
     assert isinstance(feedback, Fixed) and feedback.text.startswith(line)
+
+
+@pytest.mark.parametrize(
+    ("lang", "wish", "days", "said"),
+    [
+        ("zh", "生日快乐！愿新的一岁轻松自在。", 3, "提前祝你生日快乐！愿新的一岁轻松自在。"),
+        ("zh", "祝你生日快乐！", -1, "迟到的生日快乐！"),
+        ("zh", "生日快乐！", 0, "生日快乐！"),  # on the day
+        ("zh", "愿你这一岁轻松自在，生日快乐。", 2, "愿你这一岁轻松自在，生日快乐。"),
+        ("en", "Happy birthday! Wishing you an easy year.", 4, "An early happy birthday! Wishing"),
+        ("en", "Happy birthday, Chloe!", -1, "A belated happy birthday, Chloe!"),
+        ("en", "Happy birthday!", None, "Happy birthday!"),
+    ],
+)
+def test_a_wish_on_another_day_says_so(lang: str, wish: str, days: int | None, said: str) -> None:
+    """A reader: wishes two to four days early read as if we had the date wrong."""
+    from generator.slots import on_the_day
+
+    assert on_the_day(wish, days, lang).startswith(said)
+
+
+def test_an_early_birthday_draft_says_early_whoever_wrote_the_wish() -> None:
+    plan = _plan("care_message", "birthday", days=None).model_copy(update={"birthday_in_days": 3})
+    layout = layout_for(plan, tip=None, safety=[], belief=None)
+    written = assemble(layout, {"wish": "生日快乐！最近好吗"}, lang="zh").text
+    assert "提前祝你生日快乐！最近好吗" in written
+    fallback = assemble(layout, {}, lang="zh").text
+    assert "提前祝你生日快乐！愿新的一岁轻松自在。" in fallback
