@@ -29,18 +29,16 @@ def in_range(day: dt.date) -> bool:
     return FIRST_DAY <= day <= LAST_DAY
 
 
-def _bounded(day: dt.date) -> dt.date:
-    """A pydantic after-validator: ``day`` itself, or a ValueError naming the range."""
+def bounded(day: dt.date) -> dt.date:
+    """``day`` itself, or a ValueError naming the range (for pydantic validators: ``Day``,
+    an event's moment)."""
     if not in_range(day):
         raise ValueError(f"{day.isoformat()} is out of range: a day from {RANGE}")
     return day
 
 
-Day = Annotated[dt.date, AfterValidator(_bounded)]
+Day = Annotated[dt.date, AfterValidator(bounded)]
 """A date field or query parameter that must lie in the range (422 otherwise)."""
-
-Moment = Annotated[dt.datetime, AfterValidator(_bounded)]
-"""A date-and-time whose day must lie in the range."""
 
 
 def check_day(day: dt.date, name: str = "date") -> dt.date:

@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from core.days import RANGE, in_range
+from core.days import bounded
 from core.errors import PackProblem, ZhenxinError
 
 
@@ -71,8 +71,7 @@ class Event(BaseModel):
     def _naive_utc(cls, value: dt.datetime) -> dt.datetime:
         # first, before a time zone moves it: the report counts 60 days on from an event, and
         # at year 1 or 9999 that arithmetic (or the move to UTC) overflows
-        if not in_range(value):
-            raise ValueError(f"{value.date().isoformat()} is out of range: a day from {RANGE}")
+        bounded(value.date())
         if value.tzinfo is not None:
             value = value.astimezone(dt.UTC).replace(tzinfo=None)
         return value

@@ -16,11 +16,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from generator.slots import CJK
 from knowledge.guides import sentences
 from knowledge.retriever import Passage
 
 _FRONT_MATTER = re.compile(r"\A\s*---\n.*?\n---\s*\n", re.S)
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 _NUMBER_ZH = r"[一两二三四五六七八九十\d]+"
 _NUMBER_EN = r"(?:one|two|three|four|five|six|seven|once|twice|\d+)"
 
@@ -91,7 +91,7 @@ def _by_intent(question: str, passages: list[Passage]) -> str:
                                 break
                             answer.append(nxt)
                         if answer:
-                            return ("" if _CJK.search(answer[0]) else " ").join(answer)
+                            return ("" if CJK.search(answer[0]) else " ").join(answer)
                     continue
                 if intent.answered.search(re.sub(r"\*\*|__|`", "", sentence)):
                     return sentence

@@ -39,19 +39,11 @@ EVENT_COLUMNS = (
 def insert_new(session: Session, brand_id: str, rows: Sequence[dict[str, Any]]) -> set[str]:
     """Insert the events whose ``event_id`` the brand does not hold yet; returns the ids that
     were new. The unique key skips a held id, so concurrent writers of the same id cannot
-    both win. A few statements for any number of rows (:func:`storage.bulk.insert_many`)."""
-    if not rows:
-        return set()
-    ensure_brand(session, brand_id)
-    table: Table = EventRow.__table__  # type: ignore[assignment]
-    return set(
-        insert_many(
-            session,
-            table,
-            [{**r, "brand_id": brand_id} for r in rows],
-            skip_duplicates_on=("brand_id", "event_id"),
-            returning="event_id",
-        )
+    both win. A few statements for any number of rows (:func:`insert_new_rows`, the tuples
+    an ingest writes)."""
+    row_of = {**dict.fromkeys(EVENT_COLUMNS), "brand_id": brand_id}
+    return insert_new_rows(
+        session, brand_id, [tuple({**row_of, **r}[c] for c in EVENT_COLUMNS) for r in rows]
     )
 
 
