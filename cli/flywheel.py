@@ -4,6 +4,7 @@ happened after the drafts, and what it adds up to."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -56,10 +57,10 @@ def import_events(
 ) -> None:
     """Import events exported by a shop or a WeCom tool. Idempotent by event id: importing
     the same file again counts nothing twice. Bad rows are listed; the rest are kept."""
-    from flywheel.events import read_file
+    from flywheel.event_files import read_events
 
-    items = read_file(file)
-    parts = [items[start : start + IMPORT_PART] for start in range(0, len(items), IMPORT_PART)]
+    items = read_events(file)  # read as the ingest takes them: a file of any size
+    parts = iter(lambda: list(itertools.islice(items, IMPORT_PART)), [])
     result = _service().ingest_batches(brand, parts, workers=workers, actor="import")
     if as_json:
         print_json(result.as_dict())

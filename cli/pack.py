@@ -138,7 +138,7 @@ def _check_events(folder: Path, pack: BrandPack | None) -> tuple[int | None, lis
     """The pack's ``events.jsonl`` (if it has one; not knowledge, ``zhenxin events import``
     reads it): how many events, and what would not import. Checked against the pack's
     customers and usage guides, so only when the rest of the pack reads."""
-    from flywheel.events import EVENTS_FILE, check_file, read_file
+    from flywheel.event_files import EVENTS_FILE, check_file, read_events
     from knowledge.pack import DocKind
 
     path = folder / EVENTS_FILE
@@ -147,7 +147,7 @@ def _check_events(folder: Path, pack: BrandPack | None) -> tuple[int | None, lis
     products = {d.product for d in pack.docs if d.kind == DocKind.USAGE_GUIDE and d.product}
     problems = check_file(path, customers={c.id for c in pack.customers}, products=products)
     try:
-        count = len(read_file(path))
+        count = sum(1 for _ in read_events(path))
     except ZhenxinError:
         count = 0
     return count, problems

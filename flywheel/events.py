@@ -3,26 +3,21 @@
 One event is ``{"id", "customer_id", "type", "at", "draft_id"?, "product"?, "text"?}``; a
 send imported from another tool may say what the message was (``kind``, ``trigger``,
 ``stage``), and a reply or event may carry a ``topic`` (``co_creation`` for taking part in a
-trial or a formula discussion). Files: CSV with those columns, or JSON Lines.
+trial or a formula discussion). Files of them: :mod:`flywheel.event_files`.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import json
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from core.days import bounded
-from core.errors import PackProblem, ZhenxinError
 
 
 class EventType(StrEnum):
@@ -215,126 +210,13 @@ def _one_line(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
-_COLUMNS = (
-    "id",
-    "customer_id",
-    "type",
-    "at",
-    "draft_id",
-    "product",
-    "text",
-    "topic",
-    "kind",
-    "trigger",
-    "stage",
-    "criticism",
-)
-
-
-def read_file(path: Path) -> list[dict[str, Any]]:
-    """The raw items of an events file: ``.csv`` (a header row with the event's fields; extra
-    columns are an error) or ``.jsonl`` (one JSON object per line; blank lines skipped)."""
-    suffix = path.suffix.lower()
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise ZhenxinError(f"{path}: cannot read: {exc.strerror}") from exc
-    if suffix == ".csv":
-        reader = csv.DictReader(io.StringIO(text))
-        unknown = [c for c in reader.fieldnames or () if c not in _COLUMNS]
-        if unknown:
-            raise ZhenxinError(
-                f"{path.name}: unknown columns {unknown}", hint="columns: " + ", ".join(_COLUMNS)
-            )
-        rows: list[dict[str, Any]] = []
-        for row in reader:
-            item = {k: v for k, v in row.items() if k is not None and v not in (None, "")}
-            if "criticism" in item:
-                item["criticism"] = str(item["criticism"]).strip().lower() in (
-                    "1",
-                    "true",
-                    "yes",
-                    "是",
-                )
-            rows.append(item)
-        return rows
-    if suffix in (".jsonl", ".ndjson"):
-        items: list[dict[str, Any]] = []
-        for number, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                value = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ZhenxinError(f"{path.name}: line {number} is not JSON: {exc.msg}") from exc
-            items.append(value if isinstance(value, dict) else {"_": value})
-        return items
-    raise ZhenxinError(
-        f"{path.name}: unknown events file type {suffix!r}", hint="use .csv or .jsonl"
-    )
-
-
-EVENTS_FILE = "events.jsonl"  # a brand pack's events, beside customers.csv (not knowledge)
-
-
-def check_file(
-    path: Path, *, customers: Collection[str], products: Collection[str]
-) -> list[PackProblem]:
-    """What is wrong with a pack's events file, each with its line: an item that is not an
-    event, an id used twice, a customer the pack does not list, a product without a usage
-    guide. Empty when every event would import."""
-    try:
-        items = read_file(path)
-    except ZhenxinError as exc:
-        return [PackProblem(path.name, "", exc.message, hint=exc.hint or "")]
-    problems: list[PackProblem] = []
-    seen: dict[str, int] = {}
-    for number, item in enumerate(items, 1):
-        where = f"line {number}" if path.suffix.lower() != ".csv" else f"line {number + 1}"
-        good, bad = validate([item])
-        for r in bad:
-            problems.append(PackProblem(path.name, where, r.error))
-        if not good:
-            continue
-        event = good[0]
-        if event.id in seen:
-            problems.append(
-                PackProblem(
-                    path.name, where, f"event id {event.id!r} also on line {seen[event.id]}"
-                )
-            )
-        seen.setdefault(event.id, number)
-        if event.customer_id not in customers:
-            problems.append(
-                PackProblem(
-                    path.name,
-                    where,
-                    f"unknown customer {event.customer_id!r}",
-                    hint="use an id from the customer list (customers.csv / customers.xlsx)",
-                )
-            )
-        if event.type == EventType.PURCHASED and event.product not in products:
-            problems.append(
-                PackProblem(
-                    path.name,
-                    where,
-                    f"product {event.product!r} has no usage guide",
-                    hint="use one of: " + ", ".join(sorted(products)),
-                )
-            )
-    return problems
-
-
 __all__ = [
     "CONSENT_ENDING",
     "CO_CREATION",
-    "EVENTS_FILE",
     "Event",
     "EventType",
     "Rejected",
-    "check_file",
     "criticises",
-    "read_file",
     "validate",
     "validate_one",
 ]

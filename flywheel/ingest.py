@@ -69,18 +69,19 @@ class Ingest:
         self._look_up = True
 
     def run(
-        self, items: Iterable[Mapping[str, Any] | Event], *, actor: str = "event"
+        self, items: Iterable[Mapping[str, Any] | Event | Rejected], *, actor: str = "event"
     ) -> IngestResult:
         """Store new events (by id; a repeat counts once), apply what they mean — a purchase
         joins the customer's orders, an unsubscribe or opt-out their consent, a send from
         another tool their contact log — and move customers up a stage where the rules say.
-        Bad items are reported by index and the rest are kept."""
-        brand_id, brand = self.brand_id, self.brand
+        Bad items (and items rejected already, e.g. a file's line that is not JSON) are
+        reported by index and the rest are kept. ``items`` are taken CHUNK at a time as
+        they come: a stream of any length is held a chunk at a time."""
         result = IngestResult()
-        seen: set[str] = set()
-        unique: list[tuple[int, Event]] = []
+        seen: set[str] = set()  # the chunk's ids (a repeat across chunks: the store's key)
+        chunk: list[tuple[int, Event]] = []
         for index, item in enumerate(items):
-            event = item if isinstance(item, Event) else validate_one(item)
+            event = item if isinstance(item, Event | Rejected) else validate_one(item)
             if isinstance(event, Rejected):
                 result.rejected.append(Rejected(index, event.id, event.error))
                 continue
@@ -88,9 +89,13 @@ class Ingest:
                 result.duplicates += 1
                 continue
             seen.add(event.id)
-            unique.append((index, event))
-        for start in range(0, len(unique), CHUNK):
-            self._ingest_chunk(brand_id, brand, unique[start : start + CHUNK], actor, result)
+            chunk.append((index, event))
+            if len(chunk) == CHUNK:
+                self._ingest_chunk(self.brand_id, self.brand, chunk, actor, result)
+                seen.clear()
+                chunk = []
+        if chunk:
+            self._ingest_chunk(self.brand_id, self.brand, chunk, actor, result)
         result.rejected.sort(key=lambda r: r.index)
         return result
 

@@ -29,7 +29,7 @@ from knowledge.pack import Brand
 
 PART_TIMEOUT = 600.0  # seconds a worker may take to take a part or to finish: then it is stuck
 QUEUED_PARTS = 4  # parts waiting per worker
-Item = Mapping[str, Any] | Event
+Item = Mapping[str, Any] | Event | Rejected  # raw, validated, or rejected already
 
 
 def worker_of(customer_id: str, workers: int) -> int:
@@ -179,7 +179,11 @@ def _work(
             at: dict[str, int] = {}
             first: dict[str, int] = {}
             for n, item in part:
-                event_id = item.id if isinstance(item, Event) else str(item.get("id") or "")
+                event_id = (
+                    item.id or ""
+                    if isinstance(item, Event | Rejected)
+                    else str(item.get("id") or "")
+                )
                 at.setdefault(event_id, n)
                 first.setdefault(_customer_of(item), n)
             total["accepted"] += result.accepted

@@ -13,7 +13,7 @@ from typing import Any
 from drafting.service import DraftingService
 from flywheel import members as members_mod
 from flywheel import report
-from flywheel.events import Event
+from flywheel.events import Event, Rejected
 from flywheel.ingest import Ingest, IngestResult
 from flywheel.parallel import ingest_in_processes
 from storage import events as event_rows
@@ -39,7 +39,11 @@ class FlywheelService:
 
     # --- events in --------------------------------------------------------------------------
     def ingest(
-        self, brand_id: str, items: Iterable[Mapping[str, Any] | Event], *, actor: str = "event"
+        self,
+        brand_id: str,
+        items: Iterable[Mapping[str, Any] | Event | Rejected],
+        *,
+        actor: str = "event",
     ) -> IngestResult:
         """Store new events and apply what they mean (:class:`flywheel.ingest.Ingest`). Bad
         items are reported by index and the rest are kept."""
@@ -50,7 +54,7 @@ class FlywheelService:
     def ingest_batches(
         self,
         brand_id: str,
-        batches: Iterable[Sequence[Mapping[str, Any] | Event]],
+        batches: Iterable[Sequence[Mapping[str, Any] | Event | Rejected]],
         *,
         workers: int = 1,
         actor: str = "event",

@@ -103,7 +103,7 @@ def _outcomes(service: DraftingService) -> None:
     """Import each pack's events, then the outcomes report (as ``zhenxin report outcomes
     --brand qingshui --to 2026-11-30 --as-of 2026-11-30 --by kind,trigger`` prints it)."""
     from cli.flywheel import print_outcomes
-    from flywheel.events import read_file
+    from flywheel.event_files import read_events
     from flywheel.service import FlywheelService
 
     flywheel = FlywheelService(service)
@@ -111,7 +111,7 @@ def _outcomes(service: DraftingService) -> None:
     reports = {}
     for path in sorted((ROOT / "examples").glob("*/events.jsonl")):
         brand = path.parent.name
-        result = flywheel.ingest(brand, read_file(path), actor="demo")
+        result = flywheel.ingest(brand, read_events(path), actor="demo")
         print(
             f"events {brand}: {result.accepted} new, {result.duplicates} already held, "
             f"{len(result.rejected)} rejected, {len(result.stage_changes)} stage change(s)"

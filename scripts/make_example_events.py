@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from batch.due import milestones
+from flywheel.event_files import EVENTS_FILE
 from flywheel.events import Event, criticises
 from flywheel.holdout import event_id as holdout_event_id
 from flywheel.holdout import held_out
@@ -47,7 +48,6 @@ from knowledge.pack import BrandPack, Customer, DocKind
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
-EVENTS_FILE = "events.jsonl"
 BRANDS = ("qingshui", "shanshi", "stride")
 SEED = 20261130
 END = dt.date(2026, 11, 30)

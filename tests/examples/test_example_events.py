@@ -16,7 +16,8 @@ import pytest
 from cli.main import run
 from core.settings import Settings
 from drafting.service import DraftingService
-from flywheel.events import CO_CREATION, EVENTS_FILE, Event, EventType, check_file
+from flywheel.event_files import EVENTS_FILE, check_file
+from flywheel.events import CO_CREATION, Event, EventType
 from flywheel.service import FlywheelService
 from generator.fake import FakeDrafter
 from knowledge.fake import FakeKnowledge

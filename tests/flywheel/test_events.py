@@ -6,12 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
-from core.errors import ZhenxinError
-from flywheel.events import Event, EventType, criticises, read_file, validate
+from flywheel.events import Event, EventType, criticises, validate
 from flywheel.service import FlywheelService
 from storage import consent
 from tests.flywheel.conftest import customer, ev, make_pack
@@ -74,41 +72,6 @@ def test_bad_items_say_what_is_wrong() -> None:
     assert [e.id for e in good] == ["ok"]
     assert [(b.index, b.id) for b in bad] == [(1, "p"), (2, "t"), (3, None), (4, "d")]
     assert "product" in bad[0].error and "type" in bad[1].error and "id" in bad[2].error
-
-
-def test_files_csv_and_jsonl(tmp_path: Path) -> None:
-    csv_file = tmp_path / "e.csv"
-    csv_file.write_text(
-        "id,customer_id,type,at,product,text,criticism\n"
-        "e1,qs-1,purchased,2026-11-01,serum,,\n"
-        "e2,qs-1,replied,2026-11-02,,好用,no\n",
-        encoding="utf-8",
-    )
-    rows = read_file(csv_file)
-    assert rows[0] == {
-        "id": "e1",
-        "customer_id": "qs-1",
-        "type": "purchased",
-        "at": "2026-11-01",
-        "product": "serum",
-    }
-    assert rows[1]["criticism"] is False
-    jl = tmp_path / "e.jsonl"
-    jl.write_text(
-        '{"id": "e1", "customer_id": "c", "type": "sent", "at": "2026-11-01"}\n\n', encoding="utf-8"
-    )
-    assert len(read_file(jl)) == 1
-    (tmp_path / "bad.csv").write_text("id,who\n1,2\n", encoding="utf-8")
-    with pytest.raises(ZhenxinError, match="unknown columns"):
-        read_file(tmp_path / "bad.csv")
-    (tmp_path / "bad.jsonl").write_text("{nope\n", encoding="utf-8")
-    with pytest.raises(ZhenxinError, match="line 1"):
-        read_file(tmp_path / "bad.jsonl")
-    (tmp_path / "e.txt").write_text("", encoding="utf-8")
-    with pytest.raises(ZhenxinError, match="unknown events file type"):
-        read_file(tmp_path / "e.txt")
-    with pytest.raises(ZhenxinError, match="cannot read"):
-        read_file(tmp_path / "missing.csv")
 
 
 def test_posting_the_same_batch_twice_counts_once(make_flywheel: Make) -> None:
