@@ -253,16 +253,24 @@ class Ingest:
         ordered = sorted(evs, key=lambda e: e.at)
         newest = max([ordered[-1].day, *(p.date for p in customer.purchases)])
         moments = [(e.day, e) for e in ordered] + [(newest, ordered[-1])]
+        # Nor is a day on which nothing counted has come since a day no rule held at the
+        # same stage: orders and co-creation are the same, and the replies within a rule's
+        # window can only be fewer (it moves on and no reply came), so no rule holds now.
         history = lifecycle.History(activity)
         bought_on = sorted(p.date for p in customer.purchases)  # the walk changes no order
         walked: set[tuple[dt.date, str]] = set()
+        held_none: tuple[str, int, int, int] | None = None
         for on, event in moments:
             if (on, customer.stage) in walked:
                 continue
             walked.add((on, customer.stage))
             bought = bisect.bisect_right(bought_on, on)
+            counted = (customer.stage, bought, *history.counted(on))
+            if counted == held_none:
+                continue
             up = ladder.promotion(customer.stage, history.facts(on, bought))
             if up is None:
+                held_none = counted
                 continue
             moves.append(
                 event_rows.StageMove(

@@ -91,6 +91,14 @@ class History:
         self.replies = sorted(a.at.date() for a in activity if a.type == "replied")
         self.co_creation = sorted(a.at.date() for a in activity if a.topic == CO_CREATION)
 
+    def counted(self, on: dt.date) -> tuple[int, int]:
+        """How many replies and co-creation events there are up to ``on``, ``on`` included
+        (the same on two days: nothing counted came between them)."""
+        return (
+            bisect.bisect_right(self.replies, on),
+            bisect.bisect_right(self.co_creation, on),
+        )
+
     def facts(self, on: dt.date, purchases: int) -> Facts:
         replies = tuple(self.replies[: bisect.bisect_right(self.replies, on)])
         co = bisect.bisect_right(self.co_creation, on)

@@ -3,18 +3,23 @@ history, and the stage-up care trigger reading the saved change."""
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import random
 from collections.abc import Callable
 
 import pytest
 from pydantic import ValidationError
 
 from batch.due import find_due
-from flywheel.lifecycle import Ladder, facts, promotion
+from flywheel.events import CO_CREATION, Event
+from flywheel.ingest import Ingest, IngestResult
+from flywheel.lifecycle import History, Ladder, facts, promotion
 from flywheel.service import FlywheelService
 from generator.drafts import Trigger
+from knowledge.pack import Customer, Purchase
 from knowledge.stages import StageRule
-from storage.events import Activity
+from storage.events import Activity, StageMove
 from tests.flywheel.conftest import customer, ev, make_pack
 
 Make = Callable[..., FlywheelService]
@@ -155,3 +160,73 @@ def test_members_are_the_top_scores_ties_by_id(make_flywheel: Make) -> None:
     )
     assert fw.members("qingshui", on=dt.date(2026, 11, 30), limit=3) == everyone[:3]
     assert len({m.score for m in everyone}) == 2  # ties, decided by id
+
+
+def _every_day_walked(
+    ladder: Ladder, cust: Customer, evs: list[Event], activity: list[Activity]
+) -> list[tuple[str, str, dt.date, str | None]]:
+    """The walk without the skip of days on which nothing counted came: every event's day
+    (once per stage), then the newest day known."""
+    ordered = sorted(evs, key=lambda e: e.at)
+    newest = max([ordered[-1].day, *(p.date for p in cust.purchases)])
+    history = History(activity)
+    bought_on = sorted(p.date for p in cust.purchases)
+    stage, walked, moves = cust.stage, set(), []
+    for on, event in [(e.day, e) for e in ordered] + [(newest, ordered[-1])]:
+        if (on, stage) in walked:
+            continue
+        walked.add((on, stage))
+        up = ladder.promotion(stage, history.facts(on, bisect.bisect_right(bought_on, on)))
+        if up is not None:
+            moves.append((up.from_stage, up.to.id, on, event.id))
+            stage = up.to.id
+    return moves
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_walk_skips_only_days_on_which_no_rule_can_begin_to_hold(lang: str) -> None:
+    """Random histories (orders on the record and as events, replies near and far apart,
+    co-creation, sends): the same moves, on the same days, from the same events, as walking
+    every day."""
+    pack = make_pack(lang)
+    ladder = Ladder(pack.brand)
+    stages = [s.id for s in pack.brand.stages]
+    rng = random.Random(20261206)
+    start = dt.date(2025, 1, 1)
+    moved = 0
+
+    def day() -> dt.date:
+        return start + dt.timedelta(days=rng.randrange(700))
+
+    for n in range(400):
+        cust = customer(
+            f"c{n}",
+            stage=rng.choice(stages[:3]),
+            bought=sorted(day().isoformat() for _ in range(rng.randrange(3))),
+        )
+        evs = []
+        for k in range(rng.randrange(1, 14)):
+            kind = rng.choice(["sent", "sent", "delivered", "replied", "purchased", "co"])
+            at = dt.datetime.combine(day(), dt.time(rng.randrange(24)))
+            evs.append(
+                Event(
+                    id=f"e{n}-{k}",
+                    customer_id=cust.id,
+                    type="replied" if kind == "co" else kind,
+                    at=at,
+                    product="serum" if kind == "purchased" else None,
+                    topic=CO_CREATION if kind == "co" else None,
+                )
+            )
+        bought = cust.purchases + [Purchase(product="serum", date=e.day) for e in evs if e.product]
+        cust = cust.model_copy(update={"purchases": sorted(bought, key=lambda p: p.date)})
+        activity = sorted(
+            (Activity(cust.id, e.type.value, e.at, e.topic) for e in evs if e.type != "sent"),
+            key=lambda a: a.at,
+        )
+        moves: list[StageMove] = []
+        Ingest._promote(ladder, cust, evs, activity, moves, IngestResult())
+        got = [(m.from_stage, m.to_stage, m.at, m.event_id) for m in moves]
+        assert got == _every_day_walked(ladder, cust, evs, activity), cust.id
+        moved += len(got)
+    assert moved > 100  # the histories move people: the comparison is not of empty lists
