@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bench.synthetic import SyntheticBrand
 from core.settings import Settings
 from drafting.service import DraftingService
+from flywheel.events import Rejected
 from flywheel.service import FlywheelService, IngestResult
 from generator.fake import FakeDrafter
 from knowledge.fake import FakeKnowledge
@@ -115,18 +116,23 @@ def test_an_ingest_in_two_processes_ends_as_one_process_does(settings, db) -> No
         cid = synth.customer_id(n)
         events.insert(60, {"id": f"out-{n}", "customer_id": cid, "type": "unsubscribed"})
         events[60]["at"] = "2026-11-30T10:00:00"
+    # a line of the file that was no event, as the file reader gives it
+    events.insert(7, Rejected(7, None, "line 8 is not JSON: Expecting value"))
     batches = [events[:120], events[120:]]
     parallel = flywheel.ingest_batches("qingshui", batches, workers=2)
     one, _ = _flywheel(settings, open_database(settings)[1])  # the same brand on SQLite
     single = one.ingest_batches("qingshui", batches, workers=1)
-    assert parallel.accepted == len(events) - 3 and parallel.duplicates == 1
-    assert [r.index for r in parallel.rejected] == [5, len(events) - 1]
+    assert parallel.accepted == len(events) - 4 and parallel.duplicates == 1
+    assert [r.index for r in parallel.rejected] == [5, 7, len(events) - 1]
+    assert parallel.rejected[1].error == "line 8 is not JSON: Expecting value"
     assert parallel.stage_changes and parallel.opted_out == sorted(
         parallel.opted_out,
-        key=lambda cid: min(n for n, e in enumerate(events) if e["customer_id"] == cid),
+        key=lambda cid: min(
+            n for n, e in enumerate(events) if isinstance(e, dict) and e["customer_id"] == cid
+        ),
     )
     assert _outcome(flywheel, parallel) == _outcome(one, single)
-    assert _stored(db)[0] == len(events) - 3
+    assert _stored(db)[0] == len(events) - 4
 
 
 def test_an_ingest_in_several_processes_needs_postgresql(settings) -> None:  # type: ignore[no-untyped-def]
