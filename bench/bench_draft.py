@@ -66,7 +66,7 @@ def main() -> None:
         for brand, cid, kind in RUNS:
             d = pipeline.draft(
                 DraftRequest(brand=brand, kind=kind),
-                customer=kb.pack(brand).customer(cid),
+                customer=next(c for c in kb.customers(brand) if c.id == cid),
                 as_of=AS_OF,
             )
             drafts.append(d)

@@ -71,7 +71,7 @@ def cases(service: Any) -> list[Case]:
     for brand in BRAND_FILTER or BRANDS:
         pack = service.pack(brand)
         planner = Pipeline.plan
-        people = [c for c in pack.customers if not c.opted_out]
+        people = [c for c in service.knowledge.customers(brand) if not c.opted_out]
 
         def add(
             kind: str,

@@ -59,7 +59,7 @@ def main() -> None:
             for brand, cid, kind in cases:
                 d = pipeline.draft(
                     DraftRequest(brand=brand, kind=kind),
-                    customer=kb.pack(brand).customer(cid),
+                    customer=next(c for c in kb.customers(brand) if c.id == cid),
                     as_of=AS_OF,
                 )
                 verdicts[d.verdict.value] += 1

@@ -110,7 +110,7 @@ def brands(
                 "name": pack.brand.name,
                 "language": pack.brand.language,
                 "docs": len(pack.docs),
-                "customers": len(pack.customers),
+                "customers": registry.customer_count(brand_id),
             }
         )
     if as_json:

@@ -12,8 +12,8 @@ from knowledge.service import IngestReport, KnowledgeBase
 
 def ingest_pack(kb: KnowledgeBase, customers: CustomerStore, path: str | Path) -> IngestReport:
     report = kb.ingest(path)
-    pack = kb.pack(report.brand)
-    customers.import_many(report.brand, pack.customers, brand=pack.brand, source="pack")
+    brand = kb.pack(report.brand).brand
+    customers.import_many(report.brand, kb.customers(report.brand), brand=brand, source="pack")
     return report
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from core.errors import MissingKnowledgeError, NotFoundError, RefusedError
@@ -242,18 +243,19 @@ def _names(value: str, sentence: str) -> bool:
     return value in sentence if CJK.search(value) else names_whole(value, sentence)
 
 
-def for_them(text: str, customer: Customer, everyone: list[Customer]) -> str:
+def for_them(text: str, customer: Customer, kinds: Mapping[str, Collection[str]]) -> str:
     """``text`` without the sentences written for other kinds of customer: "干皮会觉得不那么
     粗糙了" is not for an oily-skinned customer. The kinds are the values the brand's own
-    customers have under the customer's tag keys (skin=干皮 / 油皮 / 混合皮…); a sentence that
-    names another one and not the customer's own is left out."""
+    customers have under the customer's tag keys (``kinds``, :meth:`BrandPack.kinds`:
+    skin=干皮 / 油皮 / 混合皮…); a sentence that names another one and not the customer's own
+    is left out."""
     # a kind is a word, not a number: weekly_km=10 is no kind, and "10" is in "about day 100"
     mine = {k: v for k, v in customer.tags.items() if len(v) >= 2 and not _NUMBER.fullmatch(v)}
     others = {
-        c.tags[k]
-        for c in everyone
+        value
         for k in mine
-        if len(c.tags.get(k, "")) >= 2 and c.tags[k] not in mine[k] and mine[k] not in c.tags[k]
+        for value in kinds.get(k, ())
+        if len(value) >= 2 and value not in mine[k] and mine[k] not in value
     }
     if not others:
         return text
@@ -446,7 +448,7 @@ def gather(
                 item = None  # "end of week 4: you are running 5 minutes at a time" on day 20
             evidence.tip = item.text if item is not None else None
         if evidence.tip and customer is not None:
-            evidence.tip = for_them(evidence.tip, customer, pack.customers) or None
+            evidence.tip = for_them(evidence.tip, customer, pack.kinds()) or None
     elif spec.needs_purchase:
         raise MissingKnowledgeError(
             f"a {spec.kind.value} needs a purchase, and this customer has none",

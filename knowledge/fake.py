@@ -10,12 +10,12 @@ and a keyword search over the chunks. Satisfies :class:`knowledge.retriever.Know
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from core.errors import NotFoundError
 from knowledge.chunking import Chunk, chunk_docs
-from knowledge.pack import BrandPack
+from knowledge.pack import BrandPack, Customer
 from knowledge.retriever import Passage
 
 
@@ -43,6 +43,9 @@ class FakeKnowledge:
             return self.packs[brand_id]
         except KeyError:
             raise NotFoundError(f"unknown brand {brand_id!r}") from None
+
+    def customers(self, brand_id: str) -> Iterator[Customer]:
+        return iter(self.pack(brand_id).customers)
 
     def brands(self) -> list[str]:
         return sorted(self.packs)

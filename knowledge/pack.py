@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -371,6 +372,15 @@ class Customer(_Strict):
         return self.purchases[-1] if self.purchases else None
 
 
+def customer_kinds(customers: Iterable[Customer]) -> dict[str, list[str]]:
+    """The values these customers have under each tag key, each once, in order."""
+    found: dict[str, set[str]] = {}
+    for c in customers:
+        for key, value in c.tags.items():
+            found.setdefault(key, set()).add(value)
+    return {key: sorted(values) for key, values in sorted(found.items())}
+
+
 class BrandPack(BaseModel):
     """A validated brand pack, ready to ingest."""
 
@@ -380,6 +390,18 @@ class BrandPack(BaseModel):
     brand: Brand
     docs: list[KnowledgeDoc]
     customers: list[Customer] = Field(default_factory=list)
+    # The values the pack's customers have under each tag key (skin: 干皮, 油皮, ...): what
+    # a snapshot keeps of its customers (:meth:`without_customers`), who live in the
+    # customer store; a sentence of a guide written for another kind is left out of a draft.
+    customer_kinds: dict[str, list[str]] = Field(default_factory=dict)
+
+    def kinds(self) -> dict[str, list[str]]:
+        """:attr:`customer_kinds`, worked out from the customers a pack holds."""
+        return customer_kinds(self.customers) if self.customers else self.customer_kinds
+
+    def without_customers(self) -> BrandPack:
+        """The pack as a snapshot keeps it: its customers' kinds instead of the customers."""
+        return self.model_copy(update={"customers": [], "customer_kinds": self.kinds()})
 
     def doc(self, doc_id: str) -> KnowledgeDoc:
         for d in self.docs:

@@ -4,11 +4,12 @@ is the real one (Chroma + BM25), ``knowledge.fake.FakeKnowledge`` the in-memory 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
 
-from knowledge.pack import BrandPack
+from knowledge.pack import BrandPack, Customer
 
 
 class Passage(BaseModel):
@@ -30,6 +31,11 @@ class Knowledge(Protocol):
     brand's chunks."""
 
     def pack(self, brand_id: str) -> BrandPack: ...
+
+    def customers(self, brand_id: str) -> Iterator[Customer]:
+        """The customers of the brand's pack as ingested, streamed (a pack as :meth:`pack`
+        gives it may hold only their kinds: the customer store is their home)."""
+        ...
 
     def brands(self) -> list[str]: ...
 

@@ -8,6 +8,7 @@ can never return another brand's chunks.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -125,26 +126,10 @@ class KnowledgeBase:
     def pack(self, brand_id: str) -> BrandPack:
         return self._snapshot(brand_id).pack
 
-    def upsert_customer(self, brand_id: str, customer: Customer) -> Customer:
-        """Add or replace one customer of an ingested brand (stage names are resolved)."""
-        with self.registry.lock(brand_id):
-            return self._upsert_customer(brand_id, customer)
-
-    def _upsert_customer(self, brand_id: str, customer: Customer) -> Customer:
-        pack = self.registry.load(brand_id)
-        stage = resolve_stage(pack.brand, customer.stage)
-        if stage is None:
-            raise NotFoundError(
-                f"unknown stage {customer.stage!r} for brand {brand_id!r}",
-                hint=f"use one of: {', '.join(s.id for s in pack.brand.stages)}",
-            )
-        customer = customer.model_copy(update={"stage": stage})
-        customers = [customer if c.id == customer.id else c for c in pack.customers]
-        if customer not in customers:
-            customers.append(customer)
-        self.registry.save(pack.model_copy(update={"customers": customers}))
-        self._snapshots.pop(brand_id, None)
-        return customer
+    def customers(self, brand_id: str) -> Iterator[Customer]:
+        """The customers of the brand's pack as last ingested, streamed (the snapshot
+        :meth:`pack` gives holds only their kinds; the customer store is their home)."""
+        return self.registry.customers(brand_id)
 
     def _snapshot(self, brand_id: str) -> _Snapshot:
         path = self.registry.path(brand_id)

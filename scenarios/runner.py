@@ -16,7 +16,7 @@ import fnmatch
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -28,7 +28,7 @@ from core.settings import Settings
 from drafting.customers import CustomerStore
 from drafting.service import DraftingService
 from generator.drafts import ContentKind, Draft, DraftRequest, Trigger
-from knowledge.pack import BrandPack, Channel
+from knowledge.pack import Channel
 from knowledge.service import KnowledgeBase
 from knowledge.stages import stage_alias
 
@@ -184,13 +184,10 @@ def evaluate(scenario: Scenario, draft: Draft) -> list[str]:
     return failures
 
 
-def _stage_of(pack: BrandPack | None, customer_id: str | None) -> str:
-    if pack is None or customer_id is None:
+def _stage_of(stages: Mapping[str, str] | None, customer_id: str | None) -> str:
+    if stages is None or customer_id is None or customer_id not in stages:
         return "-"
-    try:
-        return stage_alias(pack.customer(customer_id).stage)
-    except KeyError:
-        return "-"
+    return stage_alias(stages[customer_id])
 
 
 def run_scenario(
@@ -199,7 +196,7 @@ def run_scenario(
     scenario: Scenario,
     *,
     as_of: dt.date | None,
-    pack: BrandPack | None = None,
+    stages: Mapping[str, str] | None = None,
 ) -> ScenarioResult:
     request = DraftRequest(
         brand=brand,
@@ -221,7 +218,7 @@ def run_scenario(
             id=scenario.id,
             brand=brand,
             kind=scenario.kind.value,
-            stage=_stage_of(pack, scenario.customer),
+            stage=_stage_of(stages, scenario.customer),
             passed=ok,
             failures=[] if ok else [f"refused: {exc}"],
             error=None if ok else str(exc),
@@ -233,7 +230,7 @@ def run_scenario(
             id=scenario.id,
             brand=brand,
             kind=scenario.kind.value,
-            stage=_stage_of(pack, scenario.customer),
+            stage=_stage_of(stages, scenario.customer),
             passed=False,
             failures=[f"error: {exc}"],
             error=str(exc),
@@ -244,7 +241,7 @@ def run_scenario(
         id=scenario.id,
         brand=brand,
         kind=scenario.kind.value,
-        stage=draft.stage or _stage_of(pack, scenario.customer),
+        stage=draft.stage or _stage_of(stages, scenario.customer),
         trigger=draft.trigger,
         channel=draft.channel,
         passed=not failures,
@@ -287,10 +284,10 @@ def run_suite(
         tick = time.perf_counter()
         suite = SuiteResult(started_at=started, provider=provider or settings.llm, model=model)
         for f in files:
-            pack = _ensure_ingested(knowledge, f, customers)
+            stages = _ensure_ingested(knowledge, f, customers)
             for scenario in f.scenarios:
                 suite.results.append(
-                    run_scenario(drafter, f.brand, scenario, as_of=f.as_of, pack=pack)
+                    run_scenario(drafter, f.brand, scenario, as_of=f.as_of, stages=stages)
                 )
         suite.seconds = round(time.perf_counter() - tick, 3)
     return suite
@@ -310,7 +307,9 @@ def _service(settings: Settings, knowledge: KnowledgeBase, scratch: Path) -> Dra
 
 def _ensure_ingested(
     knowledge: KnowledgeBase, f: ScenarioFile, customers: CustomerStore | None
-) -> BrandPack | None:
+) -> dict[str, str] | None:
+    """The brand in the knowledge base (its pack ingested if it is not) and its customers
+    in the run's store; the stage of each of them, by id (None: no such brand)."""
     if f.brand not in knowledge.brands() and f.pack:
         path = Path(f.pack)
         if not path.is_absolute():
@@ -320,6 +319,7 @@ def _ensure_ingested(
         pack = knowledge.pack(f.brand)
     except ZhenxinError:
         return None
+    people = list(knowledge.customers(f.brand))
     if customers is not None:  # the run's own customer store holds the pack's customers
-        customers.import_many(f.brand, pack.customers, brand=pack.brand, source="pack")
-    return pack
+        customers.import_many(f.brand, people, brand=pack.brand, source="pack")
+    return {c.id: c.stage for c in people}

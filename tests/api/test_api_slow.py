@@ -42,7 +42,7 @@ def test_draft_with_the_local_model(tmp_path: Path) -> None:
     app = create_app(settings)
     app.dependency_overrides[get_knowledge] = lambda: kb
     with app.state.sessions.begin() as s:
-        customers.import_customers(s, "qingshui", kb.pack("qingshui").customers)
+        customers.import_customers(s, "qingshui", kb.customers("qingshui"))
         secret = keys.create_key(s, "qingshui", keys.Role.EDITOR).secret
     h = {"Authorization": f"Bearer {secret}"}
     with TestClient(app) as client:

@@ -223,7 +223,7 @@ def test_model_failure_is_stored_and_retryable(env: Env) -> None:
 def test_unknown_customer_and_opted_out(env: Env) -> None:
     missing = _create(env, customer_id="nobody")
     assert missing.status_code == 404
-    opted = [c.id for c in env.knowledge.pack("qingshui").customers if c.opted_out]
+    opted = [c.id for c in env.knowledge.customers("qingshui") if c.opted_out]
     assert opted, "the qingshui example pack has opted-out customers"
     r = _create(env, customer_id=opted[0])
     assert r.status_code == 422 and r.json()["error"]["code"] == "refused"

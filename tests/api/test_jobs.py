@@ -219,9 +219,7 @@ def test_tier_invitation_through_the_api(env: Env) -> None:
     )
     assert ok.status_code == 201, ok.text
     assert ok.json()["kind"] == "tier_invitation" and ok.json()["trigger"] == "tier_invite"
-    newcomer = next(
-        c.id for c in env.knowledge.pack("qingshui").customers if c.stage == "first_contact"
-    )
+    newcomer = next(c.id for c in env.knowledge.customers("qingshui") if c.stage == "first_contact")
     refused = env.client.post(
         "/v1/drafts",
         json={"kind": "tier_invitation", "customer_id": newcomer, "tier": "co-creators"},

@@ -37,11 +37,10 @@ def draft_for(pipeline: Pipeline, request: DraftRequest, *, as_of: dt.date = AS_
     it up in its customer store (the pipeline never looks customers up itself)."""
     customer = None
     if request.customer_id:
-        pack = pipeline.knowledge.pack(request.brand)
-        try:
-            customer = pack.customer(request.customer_id)
-        except KeyError:
-            raise NotFoundError(f"no customer {request.customer_id!r}") from None
+        people = pipeline.knowledge.customers(request.brand)
+        customer = next((c for c in people if c.id == request.customer_id), None)
+        if customer is None:
+            raise NotFoundError(f"no customer {request.customer_id!r}")
     return pipeline.draft(request, customer=customer, as_of=as_of)
 
 

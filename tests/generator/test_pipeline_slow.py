@@ -115,7 +115,7 @@ def test_prefix_is_reused_for_the_next_draft_of_a_brand(
 def test_a_tier_invitation_on_the_real_model(real: tuple[Pipeline, KnowledgeBase]) -> None:
     pipeline, kb = real
     tier = kb.pack("qingshui").brand.tiers[0]
-    who = next(c for c in kb.pack("qingshui").customers if c.stage in tier.stages)
+    who = next(c for c in kb.customers("qingshui") if c.stage in tier.stages)
     draft = draft_for(
         pipeline,
         DraftRequest(brand="qingshui", customer_id=who.id, kind="tier_invitation", tier=tier.id),

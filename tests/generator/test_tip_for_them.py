@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from generator.retrieve import for_them
-from knowledge.pack import Customer
+from knowledge.pack import Customer, customer_kinds
 
 
 def _c(cid: str, **tags: str) -> Customer:
@@ -15,17 +15,19 @@ TIP = "早上起床摸摸两颊，干皮会觉得不那么粗糙了。如果觉�
 
 
 def test_a_sentence_for_another_skin_type_is_left_out() -> None:
-    assert for_them(TIP, EVERYONE[1], EVERYONE) == "如果觉得闷，晚上用量减半。"
-    assert for_them(TIP, EVERYONE[0], EVERYONE) == TIP  # their own type: kept
+    assert for_them(TIP, EVERYONE[1], customer_kinds(EVERYONE)) == "如果觉得闷，晚上用量减半。"
+    assert for_them(TIP, EVERYONE[0], customer_kinds(EVERYONE)) == TIP  # their own type: kept
     only_other = "天气回暖后，混合皮可以只在晚上用。"
-    assert for_them(only_other, EVERYONE[0], EVERYONE) == ""  # nothing for them: no tip
+    assert (
+        for_them(only_other, EVERYONE[0], customer_kinds(EVERYONE)) == ""
+    )  # nothing for them: no tip
 
 
 def test_english_and_customers_without_the_tag_keep_everything() -> None:
     runners = [_c("r1", foot="wide feet"), _c("r2", foot="narrow feet")]
     tip = "Lace loosely over the top. With wide feet, skip the top eyelet."
-    assert for_them(tip, runners[1], runners) == "Lace loosely over the top."
-    assert for_them(tip, _c("r3"), runners) == tip  # no tag: nothing to tell apart
+    assert for_them(tip, runners[1], customer_kinds(runners)) == "Lace loosely over the top."
+    assert for_them(tip, _c("r3"), customer_kinds(runners)) == tip  # no tag: nothing to tell apart
 
 
 def test_a_number_is_no_kind_and_an_english_kind_is_a_whole_word() -> None:
@@ -36,6 +38,6 @@ def test_a_number_is_no_kind_and_an_english_kind_is_a_whole_word() -> None:
         "If the heel is see-through after about day 100, retire that pair; "
         "running in thin socks is how blisters start."
     )
-    assert for_them(tip, runners[0], runners) == tip
+    assert for_them(tip, runners[0], customer_kinds(runners)) == tip
     other = [_c("c", goal="run"), _c("d", goal="running")]  # "run" is not in "running"
-    assert for_them(tip, other[0], other) == tip
+    assert for_them(tip, other[0], customer_kinds(other)) == tip

@@ -64,6 +64,7 @@ def test_brands(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["brands", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)["brands"]
     assert [(r["id"], r["language"]) for r in rows] == [("cha", "zh"), ("trail", "en")]
+    assert rows[0]["customers"] == 3  # the pack's list, counted beside the snapshot
 
 
 def test_errors_exit_2_with_one_clear_line(
