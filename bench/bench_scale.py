@@ -6,8 +6,11 @@ Timed, each through the code a door uses:
 
 - ``import customers``  ``CustomerStore.import_many`` (what a pack ingest does)
 - ``ingest events``     ``FlywheelService.ingest`` in batches of 5,000 (the API's most per
-                        request; ``zhenxin events import`` sends a whole file to the same call)
+                        request)
 - ``re-ingest``         the same events again: every one a duplicate, nothing accepted
+- ``events file``       the same events again as a JSON Lines file (written untimed), read
+                        by ``FlywheelService.ingest_file`` as ``zhenxin events import`` reads
+                        it: its +RSS says whether the file streams
 - ``due customers``     ``BatchService.plan_care`` for one day, as ``BatchService.create``
                         feeds it (contact log, handled occurrences, the customer store)
 - ``review queue``      the review form's first page: ``count_records`` + ``list_records``
@@ -43,6 +46,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import itertools
+import json
 import os
 import resource
 import tempfile
@@ -91,6 +95,7 @@ OPERATIONS = (
     "import customers",
     "ingest events",
     "re-ingest",
+    "events file",
     "due customers",
     "review queue",
     "core members",
@@ -247,6 +252,21 @@ def run_size(
     again = step("re-ingest", ingest)
     if again["accepted"] != 0 or again["duplicates"] != again["events"]:
         raise AssertionError(f"re-ingest was not idempotent: {again}")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    events_file = data_dir / "events.jsonl"  # not timed: the export a shop would send
+    with events_file.open("w", encoding="utf-8") as fh:
+        for items in synth.event_batches(batch):
+            fh.writelines(json.dumps(e, ensure_ascii=False) + "\n" for e in items)
+
+    def from_file() -> tuple[int, dict[str, int], str]:
+        result = flywheel.ingest_file(brand, events_file, actor="import")
+        if result.accepted != 0 or result.duplicates != again["events"] or result.rejected:
+            raise AssertionError(f"the file's import was not idempotent: {result.as_dict()}")
+        size_mb = events_file.stat().st_size / 1e6
+        return again["events"], result.as_dict(), f"{size_mb:.0f} MB file, all held already"
+
+    step("events file", from_file)
+    events_file.unlink()
 
     def due() -> tuple[int, list[dict[str, Any]], str]:
         spec = BatchSpec(kind=BatchKind.CARE, brand=brand, date=TODAY)

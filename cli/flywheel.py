@@ -4,7 +4,6 @@ happened after the drafts, and what it adds up to."""
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -24,7 +23,6 @@ events_app = typer.Typer(
 report_app = typer.Typer(help="Reports on what the drafts led to.", no_args_is_help=True)
 
 BrandOpt = Annotated[str, typer.Option("--brand", "-b", help="brand id")]
-IMPORT_PART = 5000  # events handed to a worker at a time
 
 
 def _service() -> FlywheelService:
@@ -57,11 +55,7 @@ def import_events(
 ) -> None:
     """Import events exported by a shop or a WeCom tool. Idempotent by event id: importing
     the same file again counts nothing twice. Bad rows are listed; the rest are kept."""
-    from flywheel.event_files import read_events
-
-    items = read_events(file)  # read as the ingest takes them: a file of any size
-    parts = iter(lambda: list(itertools.islice(items, IMPORT_PART)), [])
-    result = _service().ingest_batches(brand, parts, workers=workers, actor="import")
+    result = _service().ingest_file(brand, file, workers=workers, actor="import")
     if as_json:
         print_json(result.as_dict())
         return

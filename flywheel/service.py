@@ -8,11 +8,13 @@ import heapq
 import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from drafting.service import DraftingService
 from flywheel import members as members_mod
 from flywheel import report
+from flywheel.event_files import read_events
 from flywheel.events import Event, Rejected
 from flywheel.ingest import Ingest, IngestResult
 from flywheel.parallel import ingest_in_processes
@@ -20,6 +22,7 @@ from storage import events as event_rows
 from storage.models import EventRow
 
 MEMBERS_CHUNK = 2000  # customers scored at a time
+FILE_PART = 5000  # rows of an events file handed on at a time (to a worker, if several)
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,17 @@ class FlywheelService:
             return ingest_in_processes(url, brand_id, brand, batches, workers=workers, actor=actor)
         items = itertools.chain.from_iterable(batches)
         return Ingest(self.sessions, brand_id, brand).run(items, actor=actor)
+
+    def ingest_file(
+        self, brand_id: str, path: Path, *, workers: int = 1, actor: str = "import"
+    ) -> IngestResult:
+        """:meth:`ingest_batches` of an events file (``zhenxin events import``), read as the
+        ingest takes it, FILE_PART rows at a time: a file of any size in bounded memory.
+        A file no row of which could be read is refused before anything is stored
+        (:func:`flywheel.event_files.read_events`)."""
+        items = read_events(path)
+        parts = iter(lambda: list(itertools.islice(items, FILE_PART)), [])
+        return self.ingest_batches(brand_id, parts, workers=workers, actor=actor)
 
     # --- reads ------------------------------------------------------------------------------
     def stage_history(self, brand_id: str, customer_id: str) -> list[StageChange]:
