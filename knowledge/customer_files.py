@@ -112,9 +112,9 @@ class _Header:
 # --- reading the files ----------------------------------------------------------------------
 
 
-def read_customer_rows(root: Path, problems: Problems) -> list[CustomerRow]:
-    """The rows of ``customers.csv`` and ``customers.xlsx`` (either, both or none)."""
-    rows: list[CustomerRow] = []
+def read_customer_rows(root: Path, problems: Problems) -> Iterator[CustomerRow]:
+    """The rows of ``customers.csv`` and ``customers.xlsx`` (either, both or none), one at a
+    time: the loader keeps each row's customer, not the row."""
     if (root / OLD_EXCEL_FILE).is_file() and not (root / XLSX_FILE).is_file():
         problems.warn(
             OLD_EXCEL_FILE,
@@ -124,11 +124,10 @@ def read_customer_rows(root: Path, problems: Problems) -> list[CustomerRow]:
         )
     csv_path = root / CSV_FILE
     if csv_path.is_file():
-        rows += _table_rows(CSV_FILE, "line", _csv_lines(csv_path, problems), problems)
+        yield from _table_rows(CSV_FILE, "line", _csv_lines(csv_path, problems), problems)
     xlsx_path = root / XLSX_FILE
     if xlsx_path.is_file():
-        rows += _table_rows(XLSX_FILE, "row", _xlsx_rows(xlsx_path, problems), problems)
-    return rows
+        yield from _table_rows(XLSX_FILE, "row", _xlsx_rows(xlsx_path, problems), problems)
 
 
 def _csv_lines(path: Path, problems: Problems) -> Iterator[tuple[int, list[str]]]:
@@ -199,9 +198,8 @@ def _cell_text(value: Any) -> str:
 
 def _table_rows(
     file: str, unit: str, lines: Iterable[tuple[int, list[str]]], problems: Problems
-) -> list[CustomerRow]:
+) -> Iterator[CustomerRow]:
     header: _Header | None = None
-    rows: list[CustomerRow] = []
     unnamed_used: set[int] = set()
     for number, values in lines:
         if not any(v.strip() for v in values):
@@ -209,7 +207,7 @@ def _table_rows(
         if header is None:
             header = _read_header(file, f"{unit} {number}", values, problems)
             if header is None:
-                return []
+                return
             continue
         where = f"{unit} {number}"
         if len(values) > header.width and any(v.strip() for v in values[header.width :]):
@@ -229,7 +227,7 @@ def _table_rows(
                     extra[header.extra[i]] = value.strip()
             elif value.strip():
                 unnamed_used.add(i)
-        rows.append(CustomerRow(file=file, where=where, cells=cells, extra=extra))
+        yield CustomerRow(file=file, where=where, cells=cells, extra=extra)
     if unnamed_used:
         columns = ", ".join(str(i + 1) for i in sorted(unnamed_used))
         problems.warn(
@@ -238,7 +236,6 @@ def _table_rows(
             f"values under column(s) {columns} have no column name and are ignored",
             "give the column a name in the header row",
         )
-    return rows
 
 
 def _read_header(file: str, where: str, values: list[str], problems: Problems) -> _Header | None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import frontmatter
 import yaml
@@ -27,7 +28,6 @@ from knowledge.customer_files import (
     CSV_FILE,
     CUSTOMER_COLUMNS,
     CUSTOMER_FILES,
-    CustomerRow,
     parse_customer,
     read_customer_rows,
 )
@@ -187,13 +187,20 @@ def _load_doc(path: Path, rel: str, problems: Problems) -> KnowledgeDoc | None:
 # --- customers.csv / customers.xlsx ---------------------------------------------------------
 
 
-def _load_customers(root: Path, problems: Problems) -> list[tuple[CustomerRow, Customer]]:
-    customers: list[tuple[CustomerRow, Customer]] = []
-    for row in read_customer_rows(root, problems):
-        customer = parse_customer(row, problems)
-        if customer is not None:
-            customers.append((row, customer))
-    return customers
+class _Place(NamedTuple):
+    """Where a customer was read (what the cross-checks name), instead of the whole row."""
+
+    file: str
+    where: str
+    channel_given: bool
+
+
+def _load_customers(root: Path, problems: Problems) -> list[tuple[_Place, Customer]]:
+    return [
+        (_Place(row.file, row.where, bool(row.cells["channel"])), customer)
+        for row in read_customer_rows(root, problems)
+        if (customer := parse_customer(row, problems)) is not None
+    ]
 
 
 # --- cross-checks ----------------------------------------------------------------------------
@@ -228,7 +235,7 @@ def _check_unique_doc_ids(docs: list[KnowledgeDoc], problems: Problems) -> None:
 def _cross_check(
     brand: Brand,
     docs: list[KnowledgeDoc],
-    customers: list[tuple[CustomerRow, Customer]],
+    customers: list[tuple[_Place, Customer]],
     problems: Problems,
 ) -> tuple[list[KnowledgeDoc], list[Customer]]:
     stage_ids = ", ".join(s.id for s in brand.stages)
@@ -268,7 +275,7 @@ def _cross_check(
                 "name the id of the next product's usage guide: "
                 + (", ".join(g for g in guides if g != doc.id) or "(no other guide yet)"),
             )
-    seen_customers: dict[str, CustomerRow] = {}
+    seen_customers: dict[str, _Place] = {}
     fixed_customers: list[Customer] = []
     for row, customer in customers:
         where, file = row.where, row.file
@@ -300,7 +307,7 @@ def _cross_check(
                     f"of: {', '.join(sorted(products)) or '(none yet)'}",
                 )
         channel = customer.channel
-        if not row.cells["channel"] and channel not in brand.channels:
+        if not row.channel_given and channel not in brand.channels:
             # No channel given: the brand's first channel, not a default it does not use.
             channel = brand.channels[0]
         if channel not in brand.channels:
@@ -310,9 +317,11 @@ def _cross_check(
                 f"channel {channel.value!r} is not one of the brand's channels",
                 f"use one of: {', '.join(c.value for c in brand.channels)}",
             )
-        fixed_customers.append(
-            customer.model_copy(update={"stage": sid or customer.stage, "channel": channel})
-        )
+        if (sid or customer.stage, channel) != (customer.stage, customer.channel):
+            customer = customer.model_copy(
+                update={"stage": sid or customer.stage, "channel": channel}
+            )
+        fixed_customers.append(customer)
 
     if customers:
         for doc in docs:
