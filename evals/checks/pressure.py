@@ -69,66 +69,36 @@ class PressureCheck:
         past = [c for c in history if c.date <= today]
         if not past:
             return out
-        by_channel = self._channel(ctx, channel, past, today) if channel is not None else []
+        sells = draft_sells(ctx)
+        by_channel = self._channel(ctx, channel, past, today, sells) if channel is not None else []
         out += by_channel
         if not public(ctx):
-            out += self._person(ctx, past, today, {f.rule for f in by_channel})
+            out += self._person(ctx, past, today, sells, {f.rule for f in by_channel})
         return out
 
     @staticmethod
     def _channel(
-        ctx: CheckContext, channel: str, past: list[Contact], today: dt.date
+        ctx: CheckContext, channel: str, past: list[Contact], today: dt.date, sells: bool
     ) -> list[Finding]:
         """The draft's own channel: its contact window and its selling share."""
         limit = window(channel)
         if limit is None:
             return []
-        out: list[Finding] = []
-        end = len(ctx.text)
-        days, cap = limit.days, limit.max
-        since = today - dt.timedelta(days=days - 1)
+        since = today - dt.timedelta(days=limit.days - 1)
         recent = [c for c in past if c.channel == channel and since <= c.date]
-        count = len(recent) + 1  # the draft itself
-        selling = sum(1 for c in recent if c.purpose == "sales") + int(draft_sells(ctx))
-        if count > cap:
-            out.append(
-                finding(
-                    ctx,
-                    "pressure.frequency",
-                    Severity.WARN,
-                    0,
-                    end,
-                    days=days,
-                    count=count - 1,
-                    limit=cap,
-                )
-            )
-        share = selling / count
-        if count >= SELLING_MIN_MESSAGES and share > SELLING_SHARE:
-            out.append(
-                finding(
-                    ctx,
-                    "pressure.selling_share",
-                    Severity.WARN,
-                    0,
-                    end,
-                    days=days,
-                    count=count,
-                    selling=selling,
-                    share=f"{share:.0%}",
-                )
-            )
-        return out
+        return [
+            *_too_many(ctx, "pressure.frequency", recent, limit.days, limit.max),
+            *_selling_share(ctx, "pressure.selling_share", recent, limit.days, sells),
+        ]
 
     @staticmethod
     def _person(
-        ctx: CheckContext, past: list[Contact], today: dt.date, fired: set[str]
+        ctx: CheckContext, past: list[Contact], today: dt.date, sells: bool, fired: set[str]
     ) -> list[Finding]:
         """The person, every channel together: the day after the last message (but an answer
         or a welcome), the person's window, the selling share of the month. A channel's own
         finding of the same kind says it already (the person's is not repeated)."""
         out: list[Finding] = []
-        end = len(ctx.text)
         last = max(past, key=lambda c: c.date)
         gap = (today - last.date).days
         if gap < MIN_GAP_DAYS and ctx.trigger not in SOON_IS_FINE:
@@ -138,51 +108,72 @@ class PressureCheck:
                     "pressure.too_soon",
                     Severity.WARN,
                     0,
-                    end,
+                    len(ctx.text),
                     variant="" if gap else "same_day",
                     channel=last.channel.value,
                     days=gap,
                     gap=MIN_GAP_DAYS,
                 )
             )
-        days, cap = PERSON_WINDOW.days, PERSON_WINDOW.max
+        days = PERSON_WINDOW.days
         since = today - dt.timedelta(days=days - 1)
         recent = [c for c in past if since <= c.date]
-        if len(recent) + 1 > cap and "pressure.frequency" not in fired:
-            out.append(
-                finding(
-                    ctx,
-                    "pressure.person_frequency",
-                    Severity.WARN,
-                    0,
-                    end,
-                    days=days,
-                    count=len(recent),
-                    limit=cap,
-                    channels="、".join(sorted({c.channel.value for c in recent})),
-                )
+        if "pressure.frequency" not in fired:
+            channels = "、".join(sorted({c.channel.value for c in recent}))
+            out += _too_many(
+                ctx, "pressure.person_frequency", recent, days, PERSON_WINDOW.max, channels=channels
             )
-        since = today - dt.timedelta(days=PERSON_SELLING_DAYS - 1)
-        month = [c for c in past if since <= c.date]
-        count = len(month) + 1
-        selling = sum(1 for c in month if c.purpose == "sales") + int(draft_sells(ctx))
-        share = selling / count
-        if (
-            count >= SELLING_MIN_MESSAGES
-            and share > SELLING_SHARE
-            and "pressure.selling_share" not in fired
-        ):
-            out.append(
-                finding(
-                    ctx,
-                    "pressure.person_selling_share",
-                    Severity.WARN,
-                    0,
-                    end,
-                    days=PERSON_SELLING_DAYS,
-                    count=count,
-                    selling=selling,
-                    share=f"{share:.0%}",
-                )
+        if "pressure.selling_share" not in fired:
+            since = today - dt.timedelta(days=PERSON_SELLING_DAYS - 1)
+            month = [c for c in past if since <= c.date]
+            out += _selling_share(
+                ctx, "pressure.person_selling_share", month, PERSON_SELLING_DAYS, sells
             )
         return out
+
+
+def _too_many(
+    ctx: CheckContext, rule: str, recent: list[Contact], days: int, cap: int, **extra: str
+) -> list[Finding]:
+    """``rule`` if the draft makes more than ``cap`` messages in ``days`` (``recent``: the
+    ones before it)."""
+    if len(recent) + 1 <= cap:
+        return []
+    return [
+        finding(
+            ctx,
+            rule,
+            Severity.WARN,
+            0,
+            len(ctx.text),
+            days=days,
+            count=len(recent),
+            limit=cap,
+            **extra,
+        )
+    ]
+
+
+def _selling_share(
+    ctx: CheckContext, rule: str, recent: list[Contact], days: int, sells: bool
+) -> list[Finding]:
+    """``rule`` if more than SELLING_SHARE of ``recent`` and the draft sell (at least
+    SELLING_MIN_MESSAGES of them)."""
+    count = len(recent) + 1  # the draft itself
+    selling = sum(1 for c in recent if c.purpose == "sales") + int(sells)
+    share = selling / count
+    if count < SELLING_MIN_MESSAGES or share <= SELLING_SHARE:
+        return []
+    return [
+        finding(
+            ctx,
+            rule,
+            Severity.WARN,
+            0,
+            len(ctx.text),
+            days=days,
+            count=count,
+            selling=selling,
+            share=f"{share:.0%}",
+        )
+    ]
