@@ -91,22 +91,18 @@ class Ingest:
             seen.add(event.id)
             chunk.append((index, event))
             if len(chunk) == CHUNK:
-                self._ingest_chunk(self.brand_id, self.brand, chunk, actor, result)
+                self._ingest_chunk(chunk, actor, result)
                 seen.clear()
                 chunk = []
         if chunk:
-            self._ingest_chunk(self.brand_id, self.brand, chunk, actor, result)
+            self._ingest_chunk(chunk, actor, result)
         result.rejected.sort(key=lambda r: r.index)
         return result
 
     def _ingest_chunk(
-        self,
-        brand_id: str,
-        brand: Brand | None,
-        chunk: Sequence[tuple[int, Event]],
-        actor: str,
-        result: IngestResult,
+        self, chunk: Sequence[tuple[int, Event]], actor: str, result: IngestResult
     ) -> None:
+        brand_id = self.brand_id
         with self.sessions.begin() as s:  # statistics kept up as the events grow
             refresh_statistics_if_grown(s, EventRow.__table__)  # type: ignore[arg-type]
         with self.sessions.begin() as s:
@@ -143,18 +139,17 @@ class Ingest:
             self._look_up = bool(held_ids) or len(new_ids) < len(kept)
             new = sorted((e for e in kept if e.id in new_ids), key=lambda e: e.at)
             if new:
-                self._apply(s, brand_id, brand, new, stored, actor, result)
+                self._apply(s, new, stored, actor, result)
 
     def _apply(
         self,
         s: Any,
-        brand_id: str,
-        brand: Brand | None,
         new: Sequence[Event],
         stored: Mapping[str, customer_rows.Held],
         actor: str,
         result: IngestResult,
     ) -> None:
+        brand_id, brand = self.brand_id, self.brand
         by_customer: dict[str, list[Event]] = defaultdict(list)
         for event in new:
             by_customer[event.customer_id].append(event)
