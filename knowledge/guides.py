@@ -191,19 +191,6 @@ def split_safety(text: str, safety: list[str]) -> tuple[str, list[str]]:
     return joiner.join(keep), quoted
 
 
-__all__ = [
-    "MOMENT_MARKS",
-    "GuideItem",
-    "fits_day",
-    "items",
-    "moment_item",
-    "names_whole",
-    "safety_statements",
-    "sentences",
-    "split_safety",
-]
-
-
 # A customer's own pace moves a guide's days at most this far either way: a tag that says
 # 2 km a week does not make a shoe last nine years.
 _PACE_FACTOR_MAX = 3.0
@@ -225,3 +212,17 @@ def usage_days_for(guide: KnowledgeDoc, customer: Customer | None) -> int | None
         return days
     own = guide.usage_total / rate * 7
     return round(min(max(own, days / _PACE_FACTOR_MAX), days * _PACE_FACTOR_MAX))
+
+
+__all__ = [
+    "MOMENT_MARKS",
+    "GuideItem",
+    "fits_day",
+    "items",
+    "moment_item",
+    "names_whole",
+    "safety_statements",
+    "sentences",
+    "split_safety",
+    "usage_days_for",
+]
