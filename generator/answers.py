@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from generator.slots import CJK
+from generator.slots import CJK, is_question
 from knowledge.guides import sentences
 from knowledge.retriever import Passage
 
@@ -67,8 +67,11 @@ _INTENTS = (
 )
 
 
-def _is_question(sentence: str) -> bool:
-    return bool(re.search(r"[？?]\s*(?:\*\*)?\s*$", sentence))
+_BOLD_END = re.compile(r"\*\*\s*$")  # an FAQ's question in bold: "**How many days a week?**"
+
+
+def _asks(sentence: str) -> bool:
+    return is_question(_BOLD_END.sub("", sentence))
 
 
 def _by_intent(question: str, passages: list[Passage]) -> str:
@@ -81,13 +84,13 @@ def _by_intent(question: str, passages: list[Passage]) -> str:
             for i, sentence in enumerate(said):
                 if sentence.lstrip().startswith("#"):
                     continue  # a heading ("# 舒缓修护精华液 30ml"), not an answer
-                if _is_question(sentence):
+                if _asks(sentence):
                     if intent.asked.search(sentence):
                         # the FAQ's answer to a question of this kind, up to the next question
                         # ("Three is plenty to start. Walk, cycle or rest on the other days.")
                         answer: list[str] = []
                         for nxt in said[i + 1 : i + 3]:
-                            if _is_question(nxt):
+                            if _asks(nxt):
                                 break
                             answer.append(nxt)
                         if answer:

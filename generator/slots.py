@@ -24,6 +24,7 @@ from typing import Any
 
 from generator.drafts import Plan
 from generator.parts import Part
+from knowledge.guides import sentences
 
 CJK = re.compile(r"[\u4e00-\u9fff]")  # a Chinese character
 _END = re.compile(r"[。！？!?.…~～）)」』\"”]$")
@@ -428,8 +429,6 @@ def tier_line(tier: str, description: str, lang: str) -> str:
     """A tier said as a sentence, not pasted after a colon: a short opening phrase of its
     description says who it is for, in brackets ("刚认识的朋友。" -> "叫「新朋友群」（刚认识
     的朋友）。"); the rest follows as written."""
-    from knowledge.guides import sentences
-
     said = sentences(description.strip())
     if not said:
         return fill(_TIER[lang][1], {"tier": tier})
@@ -496,13 +495,11 @@ def tip_sentence(tip: str, lang: str, cap: int) -> str:
     It keeps the sentence before it when that one sets it up (an observation), else the one
     after it when that says what to do next ("If it has deep creases…") or the chosen one is
     short — whatever fits the cap."""
-    from knowledge.guides import sentences
-
     body = re.sub(r"(?<=[，。；：！？、”）])\s+", "", _LABEL.sub("", tip.strip()))
     found = sentences(body)
     if not found:
         return _cut(body, cap)
-    asks = [_is_question(x) for x in found]
+    asks = [is_question(x) for x in found]
     if all(asks):
         return _cut(found[0], cap)
     scores = [(_advice(x) if not q else -9) for x, q in zip(found, asks, strict=True)]
@@ -556,7 +553,7 @@ _SHORT = {"zh": 8, "en": 16}  # a question this short is rhetorical: "Sore calve
 _SO_START = re.compile(r"^(?:能的话|是的话|可以的话|有的话|if so|if not|if yes)", re.I)
 
 
-def _is_question(sentence: str) -> bool:
+def is_question(sentence: str) -> bool:
     """Whether a sentence ends as a question."""
     return bool(re.search(r"[？?]\s*$", sentence))
 
@@ -577,11 +574,9 @@ def answer_sentence(passage: str, lang: str, cap: int) -> str:
     """The plain-sentence fallback of an answer: the passage's first sentence that is not a
     question, without Markdown ("**6. 刷酸、用 A 醇的时候能用吗？** 和它错开早晚使用。" →
     "和它错开早晚使用。"); the question itself is never said back as the answer."""
-    from knowledge.guides import sentences
-
     plain = re.sub(r"\*\*|__|`", "", passage)
     plain = re.sub(r"(?m)^\s*(?:#+|[-*]|\d+[.)、])\s*", "", plain)
-    said = [x for x in sentences(plain) if not _is_question(x)]
+    said = [x for x in sentences(plain) if not is_question(x)]
     return tip_sentence(" ".join(said), lang, cap) if said else ""
 
 
@@ -895,8 +890,6 @@ def tidy(text: str, *, name: str, cap: int | None = None) -> str:
                 text = text[:clause]
         text = _TRAIL.sub("", text).strip()  # a fragment the cap cut off after the last stop
     text = _DANGLING_IF.sub("", text).strip()  # "…六周左右；如果还在换季" said no "then"
-    from knowledge.guides import sentences
-
     out: list[str] = []
     for sentence in sentences(text):
         if not out or sentence != out[-1]:
@@ -908,10 +901,8 @@ def tidy(text: str, *, name: str, cap: int | None = None) -> str:
 def drop_questions(text: str) -> str:
     """``text`` without its questions, when something is left: a tip or an opening that asks
     ("How did the first runs feel?") before the draft's own question makes two questions."""
-    from knowledge.guides import sentences
-
     said = sentences(text)
-    kept = [x for x in said if not _is_question(x.rstrip().rstrip("”\"’'"))]  # "…吗？”" too
+    kept = [x for x in said if not is_question(x.rstrip().rstrip("”\"’'"))]  # "…吗？”" too
     return _unless_emptied(text, said, kept)
 
 
@@ -942,8 +933,6 @@ def drop_offers(text: str, *, keep_first: bool) -> str:
     "随时来问问，我们都在。如果你需要帮助，随时找我。" -> its first) or not at all (another
     slot's, when the draft has an offer of its own: a hello that ends "有事随时找我" before
     the offer). Nothing is dropped when nothing else would be left."""
-    from knowledge.guides import sentences
-
     said = sentences(text)
     kept: list[str] = []
     offered = not keep_first
@@ -962,7 +951,6 @@ def drop_said(text: str, said: list[str]) -> str:
     of them ("洁面后脸还微微湿润时使用效果更好。" before the quoted "洁面后，脸还微微湿润时
     使用效果更好。"). May leave nothing: then the slot was only that."""
     from evals.checks.overlap import content_units, coverage
-    from knowledge.guides import sentences
 
     for quoted in said:
         text = text.replace(quoted, "").strip()
@@ -1199,8 +1187,6 @@ def copies(text: str, source: str) -> bool:
 def _says_a_sentence_of(text: str, source: str) -> bool:
     """Whether a sentence of ``text`` (3 Chinese characters or 2 words at least) is in
     ``source`` as written, case aside."""
-    from knowledge.guides import sentences
-
     low = source.lower()
     for sentence in sentences(text):
         core = sentence.strip().rstrip("。.!！?？;；,，").strip()
@@ -1252,7 +1238,6 @@ def restates(belief: str, text: str) -> bool:
     """Whether ``text`` says the belief again: most of it, or one of its sentences nearly
     whole ("舒缓修护精华液能少加一种成分，就少加一种。" before a belief that starts so)."""
     from evals.checks.overlap import content_units, coverage
-    from knowledge.guides import sentences
 
     said = content_units(text)
     if coverage(content_units(belief), said) > 0.5:
@@ -1317,18 +1302,14 @@ _HEDGE = re.compile(
 
 def _only_questions(text: str) -> bool:
     """Whether every sentence of ``text`` asks something (an answer that only asks back)."""
-    from knowledge.guides import sentences
-
     said = sentences(text)
-    return bool(said) and all(_is_question(x) for x in said)
+    return bool(said) and all(is_question(x) for x in said)
 
 
 def _assumes(text: str, lang: str) -> bool:
-    from knowledge.guides import sentences
-
     pattern = _ASSUMES_ZH if lang == "zh" else _ASSUMES_EN
     return any(
-        pattern.search(x) and not _HEDGE.search(x) and not _is_question(x) for x in sentences(text)
+        pattern.search(x) and not _HEDGE.search(x) and not is_question(x) for x in sentences(text)
     )
 
 
