@@ -40,9 +40,8 @@ class PressureCheck:
     family = "pressure"
 
     def run(self, ctx: CheckContext) -> list[Finding]:
-        end = len(ctx.text)
         if ctx.customer is not None and ctx.customer.opted_out:
-            return [finding(ctx, "pressure.opted_out", Severity.ERROR, 0, end)]
+            return [finding(ctx, "pressure.opted_out", Severity.ERROR, 0, len(ctx.text))]
         out: list[Finding] = []
         if not ctx.waiting and not ctx.history and ctx.customer is None:
             return out  # a text on its own: nothing to weigh it against
@@ -51,17 +50,7 @@ class PressureCheck:
         near = [c for c in ctx.waiting if abs((c.date - today).days) <= 1]
         if near:
             channels = "、".join(sorted({c.channel.value for c in near}))
-            out.append(
-                finding(
-                    ctx,
-                    "pressure.waiting",
-                    Severity.WARN,
-                    0,
-                    end,
-                    count=len(near),
-                    channels=channels,
-                )
-            )
+            out.append(_whole(ctx, "pressure.waiting", count=len(near), channels=channels))
         channel = ctx.channel or (ctx.customer.channel.value if ctx.customer else None)
         history = list(ctx.history)
         if not history and ctx.customer is not None:
@@ -103,12 +92,9 @@ class PressureCheck:
         gap = (today - last.date).days
         if gap < MIN_GAP_DAYS and ctx.trigger not in SOON_IS_FINE:
             out.append(
-                finding(
+                _whole(
                     ctx,
                     "pressure.too_soon",
-                    Severity.WARN,
-                    0,
-                    len(ctx.text),
                     variant="" if gap else "same_day",
                     channel=last.channel.value,
                     days=gap,
@@ -139,19 +125,7 @@ def _too_many(
     ones before it)."""
     if len(recent) + 1 <= cap:
         return []
-    return [
-        finding(
-            ctx,
-            rule,
-            Severity.WARN,
-            0,
-            len(ctx.text),
-            days=days,
-            count=len(recent),
-            limit=cap,
-            **extra,
-        )
-    ]
+    return [_whole(ctx, rule, days=days, count=len(recent), limit=cap, **extra)]
 
 
 def _selling_share(
@@ -164,16 +138,10 @@ def _selling_share(
     share = selling / count
     if count < SELLING_MIN_MESSAGES or share <= SELLING_SHARE:
         return []
-    return [
-        finding(
-            ctx,
-            rule,
-            Severity.WARN,
-            0,
-            len(ctx.text),
-            days=days,
-            count=count,
-            selling=selling,
-            share=f"{share:.0%}",
-        )
-    ]
+    return [_whole(ctx, rule, days=days, count=count, selling=selling, share=f"{share:.0%}")]
+
+
+def _whole(ctx: CheckContext, rule: str, *, variant: str = "", **values: object) -> Finding:
+    """A warning of ``rule`` over the whole draft (how often, how soon, how much: no one
+    phrase of it)."""
+    return finding(ctx, rule, Severity.WARN, 0, len(ctx.text), variant=variant, **values)
